@@ -1,0 +1,16 @@
+import { SerialPort } from 'serialport';
+const { PtyBridge } = await import('/work/main/dist-tmp/sim/pty.js');
+const b = await PtyBridge.open({ link: '/tmp/ttyTEST' });
+console.log('path', b.path, b.slavePath);
+b.on('data', d => { console.log('modem got', JSON.stringify(d.toString())); b.write('\r\nOK\r\n> '); });
+const p = new SerialPort({ path: b.path, baudRate: 115200 });
+p.on('data', d => console.log('host got', JSON.stringify(d.toString())));
+p.on('close', e => console.log('host close', e?.disconnected, e?.message));
+p.on('error', e => console.log('err', e.message));
+await new Promise(r => p.on('open', r));
+p.write('AT\r');
+await new Promise(r => setTimeout(r, 300));
+await b.close();
+await new Promise(r => setTimeout(r, 300));
+const fs = await import('node:fs'); console.log('link exists', fs.existsSync('/tmp/ttyTEST'));
+process.exit(0);

@@ -1,0 +1,186 @@
+/**
+ * The data model and the Store contract. Services and the daemon depend on this interface only;
+ * `LowdbStore` (files under the data folder, one writer) and `MemoryStore` (unit tests) implement it.
+ */
+
+export type InboxStatus =
+  /** Stored, not yet looked at by the command runner. */
+  | 'new'
+  /** A recognised command, replies queued. */
+  | 'processed'
+  /** Not a command: kept, no reply (seed 000: "not included in processing"). */
+  | 'ignored'
+  /** A command refused (unregistered sender for `CLIENT info`, rate-limited). */
+  | 'rejected'
+  /** Could not be decoded: `raw` and `error` keep what came in. */
+  | 'error'
+  /** An incoming call, logged as `[CALL]` and hung up. */
+  | 'call';
+
+export interface InboxEntry {
+  id: string;
+  /** Sender as received: E.164 with `+` for international numbers, digits for national/short, or an alphanumeric name. */
+  from: string;
+  /** Decoded text (joined parts); `[CALL]` for calls; '' when undecodable. */
+  text: string;
+  /** When this server stored it, ISO 8601. */
+  receivedAt: string;
+  /** SMSC timestamp of the (first) part, ISO 8601 with its zone offset. */
+  sentAt?: string;
+  status: InboxStatus;
+  /** Number of parts the message had (1 for a single SMS or a call). */
+  parts: number;
+  /** Set when a multipart set was delivered after the timeout with parts missing. */
+  incomplete?: { missing: number[]; total: number };
+  encoding?: 'gsm7' | '8bit' | 'ucs2';
+  /** Raw PDUs (hex) for undecodable messages, and for audit of multipart sets. */
+  raw?: string[];
+  /** Decode error or processing error message. */
+  error?: string;
+  /** The recognised command (`info`, `sms stop`, `sms start`) when status is processed/rejected. */
+  command?: string;
+  /** Job ids queued in answer. */
+  replies?: string[];
+  /** (sender, SMSC timestamp, PDU hash): a re-read after a failed delete is recognised by it. */
+  dedupKey: string;
+}
+
+export interface InboxFilter {
+  limit?: number;
+  from?: string;
+  /** ISO date or date-time: only entries received at or after it. */
+  since?: string;
+  status?: InboxStatus;
+}
+
+export interface Client {
+  /** E.164, e.g. `+79001234567` (normalised on the way in). */
+  phone: string;
+  /** Personal code (seed 000: "Código Personal"). */
+  code: string;
+  /** Portal login. */
+  login: string;
+  /** Portal password, encrypted at rest (AES-256-GCM, `v1:iv:tag:data` base64). Never logged. */
+  passwordEnc: string;
+  /** Receives notifications and mass texts. `CLIENT sms stop` sets false, `start` true. */
+  optIn: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One stored part of an inbound multipart set that is not complete yet. */
+export interface PartialPart {
+  seq: number;
+  pdu: string;
+  receivedAt: string;
+}
+
+export interface PartialSet {
+  /** `${sender}|${refBits}|${ref}|${total}` */
+  key: string;
+  sender: string;
+  ref: number;
+  refBits: 8 | 16;
+  total: number;
+  parts: PartialPart[];
+  firstAt: string;
+}
+
+export type JobPriority = 'reply' | 'notification' | 'mass';
+export const PRIORITY_ORDER: readonly JobPriority[] = ['reply', 'notification', 'mass'];
+
+export type JobState = 'queued' | 'sending' | 'sent' | 'failed' | 'unknown';
+
+export interface Job {
+  id: string;
+  to: string;
+  text: string;
+  priority: JobPriority;
+  state: JobState;
+  attempts: number;
+  /** ISO time before which the job must not be tried (back-off). */
+  nextAttemptAt: string;
+  createdAt: string;
+  updatedAt: string;
+  sentAt?: string;
+  lastError?: string;
+  /** Failure reason category when state is failed. */
+  reason?: string;
+  /** TP-MR per part, in order, once the modem accepted them. */
+  parts?: { seq: number; mr?: number }[];
+  /** How many times the PDU may have reached the network more than once (unknown outcomes re-sent). */
+  duplicates?: number;
+  campaignId?: string;
+  /** Inbox entry this answers (replies only). */
+  inReplyTo?: string;
+}
+
+export interface JobFilter {
+  state?: JobState;
+  priority?: JobPriority;
+  campaignId?: string;
+  limit?: number;
+}
+
+export interface Campaign {
+  id: string;
+  name: string;
+  text: string;
+  createdAt: string;
+  total: number;
+  skippedOptOut: number;
+  skippedInvalid: number;
+  duplicatesRemoved: number;
+}
+
+export interface QueueCounts {
+  byPriority: Record<JobPriority, number>;
+  byState: Record<JobState, number>;
+}
+
+export interface Store {
+  open(): Promise<void>;
+  close(): Promise<void>;
+
+  // Inbox ---------------------------------------------------------------------------------
+  /** Durably stores the entry (fsync'd before resolving). Returns the existing one when the dedupKey is known. */
+  addInbound(entry: Omit<InboxEntry, 'id'>): Promise<{ entry: InboxEntry; duplicate: boolean }>;
+  updateInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>): Promise<InboxEntry>;
+  getInbound(id: string): Promise<InboxEntry | undefined>;
+  /** Newest first. */
+  listInbound(filter?: InboxFilter): Promise<InboxEntry[]>;
+
+  // Partial multipart sets ----------------------------------------------------------------
+  getPartial(key: string): Promise<PartialSet | undefined>;
+  putPartial(set: PartialSet): Promise<void>;
+  deletePartial(key: string): Promise<void>;
+  listPartials(): Promise<PartialSet[]>;
+
+  // Clients -------------------------------------------------------------------------------
+  getClient(phone: string): Promise<Client | undefined>;
+  upsertClient(client: Client): Promise<void>;
+  removeClient(phone: string): Promise<boolean>;
+  listClients(): Promise<Client[]>;
+
+  // Outbound jobs -------------------------------------------------------------------------
+  /** Assigns ids, persists durably; returns the stored jobs in order. */
+  enqueue(jobs: Omit<Job, 'id' | 'createdAt' | 'updatedAt'>[]): Promise<Job[]>;
+  /** The next job to try: highest priority, FIFO within it, state queued, nextAttemptAt <= now. */
+  nextSendable(now: Date): Promise<Job | undefined>;
+  /** Earliest nextAttemptAt among queued jobs (to sleep until), if any. */
+  nextWakeup(): Promise<Date | undefined>;
+  updateJob(id: string, patch: Partial<Omit<Job, 'id'>>): Promise<Job>;
+  getJob(id: string): Promise<Job | undefined>;
+  listJobs(filter?: JobFilter): Promise<Job[]>;
+  queueCounts(): Promise<QueueCounts>;
+
+  // Campaigns -----------------------------------------------------------------------------
+  putCampaign(c: Campaign): Promise<void>;
+  getCampaign(id: string): Promise<Campaign | undefined>;
+  listCampaigns(): Promise<Campaign[]>;
+  campaignProgress(id: string): Promise<Record<JobState, number>>;
+
+  // Small named documents (modem status snapshot, counters) -------------------------------
+  getMeta<T>(key: string): Promise<T | undefined>;
+  setMeta<T>(key: string, value: T): Promise<void>;
+}
