@@ -113,6 +113,11 @@ export interface Job {
   campaignId?: string;
   /** Inbox entry this answers (replies only). */
   inReplyTo?: string;
+  /**
+   * `text` is encrypted (it carries credentials: the `CLIENT info` result). The worker decrypts it
+   * only to encode the PDU; listings show it as sealed. Keeps passwords unreadable at rest.
+   */
+  sealed?: boolean;
 }
 
 export interface JobFilter {

@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+/**
+ * Store benchmark: prints figures, asserts nothing.
+ *
+ *   npx tsc -p tsconfig.build.json && node scripts/bench/store.mjs [--full]
+ *   STORE_DIST=/path/to/dist node scripts/bench/store.mjs      (a dist holding store/ and util/ only)
+ *
+ * Per size (1k, 100k existing inbox entries; 1M with --full):
+ *   - addInbound: median and p99 ms over 1,000 calls (each call fsyncs), and plain lowdb's single-file
+ *     db.write() at the same size (the baseline, JSONFile: no fsync) with the ratio;
+ *   - listInbound({limit: 20}) ms; open() ms.
+ * Then, in a fresh child process: enqueue of 100k jobs in one call (ms, peak RSS), and a
+ * nextSendable + updateJob(sent) cycle with 100k pending.
+ * Existing history is written straight into the documented segment layout (src/store/LAYOUT.md), since
+ * filling 1M entries through addInbound one fsync at a time would take hours.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dist = process.env.STORE_DIST ?? path.resolve(here, '../../dist');
+const { LowdbStore } = await import(pathToFileURL(path.join(dist, 'store/index.js')).href);
+
+const full = process.argv.includes('--full');
+const SEG = 1000;
+
+const entry = (i) => ({
+  id: `in-${i}`,
+  from: '+7900' + String(1000000 + (i % 5000)),
+  text: 'Hello, this is inbound message number ' + i + ' — with a bit of Cyrillic: Привет',
+  receivedAt: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+  sentAt: '2026-01-01T03:00:00+03:00',
+  status: 'processed',
+  parts: 1,
+  encoding: 'ucs2',
+  command: 'info',
+  replies: [`job-${i}`],
+  dedupKey: `+7900${i}|260101030000|${(i * 2654435761 >>> 0).toString(16)}`,
+});
+
+function stats(ms) {
+  const s = [...ms].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return { median: q(0.5), p99: q(0.99) };
+}
+const f = (x) => x.toFixed(2);
+
+async function prefill(dir, n) {
+  const month = '2026-01';
+  await mkdir(path.join(dir, 'inbox', month), { recursive: true, mode: 0o700 });
+  await writeFile(path.join(dir, 'inbox', 'head.json'), JSON.stringify({ v: 1, segmentSize: SEG }), { mode: 0o600 });
+  for (let seg = 0; seg * SEG < n; seg++) {
+    const records = [];
+    for (let i = seg * SEG; i < Math.min(n, (seg + 1) * SEG); i++) records.push(entry(i));
+    const name = `seg-${String(seg).padStart(6, '0')}.json`;
+    await writeFile(path.join(dir, 'inbox', month, name), JSON.stringify({ v: 1, n: seg, records }), { mode: 0o600 });
+  }
+}
+
+async function benchInbox(n) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sms-bench-'));
+  try {
+    await prefill(dir, n);
+    const s = new LowdbStore(dir);
+    let t = performance.now();
+    await s.open();
+    const openMs = performance.now() - t;
+    const writes = [];
+    // 1,000 writes = one full segment cycle (tail from empty to full), so the figures average over tail sizes.
+    for (let k = 0; k < SEG; k++) {
+      const e = entry(n + k);
+      delete e.id;
+      t = performance.now();
+      await s.addInbound(e);
+      writes.push(performance.now() - t);
+    }
+    const lists = [];
+    for (let k = 0; k < 30; k++) {
+      t = performance.now();
+      await s.listInbound({ limit: 20 });
+      lists.push(performance.now() - t);
+    }
+    await s.close();
+    return { openMs, add: stats(writes), list: stats(lists) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function baseline(n) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sms-bench-base-'));
+  try {
+    const db = new Low(new JSONFile(path.join(dir, 'db.json')), { inbox: [] });
+    for (let i = 0; i < n; i++) db.data.inbox.push(entry(i));
+    await db.write();
+    const times = [];
+    const rounds = n >= 1_000_000 ? 2 : n >= 100_000 ? 5 : 30;
+    for (let k = 0; k < rounds; k++) {
+      db.data.inbox.push(entry(n + k));
+      const t = performance.now();
+      await db.write();
+      times.push(performance.now() - t);
+    }
+    return stats(times);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function enqueuePhase() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sms-bench-q-'));
+  try {
+    const s = new LowdbStore(dir);
+    await s.open();
+    const rssBefore = process.memoryUsage().rss;
+    const jobs = Array.from({ length: 100_000 }, (_, i) => ({
+      to: '+7900' + String(1000000 + i),
+      text: 'Big sale this weekend: 20% off everything in store. Reply STOP to opt out.',
+      priority: 'mass',
+      state: 'queued',
+      attempts: 0,
+      nextAttemptAt: new Date(0).toISOString(),
+      campaignId: 'c1',
+    }));
+    let t = performance.now();
+    await s.enqueue(jobs);
+    const enqueueMs = performance.now() - t;
+    const cycles = [];
+    const now = new Date();
+    for (let k = 0; k < 300; k++) {
+      t = performance.now();
+      const j = await s.nextSendable(now);
+      await s.updateJob(j.id, { state: 'sent', sentAt: now.toISOString() });
+      cycles.push(performance.now() - t);
+    }
+    t = performance.now();
+    await s.close();
+    const s2 = new LowdbStore(dir);
+    await s2.open();
+    const reopenMs = performance.now() - t;
+    await s2.close();
+    console.log(
+      JSON.stringify({ enqueueMs, rssBeforeMB: rssBefore / 1048576, peakRssMB: process.resourceUsage().maxRSS / 1024, cycle: stats(cycles), reopenMs }),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--enqueue-phase')) {
+  await enqueuePhase();
+} else {
+  console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? '?'}, tmpdir ${os.tmpdir()}, segment ${SEG}`);
+  const sizes = full ? [1_000, 100_000, 1_000_000] : [1_000, 100_000];
+  console.log('existing | addInbound median / p99 ms | lowdb single-file write median ms | ratio | listInbound(20) median ms | open ms');
+  for (const n of sizes) {
+    const r = await benchInbox(n);
+    let b;
+    try {
+      b = await baseline(n);
+    } catch (e) {
+      b = { error: e.message };
+    }
+    const base = b.error ? `failed (${b.error})` : f(b.median);
+    const ratio = b.error ? '-' : `${f(b.median / r.add.median)}x`;
+    console.log(`${String(n).padStart(8)} | ${f(r.add.median)} / ${f(r.add.p99)} | ${base} | ${ratio} | ${f(r.list.median)} | ${f(r.openMs)}`);
+  }
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--enqueue-phase'], { encoding: 'utf8', env: process.env });
+  if (child.status !== 0) throw new Error(child.stderr);
+  const q = JSON.parse(child.stdout.trim().split('\n').at(-1));
+  console.log(
+    `enqueue 100k jobs: ${f(q.enqueueMs)} ms, peak RSS ${f(q.peakRssMB)} MB (RSS before ${f(q.rssBeforeMB)} MB, incl. the 100k input array); ` +
+      `nextSendable+updateJob(sent) with 100k pending: median ${f(q.cycle.median)} ms, p99 ${f(q.cycle.p99)} ms; reopen with 100k pending ${f(q.reopenMs)} ms`,
+  );
+}

@@ -1,0 +1,246 @@
+/**
+ * The loopback HTTP API for applications that send notifications:
+ *
+ * - `POST /messages` `{to: string | string[], text}` → 201 `{id?, ids, jobs: [{id, to, state}], rejected}`
+ *   (`id` when `to` is one string; 422 when no recipient could be queued)
+ * - `GET /messages/:id` → `{id, to, state, attempts, lastError, createdAt, sentAt, parts}`
+ * - `GET /health` → `{ok: true, queue: {byState, byPriority}}`
+ *
+ * Every route needs `Authorization: Bearer <token>`. Plain `node:http`: three routes do not
+ * justify a framework (none is installed and none may be added), and owning the request loop
+ * keeps the body limit, the constant-time token check and the "never log credentials" rule in
+ * one short file.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { enqueueNotification } from '../queue/notifications.js';
+import { InvalidRequestError } from '../queue/errors.js';
+import type { Job, Store } from '../store/types.js';
+import { moduleLogger } from '../util/log.js';
+import type { PhoneOptions, PhoneRule } from '../util/phone.js';
+
+export interface HttpApiOptions {
+  /** 0 = an ephemeral port (tests). */
+  port: number;
+  /** Default '127.0.0.1': the API is for applications on this host. */
+  host?: string;
+  /** Bearer token (at least 16 characters). */
+  token: string;
+  store: Store;
+  /** Called with the new job ids after a successful POST (the daemon kicks the queue worker). */
+  onEnqueued?: (ids: string[]) => void;
+  logger?: Logger;
+  /** Request body limit; default 64 KiB. */
+  maxBodyBytes?: number;
+  /** National numbering rule for numbers without a country code (default Russia). */
+  phoneRule?: PhoneOptions | PhoneRule;
+}
+
+export interface HttpApi {
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The API cannot start with this configuration. */
+export class HttpApiConfigError extends Error {
+  readonly code = 'HTTP_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'HttpApiConfigError';
+  }
+}
+
+/** An error answered to the client with its status. */
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const MIN_TOKEN_LENGTH = 16;
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** What GET /messages/:id shows of a job. */
+export function jobView(j: Job) {
+  return {
+    id: j.id,
+    to: j.to,
+    state: j.state,
+    priority: j.priority,
+    attempts: j.attempts,
+    lastError: j.lastError ?? null,
+    reason: j.reason ?? null,
+    createdAt: j.createdAt,
+    sentAt: j.sentAt ?? null,
+    parts: j.parts ?? [],
+    duplicates: j.duplicates ?? 0,
+  };
+}
+
+/** Starts the API; resolves once it listens. */
+export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
+  if (typeof o.token !== 'string' || o.token.length < MIN_TOKEN_LENGTH) {
+    throw new HttpApiConfigError(
+      `http.token must be set to a secret of at least ${MIN_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 24\`) before the HTTP API can start`,
+    );
+  }
+  const log = moduleLogger(o.logger, 'api');
+  const host = o.host ?? '127.0.0.1';
+  const maxBody = o.maxBodyBytes ?? 64 * 1024;
+  // Digests have equal length whatever the inputs, which timingSafeEqual requires; comparing them
+  // leaks neither the token's content nor its length.
+  const tokenDigest = digest(o.token);
+
+  const authorized = (req: IncomingMessage): boolean => {
+    const m = /^Bearer[ ]+([^\s]+)\s*$/i.exec(req.headers.authorization ?? '');
+    return m !== null && timingSafeEqual(digest(m[1]!), tokenDigest);
+  };
+
+  const readJson = async (req: IncomingMessage): Promise<unknown> => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBody) {
+      throw new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${maxBody} bytes`, { Connection: 'close' });
+    }
+    const type = req.headers['content-type'];
+    if (type !== undefined && !/^application\/json\s*(;|$)/i.test(type)) {
+      throw new HttpError(415, `Content-Type must be application/json, got ${JSON.stringify(type)}`);
+    }
+    // Events, not `for await`: leaving an async iterator early destroys the socket, and the
+    // client would never see the 413.
+    const chunks = await new Promise<Buffer[]>((resolve, reject) => {
+      const got: Buffer[] = [];
+      let size = 0;
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= maxBody) return void got.push(chunk);
+        req.off('data', onData);
+        req.resume(); // discard the rest; the response closes the connection
+        reject(new HttpError(413, `request body exceeds the limit of ${maxBody} bytes`, { Connection: 'close' }));
+      };
+      req.on('data', onData);
+      req.once('end', () => resolve(got));
+      req.once('error', reject);
+    });
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (text.trim() === '') throw new HttpError(400, 'request body is empty; expected JSON like {"to": "+79001234567", "text": "…"}');
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new HttpError(400, `request body is not valid JSON: ${(e as Error).message}`);
+    }
+  };
+
+  const postMessages = async (req: IncomingMessage): Promise<[number, unknown]> => {
+    const body = await readJson(req);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new HttpError(400, 'request body must be a JSON object {"to": …, "text": …}');
+    }
+    const { to, text } = body as { to?: unknown; text?: unknown };
+    if (to === undefined) throw new HttpError(400, '"to" is required: a phone number or a list of them');
+    if (typeof to !== 'string' && !Array.isArray(to)) throw new HttpError(400, `"to" must be a string or a list of strings, got ${JSON.stringify(to)}`);
+    if (typeof text !== 'string') throw new HttpError(400, '"text" is required and must be a string');
+    const r = await enqueueNotification(o.store, { to: to as string | string[], text }, o.phoneRule ?? {});
+    const out = {
+      ...(typeof to === 'string' && r.ids.length === 1 ? { id: r.ids[0] } : {}),
+      ids: r.ids,
+      jobs: r.jobs.map((j) => ({ id: j.id, to: j.to, state: j.state })),
+      rejected: r.rejected,
+    };
+    if (r.ids.length === 0) return [422, { error: 'no recipient could be queued', ...out }];
+    o.onEnqueued?.(r.ids);
+    return [201, out];
+  };
+
+  const route = async (req: IncomingMessage, path: string): Promise<[number, unknown]> => {
+    if (path === '/messages') {
+      if (req.method !== 'POST') throw new HttpError(405, `${req.method} not allowed on /messages; use POST`, { Allow: 'POST' });
+      return postMessages(req);
+    }
+    const m = /^\/messages\/([^/]+)$/.exec(path);
+    if (m) {
+      if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on ${path}; use GET`, { Allow: 'GET' });
+      const id = decodeURIComponent(m[1]!);
+      const job = await o.store.getJob(id);
+      if (!job) throw new HttpError(404, `no message with id ${JSON.stringify(id)}`);
+      return [200, jobView(job)];
+    }
+    if (path === '/health') {
+      if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on /health; use GET`, { Allow: 'GET' });
+      return [200, { ok: true, queue: await o.store.queueCounts() }];
+    }
+    throw new HttpError(404, `no such endpoint: ${req.method} ${path} (try POST /messages, GET /messages/:id, GET /health)`);
+  };
+
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const payload = JSON.stringify(body);
+    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload), ...headers });
+    res.end(payload);
+  };
+
+  const server = createServer((req, res) => {
+    const started = Date.now();
+    let path = '/';
+    try {
+      path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      /* keep '/' */
+    }
+    const done = (status: number) => log.info({ method: req.method, path, status, ms: Date.now() - started }, 'http'); // never headers: they carry the token
+    (async () => {
+      if (!authorized(req)) {
+        throw new HttpError(401, 'missing or wrong bearer token (send "Authorization: Bearer <token>")', {
+          'WWW-Authenticate': req.headers.authorization ? 'Bearer realm="sms-server", error="invalid_token"' : 'Bearer realm="sms-server"',
+        });
+      }
+      return route(req, path);
+    })().then(
+      ([status, body]) => {
+        send(res, status, body);
+        done(status);
+      },
+      (err: unknown) => {
+        if (err instanceof HttpError) {
+          send(res, err.status, { error: err.message }, err.headers);
+          done(err.status);
+        } else if (err instanceof InvalidRequestError) {
+          send(res, 400, { error: err.message });
+          done(400);
+        } else {
+          log.error({ method: req.method, path, err: (err as Error)?.message }, 'request failed');
+          send(res, 500, { error: 'internal error' });
+          done(500);
+        }
+        // Unread request data (an over-limit body) must not be parsed as the next request.
+        if (!req.complete) req.resume();
+      },
+    );
+  });
+  // Slow-loris protection: a loopback client has no reason to be slow.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info({ host, port }, 'HTTP API listening');
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,2 @@
+/** Public API of the loopback HTTP API. */
+export { startHttpApi, jobView, HttpApiConfigError, type HttpApi, type HttpApiOptions } from './http.js';

@@ -1,0 +1,80 @@
+/**
+ * Shared CLI plumbing: the data folder, the config, the key, and how errors end a command.
+ * Every error a user can cause ends with one clear line on stderr and a non-zero exit; stack
+ * traces are for bugs only (LOG_LEVEL=debug shows them).
+ */
+import { loadConfig, resolveDataDir, type Config } from '../config/config.js';
+import { makeOps } from '../daemon/ops.js';
+import { LowdbStore, withStoreWriter, type StoreOp } from '../store/index.js';
+import { loadOrCreateKey } from '../util/secret.js';
+
+export interface DataOpts {
+  data?: string;
+  config?: string;
+}
+
+/** Raised for bad arguments: exit code 2, like a usage error. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+export function cliConfig(o: DataOpts, overrides: Partial<Config> = {}): Config {
+  return loadConfig({ dataDir: o.data, configFile: o.config, overrides });
+}
+
+export function dataDirOf(o: DataOpts): string {
+  return resolveDataDir(o.data);
+}
+
+/** Ops whose key is loaded only when an op runs in this process (direct mode). */
+export function cliOps(cfg: Config): StoreOp {
+  let ops: StoreOp | undefined;
+  return (store, op, args, id) => {
+    ops ??= makeOps({
+      dataDir: cfg.dataDir,
+      phoneRule: { country: cfg.country },
+      key: loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey }),
+    });
+    return ops(store, op, args, id);
+  };
+}
+
+/** Apply a change directly, or through the running server (the single writer). */
+export async function applyOp<R>(cfg: Config, op: string, args: unknown): Promise<{ via: 'direct' | 'server'; result: R }> {
+  return withStoreWriter<R>(cfg.dataDir, op, args, cliOps(cfg) as StoreOp<R>, { timeoutMs: 60_000 });
+}
+
+/** A read-only view of the data folder; works while the server runs and on a missing folder. */
+export async function openReadOnly(dataDir: string): Promise<LowdbStore> {
+  const store = new LowdbStore(dataDir, { readOnly: true });
+  await store.open();
+  return store;
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Parse a whole-number option with a message naming the flag. */
+export function intOption(name: string, min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be a whole number, got "${value}"`);
+    const n = Number(value);
+    if (n < min || n > max) throw new UsageError(`${name} must be from ${min} to ${max}, got ${n}`);
+    return n;
+  };
+}
+
+/** Runs a command action; known errors become one line on stderr and exit 1 (2 for usage). */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void) {
+  return async (...args: A): Promise<void> => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      process.stderr.write(`error: ${err.message}\n`);
+      if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') process.stderr.write(`${err.stack}\n`);
+      process.exitCode = err instanceof UsageError || err.code === 'CONFIG' ? 2 : 1;
+    }
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * Server configuration: a JSON file (`--config FILE`, else `<data>/config.json` when present),
+ * then command-line flags on top. Every key is declared below with its expected form, so a typo
+ * or a wrong type is a clear error naming the key — never silently ignored.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export type Language = 'en' | 'es' | 'ru';
+export type OnUnknown = 'resend-once' | 'hold';
+
+export interface Config {
+  /** Serial device path; a /dev/serial/by-id/… link is best. Unset → no modem (use --simulate). */
+  device?: string;
+  baudRate: number;
+  /** Modem profile name, or 'auto' to detect from AT+CGMI/AT+CGMM. */
+  profile: string;
+  /** SIM PIN, sent only when the modem asks for it. */
+  pin?: string;
+  dataDir: string;
+  /** Country whose national numbering applies to local numbers (RU: 8 9xx… ↔ +7 9xx…). */
+  country: string;
+  language: Language;
+  /** Per-key overrides of the language preset: ack, info, smsStop, smsStart, notRegistered. */
+  templates: Record<string, string>;
+  /** AES-256 key for passwords at rest (base64 or hex, 32 bytes); else SMS_SERVER_KEY; else a key file. */
+  secretKey?: string;
+  logLevel: string;
+  http: { enabled: boolean; host: string; port: number; token?: string; maxBodyBytes: number };
+  queue: { massPerMinute: number; maxAttempts: number; onUnknown: OnUnknown; dailyCap: number };
+  inbound: {
+    /** Storage sweep (AT+CMGL=4) period: +CMTI is not reliable on many modems. */
+    sweepSeconds: number;
+    /** An incomplete multipart set is delivered, marked incomplete, after this long. */
+    multipartTimeoutHours: number;
+    /** Per-sender commands accepted per hour before they are rejected (SMS bombing costs money). */
+    perSenderPerHour: number;
+  };
+  modem: {
+    /** Watchdog: probe with AT after this much silence. */
+    idleProbeSeconds: number;
+  };
+}
+
+export const DEFAULTS: Config = {
+  baudRate: 115200,
+  profile: 'auto',
+  dataDir: './data',
+  country: 'RU',
+  language: 'en',
+  templates: {},
+  logLevel: 'info',
+  http: { enabled: false, host: '127.0.0.1', port: 8080, maxBodyBytes: 65536 },
+  queue: { massPerMinute: 10, maxAttempts: 8, onUnknown: 'resend-once', dailyCap: 50 },
+  inbound: { sweepSeconds: 60, multipartTimeoutHours: 24, perSenderPerHour: 10 },
+  modem: { idleProbeSeconds: 60 },
+};
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Rule =
+  | { t: 'string'; optional?: boolean; oneOf?: readonly string[] }
+  | { t: 'int'; min: number; max: number }
+  | { t: 'bool' }
+  | { t: 'map' }
+  | { t: 'object'; keys: Record<string, Rule> };
+
+const SCHEMA: Record<string, Rule> = {
+  device: { t: 'string', optional: true },
+  baudRate: { t: 'int', min: 300, max: 4_000_000 },
+  profile: { t: 'string' },
+  pin: { t: 'string', optional: true },
+  dataDir: { t: 'string' },
+  country: { t: 'string' },
+  language: { t: 'string', oneOf: ['en', 'es', 'ru'] },
+  templates: { t: 'map' },
+  secretKey: { t: 'string', optional: true },
+  logLevel: { t: 'string', oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
+  http: {
+    t: 'object',
+    keys: {
+      enabled: { t: 'bool' },
+      host: { t: 'string' },
+      port: { t: 'int', min: 0, max: 65535 },
+      token: { t: 'string', optional: true },
+      maxBodyBytes: { t: 'int', min: 256, max: 10_000_000 },
+    },
+  },
+  queue: {
+    t: 'object',
+    keys: {
+      massPerMinute: { t: 'int', min: 1, max: 10_000 },
+      maxAttempts: { t: 'int', min: 1, max: 100 },
+      onUnknown: { t: 'string', oneOf: ['resend-once', 'hold'] },
+      dailyCap: { t: 'int', min: 1, max: 1_000_000 },
+    },
+  },
+  inbound: {
+    t: 'object',
+    keys: {
+      sweepSeconds: { t: 'int', min: 1, max: 86_400 },
+      multipartTimeoutHours: { t: 'int', min: 1, max: 24 * 30 },
+      perSenderPerHour: { t: 'int', min: 1, max: 100_000 },
+    },
+  },
+  modem: { t: 'object', keys: { idleProbeSeconds: { t: 'int', min: 5, max: 86_400 } } },
+};
+
+function describe(rule: Rule): string {
+  switch (rule.t) {
+    case 'string':
+      return rule.oneOf ? `one of ${rule.oneOf.map((s) => `"${s}"`).join(', ')}` : 'a string';
+    case 'int':
+      return `a whole number from ${rule.min} to ${rule.max}`;
+    case 'bool':
+      return 'true or false';
+    case 'map':
+      return 'an object of strings';
+    case 'object':
+      return `an object with keys ${Object.keys(rule.keys).join(', ')}`;
+  }
+}
+
+function check(path: string, value: unknown, rule: Rule, source: string): void {
+  const bad = () => new ConfigError(`${source}: "${path}" must be ${describe(rule)}, got ${JSON.stringify(value)}`);
+  switch (rule.t) {
+    case 'string':
+      if (typeof value !== 'string' || (rule.oneOf && !rule.oneOf.includes(value))) throw bad();
+      return;
+    case 'int':
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < rule.min || value > rule.max) throw bad();
+      return;
+    case 'bool':
+      if (typeof value !== 'boolean') throw bad();
+      return;
+    case 'map':
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
+      for (const [k, v] of Object.entries(value)) {
+        if (typeof v !== 'string') throw new ConfigError(`${source}: "${path}.${k}" must be a string, got ${JSON.stringify(v)}`);
+      }
+      return;
+    case 'object':
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
+      checkKeys(path + '.', value as Record<string, unknown>, rule.keys, source);
+  }
+}
+
+function checkKeys(prefix: string, obj: Record<string, unknown>, keys: Record<string, Rule>, source: string): void {
+  for (const [k, v] of Object.entries(obj)) {
+    const rule = keys[k];
+    if (!rule) {
+      throw new ConfigError(
+        `${source}: unknown key "${prefix}${k}" (known keys${prefix ? ` under "${prefix.slice(0, -1)}"` : ''}: ${Object.keys(keys).join(', ')})`,
+      );
+    }
+    if (v === undefined || (v === null && rule.t === 'string' && rule.optional)) continue;
+    check(prefix + k, v, rule, source);
+  }
+}
+
+/** Validate a parsed config object (file contents). Throws ConfigError naming the key. */
+export function validateConfig(obj: unknown, source = 'config'): Partial<Config> {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    throw new ConfigError(`${source}: must be a JSON object`);
+  }
+  checkKeys('', obj as Record<string, unknown>, SCHEMA, source);
+  return obj as Partial<Config>;
+}
+
+function merge(base: Config, over: Partial<Config>): Config {
+  return {
+    ...base,
+    ...over,
+    templates: { ...base.templates, ...over.templates },
+    http: { ...base.http, ...over.http },
+    queue: { ...base.queue, ...over.queue },
+    inbound: { ...base.inbound, ...over.inbound },
+    modem: { ...base.modem, ...over.modem },
+  };
+}
+
+export function readConfigFile(file: string): Partial<Config> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  return validateConfig(obj, file);
+}
+
+/** The data folder: --data, else SMS_SERVER_DATA, else ./data. */
+export function resolveDataDir(flag?: string): string {
+  return resolve(flag ?? process.env.SMS_SERVER_DATA ?? DEFAULTS.dataDir);
+}
+
+/**
+ * Effective configuration: defaults ← config file (explicit, or `<data>/config.json`) ← flags.
+ * Flags are already-typed partials from the CLI.
+ */
+export function loadConfig(opts: { dataDir?: string; configFile?: string; overrides?: Partial<Config> } = {}): Config {
+  const dataDir = resolveDataDir(opts.dataDir);
+  const file = opts.configFile ?? join(dataDir, 'config.json');
+  const fromFile = opts.configFile || existsSync(file) ? readConfigFile(file) : {};
+  const overrides = validateConfig(stripUndefined(opts.overrides ?? {}), 'command line');
+  const cfg = merge(merge(DEFAULTS, fromFile), overrides);
+  cfg.dataDir = opts.dataDir || !fromFile.dataDir ? dataDir : resolve(fromFile.dataDir);
+  if (cfg.http.enabled && !cfg.http.token && !process.env.SMS_SERVER_HTTP_TOKEN) {
+    throw new ConfigError(`"http.enabled" is true but no "http.token" (or SMS_SERVER_HTTP_TOKEN) is set: the API refuses to run without a bearer token`);
+  }
+  if (!cfg.http.token && process.env.SMS_SERVER_HTTP_TOKEN) cfg.http.token = process.env.SMS_SERVER_HTTP_TOKEN;
+  return cfg;
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

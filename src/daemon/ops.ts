@@ -1,0 +1,79 @@
+/**
+ * Operations that change the data folder on behalf of the CLI. The same functions run in the CLI
+ * process (when no server holds the lock) or inside the server (handed over through the spool),
+ * so "server up" and "server down" behave the same and there is only ever one writer.
+ */
+import { addClient, importClients, removeClient } from '../commands/index.js';
+import { createCampaign, enqueueNotification } from '../queue/index.js';
+import type { StoreOp } from '../store/index.js';
+import type { PhoneOptions } from '../util/phone.js';
+import { moduleLogger, type Logger } from '../util/log.js';
+
+export interface OpsContext {
+  dataDir: string;
+  phoneRule: PhoneOptions;
+  key: Buffer;
+  logger?: Logger;
+  /** Called after jobs were queued (the server wakes its worker). */
+  onEnqueued?: () => void;
+}
+
+export interface ClientAddArgs {
+  phone: string;
+  code: string;
+  login: string;
+  password: string;
+  optIn?: boolean;
+  force?: boolean;
+}
+
+export class UnknownOpError extends Error {
+  readonly code = 'UNKNOWN_OP';
+  constructor(op: string) {
+    super(`unknown operation "${op}"`);
+  }
+}
+
+export function makeOps(ctx: OpsContext): StoreOp {
+  const log = moduleLogger(ctx.logger, 'ops');
+  return async (store, op, args) => {
+    switch (op) {
+      case 'clients.add': {
+        const a = args as ClientAddArgs;
+        const { client, created } = await addClient(
+          store,
+          { phone: a.phone, code: a.code, login: a.login, password: a.password, optIn: a.optIn },
+          ctx.key,
+          ctx.phoneRule,
+          { upsert: a.force },
+        );
+        log.info({ phone: client.phone, created }, 'client saved');
+        return { phone: client.phone, created, optIn: client.optIn };
+      }
+      case 'clients.remove': {
+        const removed = await removeClient(store, (args as { phone: string }).phone, ctx.phoneRule);
+        return { removed };
+      }
+      case 'clients.import': {
+        const r = await importClients(store, (args as { csv: string }).csv, ctx.key, ctx.phoneRule);
+        log.info({ added: r.added, updated: r.updated, errors: r.errors.length }, 'clients imported');
+        return r;
+      }
+      case 'send': {
+        const a = args as { to: string | string[]; text: string };
+        const r = await enqueueNotification(store, { to: a.to, text: a.text }, ctx.phoneRule);
+        if (r.ids.length) ctx.onEnqueued?.();
+        return { ids: r.ids, jobs: r.jobs.map((j) => ({ id: j.id, to: j.to, state: j.state })), rejected: r.rejected };
+      }
+      case 'mass': {
+        const a = args as { text: string; name?: string; fileText: string; strict?: boolean };
+        const r = await createCampaign(store, { text: a.text, name: a.name, fileText: a.fileText, strict: a.strict }, ctx.phoneRule);
+        ctx.onEnqueued?.();
+        log.info({ campaign: r.campaignId, enqueued: r.enqueued, skippedOptOut: r.skippedOptOut, invalid: r.invalid.length }, 'mass text queued');
+        return r;
+      }
+      default:
+        throw new UnknownOpError(op);
+    }
+  };
+}

@@ -1,0 +1,24 @@
+/** Typed errors of the queue services. Each carries a stable `code`. */
+import type { CsvLineError } from '../util/csv.js';
+
+/** A send request that cannot be queued as a whole (no text, no recipients, too long…). */
+export class InvalidRequestError extends Error {
+  readonly code = 'INVALID_REQUEST';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidRequestError';
+  }
+}
+
+/** A recipients file rejected as a whole: strict mode with bad lines, or nobody left to send to. */
+export class CampaignFileError extends Error {
+  readonly code = 'CAMPAIGN_FILE';
+  constructor(
+    message: string,
+    /** Bad lines, with their 1-based line numbers. */
+    readonly invalid: CsvLineError[],
+  ) {
+    super(message);
+    this.name = 'CampaignFileError';
+  }
+}

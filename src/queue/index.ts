@@ -1,0 +1,8 @@
+/** Public API of the outbound queue: the worker, its retry policy, notifications and mass campaigns. */
+export * from './errors.js';
+export * from './retry-policy.js';
+export { MassRateLimiter } from './rate-limiter.js';
+export { DailyCap } from './daily-cap.js';
+export * from './worker.js';
+export * from './notifications.js';
+export * from './mass.js';

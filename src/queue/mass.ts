@@ -1,0 +1,149 @@
+/**
+ * Mass texts (campaigns): one text to every number of a recipients file, queued with priority
+ * 'mass' so replies and notifications always go first, and paced by the worker's mass rate.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Campaign, JobState, Store } from '../store/types.js';
+import { realClock, type Clock } from '../util/clock.js';
+import { parseRecipientsFile, type CsvLineError } from '../util/csv.js';
+import type { PhoneOptions, PhoneRule } from '../util/phone.js';
+import { CampaignFileError, InvalidRequestError } from './errors.js';
+import { optedOutNumbers } from '../store/optout.js';
+
+export interface CampaignRequest {
+  text: string;
+  /** Shown in listings; default: the file's first line count and date. */
+  name?: string;
+  /** The recipients file: CSV with a phone column, or one number per line. */
+  fileText: string;
+  /** Reject the whole file (queue nothing) when any line is bad. */
+  strict?: boolean;
+}
+
+export interface CampaignResult {
+  campaignId: string;
+  enqueued: number;
+  skippedOptOut: number;
+  invalid: CsvLineError[];
+  duplicates: number;
+}
+
+export interface CampaignOptions {
+  /** Jobs per store.enqueue call (default 5000): bounds memory and each write. */
+  batchSize?: number;
+  /** Characters per text (default 1600). */
+  maxTextLength?: number;
+  clock?: Clock;
+}
+
+function newCampaignId(nowMs: number): string {
+  return `cmp-${nowMs.toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Parses the recipients file, drops bad lines (reported with line numbers), duplicates and
+ * opted-out clients, records the campaign, and queues one 'mass' job per recipient in batches.
+ * Throws CampaignFileError in strict mode when a line is bad, or when nobody is left to send to.
+ */
+export async function createCampaign(
+  store: Store,
+  req: CampaignRequest,
+  rule: PhoneOptions | PhoneRule = {},
+  o: CampaignOptions = {},
+): Promise<CampaignResult> {
+  const maxText = o.maxTextLength ?? 1600;
+  const batchSize = o.batchSize ?? 5000;
+  if (typeof req.text !== 'string' || req.text.trim() === '') throw new InvalidRequestError('campaign text must be a non-empty string');
+  if (req.text.length > maxText) throw new InvalidRequestError(`campaign text is ${req.text.length} characters; at most ${maxText} are allowed`);
+
+  const parsed = parseRecipientsFile(req.fileText, rule);
+  if (req.strict && parsed.errors.length > 0) {
+    const first = parsed.errors[0]!;
+    throw new CampaignFileError(
+      `recipients file rejected (strict): ${parsed.errors.length} bad line(s), first at line ${first.line}: ${first.message}`,
+      parsed.errors,
+    );
+  }
+
+  // One pass over the clients instead of a lookup per recipient (100k recipients).
+  const optedOut = await optedOutNumbers(store);
+  const recipients = parsed.phones.filter((p) => !optedOut.has(p.phone));
+  const skippedOptOut = parsed.phones.length - recipients.length;
+  if (recipients.length === 0) {
+    throw new CampaignFileError(
+      `no recipients to send to: ${parsed.phones.length} valid number(s), ${skippedOptOut} opted out, ${parsed.errors.length} bad line(s)`,
+      parsed.errors,
+    );
+  }
+
+  const nowMs = (o.clock ?? realClock).now();
+  const now = new Date(nowMs).toISOString();
+  const campaign: Campaign = {
+    id: newCampaignId(nowMs),
+    name: req.name?.trim() || `campaign ${now.slice(0, 16).replace('T', ' ')} (${recipients.length} recipients)`,
+    text: req.text,
+    createdAt: now,
+    total: recipients.length,
+    skippedOptOut,
+    skippedInvalid: parsed.errors.length,
+    duplicatesRemoved: parsed.duplicates,
+  };
+  // The campaign first: a crash mid-way leaves a campaign with fewer jobs than `total`, visible in its status.
+  await store.putCampaign(campaign);
+  let enqueued = 0;
+  for (let i = 0; i < recipients.length; i += batchSize) {
+    const batch = recipients.slice(i, i + batchSize).map((r) => ({
+      to: r.phone,
+      text: req.text,
+      priority: 'mass' as const,
+      state: 'queued' as const,
+      attempts: 0,
+      nextAttemptAt: now,
+      campaignId: campaign.id,
+    }));
+    enqueued += (await store.enqueue(batch)).length;
+  }
+  return { campaignId: campaign.id, enqueued, skippedOptOut, invalid: parsed.errors, duplicates: parsed.duplicates };
+}
+
+export interface CampaignStatus {
+  campaign: Campaign;
+  counts: Record<JobState, number>;
+  /** Jobs queued for the campaign (sum of counts). */
+  total: number;
+  /** sent + failed + unknown. */
+  done: number;
+  /** queued + sending. */
+  pending: number;
+  /** Observed over the most recent sent jobs, else the configured mass rate; undefined if neither. */
+  ratePerMinute?: number;
+  /** When the pending jobs should be done at that rate (ISO), if known. */
+  eta?: string;
+}
+
+/** Counts by state, rate and ETA of a campaign; undefined when the id is unknown. */
+export async function campaignStatus(
+  store: Store,
+  id: string,
+  o: { massPerMinute?: number; clock?: Clock; sample?: number } = {},
+): Promise<CampaignStatus | undefined> {
+  const campaign = await store.getCampaign(id);
+  if (!campaign) return undefined;
+  const counts = await store.campaignProgress(id);
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const done = counts.sent + counts.failed + counts.unknown;
+  const pending = counts.queued + counts.sending;
+
+  // Recent sends only (bounded read): the rate that matters for the ETA is the current one.
+  const recent = await store.listJobs({ campaignId: id, state: 'sent', limit: o.sample ?? 100 });
+  const times = recent.map((j) => Date.parse(j.sentAt ?? '')).filter((t) => !Number.isNaN(t));
+  let ratePerMinute: number | undefined;
+  if (times.length >= 2) {
+    const span = Math.max(...times) - Math.min(...times);
+    if (span > 0) ratePerMinute = ((times.length - 1) * 60_000) / span;
+  }
+  ratePerMinute ??= o.massPerMinute;
+  const nowMs = (o.clock ?? realClock).now();
+  const eta = ratePerMinute && pending > 0 ? new Date(nowMs + (pending / ratePerMinute) * 60_000).toISOString() : pending === 0 ? new Date(nowMs).toISOString() : undefined;
+  return { campaign, counts, total, done, pending, ratePerMinute, eta };
+}

@@ -1,0 +1,252 @@
+/**
+ * Control interface of a running simulator: JSON lines over a unix socket (protocol in
+ * CONTROL.md). Tests, benchmarks and the `sms-server simulate` operator use it to make the
+ * "network" deliver SMS and calls, inspect what was sent, and inject faults.
+ */
+import { createServer, createConnection, type Server, type Socket } from 'node:net';
+import { existsSync, unlinkSync } from 'node:fs';
+import { decodePdu } from '../sms/index.js';
+import type { SimulatedModem } from './modem.js';
+import { groupSent } from './sent.js';
+import { MEMORIES, type StoredSlot } from './storage.js';
+
+/** One request line: `{"cmd":"sms","from":"+79001234567","text":"CLIENT info"}`. */
+export interface ControlRequest {
+  cmd: string;
+  [key: string]: unknown;
+}
+
+/** One reply line: `{"ok":true,…}` or `{"ok":false,"error":"…"}`. */
+export type ControlReply = ({ ok: true } | { ok: false; error: string }) & Record<string, unknown>;
+
+/** What the control interface acts on: the modem and (on a PTY) the device link. */
+export interface ControlTarget {
+  modem: SimulatedModem;
+  /** Current device path, when on a PTY. */
+  path?: () => string;
+  unplug?: () => Promise<void>;
+  replug?: () => Promise<void>;
+}
+
+export class ControlRequestError extends Error {
+  readonly code = 'SIM_CONTROL_REQUEST';
+}
+
+function str(req: ControlRequest, key: string, required = true): string | undefined {
+  const v = req[key];
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== 'string' || (required && v === '')) throw new ControlRequestError(`"${req.cmd}" needs a string "${key}"`);
+  return v;
+}
+
+function num(req: ControlRequest, key: string, required = true): number | undefined {
+  const v = req[key];
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ControlRequestError(`"${req.cmd}" needs a number "${key}"`);
+  return v;
+}
+
+function describeSlot(slot: StoredSlot): Record<string, unknown> {
+  try {
+    const d = decodePdu(slot.pdu);
+    if (d.type === 'deliver') return { ...slot, from: d.sender, text: d.text, concat: d.concat };
+    return { ...slot, type: d.type };
+  } catch {
+    return { ...slot, undecodable: true };
+  }
+}
+
+/** Execute one control request; never throws (errors become `{ok:false}`). */
+export async function handleControlRequest(req: ControlRequest, target: ControlTarget): Promise<ControlReply> {
+  const m = target.modem;
+  try {
+    switch (req.cmd) {
+      case 'ping':
+        return { ok: true };
+      case 'sms': {
+        const from = str(req, 'from')!;
+        const text = str(req, 'text')!;
+        const order = req.order;
+        if (order !== undefined && !(Array.isArray(order) && order.every((x) => typeof x === 'number'))) {
+          throw new ControlRequestError('"order" must be an array of part numbers, e.g. [3,1,2]');
+        }
+        const encoding = str(req, 'encoding', false);
+        if (encoding !== undefined && !['gsm7', 'ucs2', '8bit'].includes(encoding)) throw new ControlRequestError(`unknown encoding "${encoding}"`);
+        const refBits = num(req, 'refBits', false);
+        if (refBits !== undefined && refBits !== 8 && refBits !== 16) throw new ControlRequestError('"refBits" must be 8 or 16');
+        const ts = str(req, 'timestamp', false);
+        const timestamp = ts === undefined ? undefined : new Date(ts);
+        if (timestamp && Number.isNaN(timestamp.getTime())) throw new ControlRequestError(`bad timestamp "${ts}"`);
+        const ref = num(req, 'ref', false);
+        const indices = m.injectSms(from, text, {
+          ...(order ? { order: order as number[] } : {}),
+          ...(encoding ? { encoding: encoding as 'gsm7' | 'ucs2' | '8bit' } : {}),
+          ...(ref !== undefined ? { ref } : {}),
+          ...(refBits ? { refBits: refBits as 8 | 16 } : {}),
+          ...(timestamp ? { timestamp } : {}),
+        });
+        return { ok: true, indices, heldBack: m.heldBack };
+      }
+      case 'pdu':
+        return { ok: true, index: m.injectPdu(str(req, 'hex')!) };
+      case 'call':
+        m.injectCall(str(req, 'from')!);
+        return { ok: true };
+      case 'sent':
+        return { ok: true, messages: groupSent(m.sent), ...(req.raw ? { parts: m.sent } : {}) };
+      case 'clear-sent':
+        m.sent.length = 0;
+        return { ok: true };
+      case 'storage': {
+        const out: Record<string, unknown> = {};
+        for (const mem of MEMORIES) out[mem] = m.storage(mem).map(describeSlot);
+        return { ok: true, ...out, heldBack: m.heldBack };
+      }
+      case 'status':
+        return { ok: true, profile: m.profile.name, path: target.path?.(), ringing: m.ringing, heldBack: m.heldBack, sent: m.sent.length, settings: m.state };
+      case 'boot':
+        m.boot();
+        return { ok: true };
+      case 'unplug':
+      case 'replug': {
+        const fn = req.cmd === 'unplug' ? target.unplug : target.replug;
+        if (!fn) throw new ControlRequestError(`"${req.cmd}" needs a simulator on a PTY`);
+        await fn();
+        return { ok: true, path: target.path?.() };
+      }
+      case 'fault':
+        return await fault(req, target);
+      default:
+        throw new ControlRequestError(`unknown cmd "${String(req.cmd)}"`);
+    }
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}
+
+async function fault(req: ControlRequest, target: ControlTarget): Promise<ControlReply> {
+  const f = target.modem.faults;
+  const type = str(req, 'type')!;
+  switch (type) {
+    case 'hang':
+      f.hang(num(req, 'ms', false));
+      break;
+    case 'cmsOnNextSend':
+      f.cmsOnNextSend(num(req, 'code')!);
+      break;
+    case 'garbage':
+      f.garbage(str(req, 'line', false));
+      break;
+    case 'noiseBurst':
+      f.noiseBurst(num(req, 'n', false) ?? 5);
+      break;
+    case 'simFull':
+      f.simFull();
+      break;
+    case 'dropNextCmti':
+      f.dropNextCmti();
+      break;
+    case 'failNextDelete':
+      f.failNextDelete();
+      break;
+    case 'clear':
+      f.clear();
+      break;
+    case 'unplug':
+    case 'replug':
+      return handleControlRequest({ cmd: type }, target);
+    default:
+      throw new ControlRequestError(`unknown fault type "${type}"`);
+  }
+  return { ok: true };
+}
+
+/** Serve the control protocol on a unix socket path (a stale socket file is replaced). */
+export async function startControlServer(path: string, target: ControlTarget): Promise<{ path: string; close(): Promise<void> }> {
+  if (existsSync(path)) unlinkSync(path);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => undefined);
+    let buf = '';
+    let chain = Promise.resolve();
+    sock.on('data', (d) => {
+      buf += d.toString('utf8');
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        // Replies go out in request order even when one request (replug) takes a while.
+        chain = chain.then(async () => {
+          let reply: ControlReply;
+          try {
+            const req = JSON.parse(line) as unknown;
+            if (!req || typeof req !== 'object' || typeof (req as ControlRequest).cmd !== 'string') {
+              throw new ControlRequestError('request must be a JSON object with a string "cmd"');
+            }
+            reply = await handleControlRequest(req as ControlRequest, target);
+          } catch (e) {
+            reply = { ok: false, error: e instanceof SyntaxError ? `bad JSON: ${e.message}` : (e as Error).message };
+          }
+          if (!sock.destroyed) sock.write(JSON.stringify(reply) + '\n');
+        });
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => resolve());
+  });
+  return {
+    path,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Client for the control socket: one request at a time per line, replies matched in order. */
+export class SimControlClient {
+  private buf = '';
+  private waiting: Array<{ resolve: (r: ControlReply) => void; reject: (e: Error) => void }> = [];
+
+  private constructor(private readonly sock: Socket) {
+    sock.on('data', (d) => {
+      this.buf += d.toString('utf8');
+      let nl;
+      while ((nl = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        this.waiting.shift()?.resolve(JSON.parse(line) as ControlReply);
+      }
+    });
+    sock.on('close', () => {
+      for (const w of this.waiting.splice(0)) w.reject(new Error('simulator control socket closed'));
+    });
+    sock.on('error', () => undefined);
+  }
+
+  static connect(path: string): Promise<SimControlClient> {
+    return new Promise((resolve, reject) => {
+      const sock = createConnection(path);
+      sock.once('connect', () => resolve(new SimControlClient(sock)));
+      sock.once('error', (e) => reject(new Error(`cannot connect to simulator control socket ${path}: ${e.message}`)));
+    });
+  }
+
+  request(req: ControlRequest): Promise<ControlReply> {
+    return new Promise((resolve, reject) => {
+      if (this.sock.destroyed) return reject(new Error('simulator control socket closed'));
+      this.waiting.push({ resolve, reject });
+      this.sock.write(JSON.stringify(req) + '\n');
+    });
+  }
+
+  close(): void {
+    this.sock.end();
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * In-memory Store for unit tests of the services above the store. Same observable behaviour as
+ * LowdbStore (both pass test/store/contract.ts); nothing is persisted. Works without `open()`.
+ */
+import { realClock, type Clock } from '../util/clock.js';
+import { NotFoundError } from './errors.js';
+import {
+  emptyQueueCounts,
+  emptyStateCounts,
+  inboxPredicate,
+  isPending,
+  isoMs,
+  jobPredicate,
+  limitOf,
+} from './filters.js';
+import { inboxId, jobId } from './ids.js';
+import {
+  PRIORITY_ORDER,
+  type Campaign,
+  type Client,
+  type InboxEntry,
+  type InboxFilter,
+  type Job,
+  type JobFilter,
+  type JobState,
+  type PartialSet,
+  type QueueCounts,
+  type Store,
+} from './types.js';
+
+export interface MemoryStoreOptions {
+  /** Time source for createdAt/updatedAt (default: the real clock). */
+  clock?: Clock;
+}
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+export class MemoryStore implements Store {
+  private readonly clock: Clock;
+  private inbox: InboxEntry[] = [];
+  private readonly inboxById = new Map<string, InboxEntry>();
+  private readonly dedup = new Map<string, InboxEntry>();
+  private readonly partials = new Map<string, PartialSet>();
+  private readonly clients = new Map<string, Client>();
+  private jobs: Job[] = [];
+  private readonly jobsById = new Map<string, Job>();
+  private readonly campaigns = new Map<string, Campaign>();
+  private readonly meta = new Map<string, unknown>();
+  private inboxSeq = 0;
+  private jobSeq = 0;
+
+  constructor(opts: MemoryStoreOptions = {}) {
+    this.clock = opts.clock ?? realClock;
+  }
+
+  async open(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  private nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  // Inbox ---------------------------------------------------------------------------------
+
+  async addInbound(entry: Omit<InboxEntry, 'id'>): Promise<{ entry: InboxEntry; duplicate: boolean }> {
+    const known = this.dedup.get(entry.dedupKey);
+    if (known) return { entry: clone(known), duplicate: true };
+    const stored: InboxEntry = { ...clone(entry), id: inboxId(this.inboxSeq++) };
+    this.inbox.push(stored);
+    this.inboxById.set(stored.id, stored);
+    this.dedup.set(stored.dedupKey, stored);
+    return { entry: clone(stored), duplicate: false };
+  }
+
+  async updateInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>): Promise<InboxEntry> {
+    const e = this.inboxById.get(id);
+    if (!e) throw new NotFoundError('inbox entry', id);
+    const { id: _ignored, ...rest } = clone(patch) as Partial<InboxEntry>;
+    if (rest.dedupKey !== undefined && rest.dedupKey !== e.dedupKey) {
+      this.dedup.delete(e.dedupKey);
+      this.dedup.set(rest.dedupKey, e);
+    }
+    Object.assign(e, rest);
+    return clone(e);
+  }
+
+  async getInbound(id: string): Promise<InboxEntry | undefined> {
+    const e = this.inboxById.get(id);
+    return e && clone(e);
+  }
+
+  async listInbound(filter: InboxFilter = {}): Promise<InboxEntry[]> {
+    const limit = limitOf(filter.limit);
+    const match = inboxPredicate(filter);
+    const out: InboxEntry[] = [];
+    for (let i = this.inbox.length - 1; i >= 0 && out.length < limit; i--) {
+      const e = this.inbox[i]!;
+      if (match(e)) out.push(clone(e));
+    }
+    return out;
+  }
+
+  // Partials ------------------------------------------------------------------------------
+
+  async getPartial(key: string): Promise<PartialSet | undefined> {
+    const p = this.partials.get(key);
+    return p && clone(p);
+  }
+
+  async putPartial(set: PartialSet): Promise<void> {
+    this.partials.set(set.key, clone(set));
+  }
+
+  async deletePartial(key: string): Promise<void> {
+    this.partials.delete(key);
+  }
+
+  async listPartials(): Promise<PartialSet[]> {
+    return [...this.partials.values()].map(clone);
+  }
+
+  // Clients -------------------------------------------------------------------------------
+
+  async getClient(phone: string): Promise<Client | undefined> {
+    const c = this.clients.get(phone);
+    return c && clone(c);
+  }
+
+  async upsertClient(client: Client): Promise<void> {
+    this.clients.set(client.phone, clone(client));
+  }
+
+  async removeClient(phone: string): Promise<boolean> {
+    return this.clients.delete(phone);
+  }
+
+  /** Sorted by phone. */
+  async listClients(): Promise<Client[]> {
+    return [...this.clients.values()].sort((a, b) => (a.phone < b.phone ? -1 : a.phone > b.phone ? 1 : 0)).map(clone);
+  }
+
+  // Jobs ----------------------------------------------------------------------------------
+
+  async enqueue(jobs: Omit<Job, 'id' | 'createdAt' | 'updatedAt'>[]): Promise<Job[]> {
+    const now = this.nowIso();
+    for (const j of jobs) isoMs(j.nextAttemptAt, 'nextAttemptAt');
+    return jobs.map((j) => {
+      const job: Job = { ...clone(j), id: jobId(this.jobSeq++), createdAt: now, updatedAt: now };
+      this.jobs.push(job);
+      this.jobsById.set(job.id, job);
+      return clone(job);
+    });
+  }
+
+  async nextSendable(now: Date): Promise<Job | undefined> {
+    const t = now.getTime();
+    for (const p of PRIORITY_ORDER) {
+      const j = this.jobs.find((x) => x.priority === p && x.state === 'queued' && Date.parse(x.nextAttemptAt) <= t);
+      if (j) return clone(j);
+    }
+    return undefined;
+  }
+
+  async nextWakeup(): Promise<Date | undefined> {
+    let min = Infinity;
+    for (const j of this.jobs) if (j.state === 'queued') min = Math.min(min, Date.parse(j.nextAttemptAt));
+    return min === Infinity ? undefined : new Date(min);
+  }
+
+  async updateJob(id: string, patch: Partial<Omit<Job, 'id'>>): Promise<Job> {
+    const j = this.jobsById.get(id);
+    if (!j) throw new NotFoundError('job', id);
+    const { id: _ignored, ...rest } = clone(patch) as Partial<Job>;
+    if (rest.nextAttemptAt !== undefined) isoMs(rest.nextAttemptAt, 'nextAttemptAt');
+    Object.assign(j, rest, { updatedAt: rest.updatedAt ?? this.nowIso() });
+    return clone(j);
+  }
+
+  async getJob(id: string): Promise<Job | undefined> {
+    const j = this.jobsById.get(id);
+    return j && clone(j);
+  }
+
+  /** Newest first. */
+  async listJobs(filter: JobFilter = {}): Promise<Job[]> {
+    const limit = limitOf(filter.limit);
+    const match = jobPredicate(filter);
+    const out: Job[] = [];
+    for (let i = this.jobs.length - 1; i >= 0 && out.length < limit; i--) {
+      const j = this.jobs[i]!;
+      if (match(j)) out.push(clone(j));
+    }
+    return out;
+  }
+
+  async queueCounts(): Promise<QueueCounts> {
+    const c = emptyQueueCounts();
+    for (const j of this.jobs) {
+      c.byState[j.state]++;
+      if (isPending(j.state)) c.byPriority[j.priority]++;
+    }
+    return c;
+  }
+
+  // Campaigns -----------------------------------------------------------------------------
+
+  async putCampaign(c: Campaign): Promise<void> {
+    this.campaigns.set(c.id, clone(c));
+  }
+
+  async getCampaign(id: string): Promise<Campaign | undefined> {
+    const c = this.campaigns.get(id);
+    return c && clone(c);
+  }
+
+  /** Oldest first (by createdAt, then id). */
+  async listCampaigns(): Promise<Campaign[]> {
+    return [...this.campaigns.values()].sort(compareCampaigns).map(clone);
+  }
+
+  async campaignProgress(id: string): Promise<Record<JobState, number>> {
+    const c = emptyStateCounts();
+    for (const j of this.jobs) if (j.campaignId === id) c[j.state]++;
+    return c;
+  }
+
+  // Meta ----------------------------------------------------------------------------------
+
+  async getMeta<T>(key: string): Promise<T | undefined> {
+    return this.meta.has(key) ? clone(this.meta.get(key) as T) : undefined;
+  }
+
+  async setMeta<T>(key: string, value: T): Promise<void> {
+    this.meta.set(key, clone(value));
+  }
+}
+
+export function compareCampaigns(a: Campaign, b: Campaign): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

@@ -1,0 +1,150 @@
+/**
+ * A real serial port (serialport 13) as a Transport. A new SerialPort is made at every open, so
+ * the *path given* is resolved again by the OS: a `/dev/serial/by-id/…` link that now points at
+ * `ttyUSB1` after a USB reset is followed on reopen.
+ */
+import { stat } from 'node:fs/promises';
+import { SerialPort } from 'serialport';
+import type { Logger } from 'pino';
+import { PortClosedError } from '../at/errors.js';
+import { moduleLogger } from '../util/log.js';
+import { FramedTransport, type FramingOptions } from './framed-transport.js';
+import { PortOpenError } from './errors.js';
+
+export interface SerialTransportOptions extends FramingOptions {
+  /** Device path, preferably `/dev/serial/by-id/…` (stable across re-enumeration). */
+  path: string;
+  /** Default 115200; USB modems ignore it, real UARTs (SIM800 on a board) do not. */
+  baudRate?: number;
+  /** Advisory exclusive lock (default true): a second daemon on the same modem fails to open. */
+  lock?: boolean;
+  logger?: Logger;
+  /**
+   * Check every this many ms that the device node still exists (and is the same device); 0
+   * disables. Default 1000. See watchPresence() for why serialport's own detection is not enough.
+   */
+  presenceCheckMs?: number;
+}
+
+/** "Inappropriate ioctl for device": DTR/RTS on a pseudo-terminal (tests, socat, simulator). */
+function isIoctlError(err: Error): boolean {
+  return /inappropriate ioctl|ENOTTY/i.test(err.message);
+}
+
+export class SerialTransport extends FramedTransport {
+  private port: SerialPort | undefined;
+  private presenceTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly opts: SerialTransportOptions;
+
+  constructor(o: SerialTransportOptions) {
+    super(o, moduleLogger(o.logger, 'transport').child({ path: o.path }));
+    this.opts = o;
+  }
+
+  get path(): string {
+    return this.opts.path;
+  }
+
+  get isOpen(): boolean {
+    const p = this.port;
+    return p !== undefined && p.isOpen && !p.closing;
+  }
+
+  async open(): Promise<void> {
+    if (this.isOpen) return;
+    const port = new SerialPort({
+      path: this.opts.path,
+      baudRate: this.opts.baudRate ?? 115200,
+      autoOpen: false,
+      lock: this.opts.lock ?? true,
+    });
+    await new Promise<void>((resolve, reject) => {
+      port.open((err) => (err ? reject(new PortOpenError(this.opts.path, err)) : resolve()));
+    });
+    const device = await stat(this.opts.path).then((st) => st.rdev, () => undefined);
+    this.port = port;
+    this.startFraming();
+    // Reading keeps serialport's disconnect detection alive: it only notices a vanished device
+    // while a read is outstanding (field-notes).
+    port.on('data', (d: Buffer) => {
+      if (this.port === port) this.received(d);
+    });
+    port.on('close', (err: (Error & { disconnected?: boolean }) | null) => {
+      if (this.port !== port) return;
+      this.stopPresence();
+      this.closed({ disconnected: err?.disconnected === true, ...(err ? { error: err } : {}) });
+    });
+    port.on('error', (err: Error) => {
+      if (isIoctlError(err)) this.log.debug({ err: err.message }, 'ignoring ioctl error (pseudo-terminal)');
+      else this.failed(err);
+    });
+    // Assert DTR/RTS like a terminal program: some USB-serial adapters gate the modem on them.
+    port.set({ dtr: true, rts: true }, (err) => {
+      if (err && !isIoctlError(err)) this.log.warn({ err: err.message }, 'could not set DTR/RTS');
+    });
+    if (device !== undefined) this.watchPresence(port, device);
+    this.log.info({ baudRate: port.baudRate }, 'port open');
+  }
+
+  /**
+   * serialport 13 (bindings-cpp unixRead) misses some hang-ups: when a read returns 0 bytes —
+   * a PTY whose master went away, seen here on Linux 6.x; USB-serial drivers on unplug can do
+   * the same — it retries the read forever and never emits `close`. The device node vanishing
+   * (or the path now naming another device) is the reliable sign, so poll for it.
+   */
+  private watchPresence(port: SerialPort, device: number): void {
+    const every = this.opts.presenceCheckMs ?? 1000;
+    if (every <= 0) return;
+    const tick = () => {
+      this.presenceTimer = undefined;
+      stat(this.opts.path).then(
+        (st) => (st.rdev === device ? 'present' : 'replaced'),
+        (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' || err.code === 'ENODEV' || err.code === 'ENXIO' ? 'gone' : 'present'),
+      ).then((state) => {
+        if (this.port !== port || !port.isOpen) return;
+        if (state === 'present') return arm();
+        this.log.warn({ state }, 'device node vanished: treating as unplugged');
+        const err = Object.assign(new Error(`device ${this.opts.path} ${state === 'gone' ? 'vanished' : 'now names another device'}`), { disconnected: true });
+        port.close(() => undefined, err);
+      }, () => undefined);
+    };
+    // unref: a presence check alone must not keep the process alive.
+    const arm = () => void (this.presenceTimer = setTimeout(tick, every)).unref();
+    arm();
+  }
+
+  private stopPresence(): void {
+    if (this.presenceTimer !== undefined) clearTimeout(this.presenceTimer);
+    this.presenceTimer = undefined;
+  }
+
+  write(data: string | Buffer): Promise<void> {
+    const port = this.port;
+    if (!port || !this.isOpen) {
+      // serialport would silently queue the bytes until the next open (field-notes): refuse instead.
+      return Promise.reject(new PortClosedError(`cannot write to ${this.opts.path}: port is not open`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const fail = (err: Error) =>
+        reject(this.isOpen ? err : new PortClosedError(`write to ${this.opts.path} failed: port closed (${err.message})`));
+      port.write(data, (err) => {
+        if (err) fail(err);
+      });
+      port.drain((err) => (err ? fail(err) : resolve()));
+    });
+  }
+
+  async close(): Promise<void> {
+    const port = this.port;
+    this.stopPresence();
+    if (!port || !port.isOpen) return;
+    await new Promise<void>((resolve) => {
+      port.close((err) => {
+        if (err) this.log.warn({ err: err.message }, 'close failed');
+        resolve();
+      });
+    });
+    // serialport emits 'close' itself; make sure listeners hear it even if it did not.
+    this.closed({ disconnected: false });
+  }
+}

@@ -1,0 +1,48 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULTS, loadConfig, validateConfig } from '../../src/config/config.js';
+
+describe('config', () => {
+  it('names an unknown key and lists the known ones', () => {
+    expect(() => validateConfig({ devcie: '/dev/ttyUSB0' }, 'cfg.json')).toThrow(/unknown key "devcie" \(known keys: device, baudRate/);
+    expect(() => validateConfig({ queue: { massPerMin: 5 } }, 'cfg.json')).toThrow(/unknown key "queue.massPerMin" \(known keys under "queue": massPerMinute/);
+  });
+
+  it('names the key and the expected form for a wrong type or range', () => {
+    expect(() => validateConfig({ baudRate: '115200' })).toThrow(/"baudRate" must be a whole number from 300 to 4000000, got "115200"/);
+    expect(() => validateConfig({ language: 'de' })).toThrow(/"language" must be one of "en", "es", "ru"/);
+    expect(() => validateConfig({ http: { port: 70000 } })).toThrow(ConfigError);
+    expect(() => validateConfig({ templates: { ack: 5 } })).toThrow(/"templates.ack" must be a string/);
+  });
+
+  it('layers defaults, file and flags', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ language: 'es', queue: { massPerMinute: 6 } }));
+    const cfg = loadConfig({ dataDir: dir, overrides: { baudRate: 9600 } });
+    expect(cfg.language).toBe('es');
+    expect(cfg.queue.massPerMinute).toBe(6);
+    expect(cfg.queue.maxAttempts).toBe(DEFAULTS.queue.maxAttempts);
+    expect(cfg.baudRate).toBe(9600);
+    expect(cfg.dataDir).toBe(dir);
+  });
+
+  it('reports a broken JSON file with its path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const f = join(dir, 'bad.json');
+    writeFileSync(f, '{"device": ');
+    expect(() => loadConfig({ dataDir: dir, configFile: f })).toThrow(new RegExp(`config file ${f} is not valid JSON`));
+  });
+
+  it('refuses an enabled HTTP API without a token', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const saved = process.env.SMS_SERVER_HTTP_TOKEN;
+    delete process.env.SMS_SERVER_HTTP_TOKEN;
+    try {
+      expect(() => loadConfig({ dataDir: dir, overrides: { http: { ...DEFAULTS.http, enabled: true } } })).toThrow(/no "http.token"/);
+    } finally {
+      if (saved !== undefined) process.env.SMS_SERVER_HTTP_TOKEN = saved;
+    }
+  });
+});

@@ -1,0 +1,378 @@
+import { describe, it, expect } from 'vitest';
+import { QueueWorker, WORKER_META_KEY, type WorkerMeta } from '../../src/queue/worker.js';
+import { MemoryStore } from '../../src/store/memory.js';
+import { AtTimeoutError, CmsError, PortClosedError } from '../../src/at/errors.js';
+import { decodePdu, type DecodedSubmit } from '../../src/sms/index.js';
+import { FakeClock, FakeSender, queued, addClient, tick } from './helpers.js';
+
+const A = '+79001234567';
+const B = '+79007654321';
+const LONG = 'Lorem ipsum dolor sit amet, '.repeat(12); // 336 GSM-7 chars → 3 parts
+
+function setup(o: Partial<ConstructorParameters<typeof QueueWorker>[0]> = {}) {
+  const clock = new FakeClock();
+  const store = new MemoryStore({ clock });
+  const sender = new FakeSender();
+  const worker = new QueueWorker({ store, sender, clock, rate: { massPerMinute: 0 }, dayOffsetMinutes: 0, ...o });
+  return { clock, store, sender, worker };
+}
+
+const submit = (hex: string) => decodePdu(hex) as DecodedSubmit;
+
+describe('QueueWorker ordering', () => {
+  it('sends a reply queued behind 200 mass texts next, after the mass text in progress', async () => {
+    const { store, sender, worker } = setup();
+    await store.enqueue(Array.from({ length: 200 }, (_, i) => queued(`+7900000${String(i).padStart(4, '0')}`, `mass ${i}`, 'mass')));
+    expect((await worker.step()).kind).toBe('done'); // mass 0 goes
+    const [reply] = await store.enqueue([queued(A, 'your balance is 10', 'reply')]);
+    const r = await worker.step();
+    expect(r.kind === 'done' && r.job.id).toBe(reply!.id);
+    expect(sender.sent.map((s) => submit(s.part.hex).text)).toEqual(['mass 0', 'your balance is 10']);
+  });
+
+  it('goes replies > notifications > mass, FIFO within a priority', async () => {
+    const { store, sender, worker } = setup();
+    await store.enqueue([queued(A, 'm1', 'mass'), queued(A, 'n1', 'notification'), queued(A, 'r1', 'reply'), queued(A, 'n2', 'notification'), queued(A, 'r2', 'reply')]);
+    await worker.drain();
+    expect(sender.sent.map((s) => submit(s.part.hex).text)).toEqual(['r1', 'r2', 'n1', 'n2', 'm1']);
+  });
+
+  it('paces mass texts at the configured rate while replies do not wait', async () => {
+    const { clock, store, sender, worker } = setup({ rate: { massPerMinute: 6 } });
+    await store.enqueue([queued(A, 'm1', 'mass'), queued(B, 'm2', 'mass')]);
+    await worker.drain();
+    expect(sender.sent).toHaveLength(1);
+    expect(await worker.step()).toEqual({ kind: 'rate-limited', waitMs: 10_000 });
+    await store.enqueue([queued(B, 'reply', 'reply')]);
+    await worker.drain();
+    expect(sender.sent.map((s) => submit(s.part.hex).text)).toEqual(['m1', 'reply']);
+    clock.advance(10_000);
+    await worker.drain();
+    expect(sender.sent.map((s) => submit(s.part.hex).text)).toEqual(['m1', 'reply', 'm2']);
+  });
+});
+
+describe('QueueWorker persistence of a send', () => {
+  it('records sent state, sentAt, attempts and TP-MR per part; one concat reference for all parts', async () => {
+    const { clock, store, sender, worker } = setup();
+    const [job] = await store.enqueue([queued(A, LONG, 'notification')]);
+    await worker.drain();
+    const done = (await store.getJob(job!.id))!;
+    expect(done.state).toBe('sent');
+    expect(done.sentAt).toBe(new Date(clock.now()).toISOString());
+    expect(done.attempts).toBe(1);
+    expect(done.parts).toEqual([{ seq: 1, mr: 1 }, { seq: 2, mr: 2 }, { seq: 3, mr: 3 }]);
+    const refs = sender.sent.map((s) => submit(s.part.hex).concat?.ref);
+    expect(new Set(refs).size).toBe(1);
+    expect(refs[0]).toBeTypeOf('number');
+  });
+
+  it('persists attempts before the PDU is written', async () => {
+    const { store, sender, worker } = setup();
+    const [job] = await store.enqueue([queued(A, 'hi', 'reply')]);
+    let seen: unknown;
+    sender.onSend = async () => {
+      const j = await store.getJob(job!.id);
+      seen = { state: j?.state, attempts: j?.attempts };
+    };
+    await worker.drain();
+    expect(seen).toEqual({ state: 'sending', attempts: 1 });
+  });
+
+  it('hands out new concat references from a counter that survives a restart', async () => {
+    const { clock, store, sender } = setup();
+    await store.enqueue([queued(A, LONG, 'mass'), queued(B, LONG, 'mass')]);
+    const w1 = new QueueWorker({ store, sender, clock, rate: { massPerMinute: 0 } });
+    await w1.step();
+    const w2 = new QueueWorker({ store, sender, clock, rate: { massPerMinute: 0 } }); // a new process
+    await w2.step();
+    const refs = sender.sent.map((s) => submit(s.part.hex).concat!.ref);
+    expect(refs.slice(0, 3).every((r) => r === refs[0])).toBe(true);
+    expect(refs.slice(3).every((r) => r === (refs[0]! + 1) % 256)).toBe(true);
+  });
+});
+
+describe('QueueWorker retry policy', () => {
+  it('retries CMS 500 with back-off 30 s, 1 min on the injected clock, then sends', async () => {
+    const { clock, store, sender, worker } = setup();
+    const [job] = await store.enqueue([queued(A, 'hi', 'notification')]);
+    sender.failNext(new CmsError(500, 'AT+CMGS=20'), new CmsError(500, 'AT+CMGS=20'));
+    const t0 = clock.now();
+    expect((await worker.drain()).map((d) => d.outcome)).toEqual(['retry']);
+    let j = (await store.getJob(job!.id))!;
+    expect(j).toMatchObject({ state: 'queued', attempts: 1, nextAttemptAt: new Date(t0 + 30_000).toISOString() });
+    expect(j.lastError).toContain('500');
+    expect(await worker.step()).toEqual({ kind: 'idle', wakeAt: new Date(t0 + 30_000) });
+    clock.advance(30_000);
+    await worker.drain();
+    j = (await store.getJob(job!.id))!;
+    expect(j).toMatchObject({ state: 'queued', attempts: 2, nextAttemptAt: new Date(t0 + 30_000 + 60_000).toISOString() });
+    clock.advance(59_999);
+    expect(await worker.drain()).toEqual([]);
+    clock.advance(1);
+    await worker.drain();
+    expect((await store.getJob(job!.id))!).toMatchObject({ state: 'sent', attempts: 3 });
+    expect(sender.calls).toBe(3);
+  });
+
+  it('fails with attempts-exhausted and the last error after maxAttempts', async () => {
+    const { clock, store, sender, worker } = setup({ policy: { maxAttempts: 2 } });
+    const [job] = await store.enqueue([queued(A, 'hi', 'notification')]);
+    sender.failNext(new CmsError(42), new CmsError(331));
+    await worker.drain();
+    clock.advance(30_000);
+    await worker.drain();
+    const j = (await store.getJob(job!.id))!;
+    expect(j).toMatchObject({ state: 'failed', reason: 'attempts-exhausted', attempts: 2 });
+    expect(j.lastError).toContain('331');
+  });
+
+  it('fails an invalid number at once without touching the modem', async () => {
+    const { store, sender, worker } = setup();
+    const [job] = await store.enqueue([queued('+7900x', 'hi', 'reply')]);
+    const [r] = await worker.drain();
+    expect(r!.outcome).toBe('failed');
+    const j = (await store.getJob(job!.id))!;
+    expect(j).toMatchObject({ state: 'failed', reason: 'invalid-number' });
+    expect(j.lastError).toContain('InvalidNumberError');
+    expect(sender.calls).toBe(0);
+  });
+
+  it('fails at once when the network says unidentified subscriber (CMS 28)', async () => {
+    const { store, sender, worker } = setup();
+    const [job] = await store.enqueue([queued(A, 'hi', 'reply')]);
+    sender.failNext(new CmsError(28));
+    await worker.drain();
+    expect((await store.getJob(job!.id))!).toMatchObject({ state: 'failed', reason: 'invalid-number', attempts: 1 });
+  });
+
+  it('retries a prompt-stage timeout (no PDU written) without counting a duplicate', async () => {
+    const { store, sender, worker } = setup();
+    const [job] = await store.enqueue([queued(A, 'hi', 'reply')]);
+    sender.failNext(new AtTimeoutError('AT+CMGS=20', 'prompt', 5000, []));
+    await worker.drain();
+    const j = (await store.getJob(job!.id))!;
+    expect(j.state).toBe('queued');
+    expect(j.duplicates ?? 0).toBe(0);
+  });
+
+  it('re-sends once after a final-stage timeout, counting the duplicate; a second unknown outcome is held', async () => {
+    const { clock, store, sender, worker } = setup();
+    const [job] = await store.enqueue([queued(A, 'hi', 'notification')]);
+    sender.failNext(new AtTimeoutError('AT+CMGS=20', 'final', 60_000, []), new AtTimeoutError('AT+CMGS=20', 'final', 60_000, []));
+    expect((await worker.drain())[0]!.outcome).toBe('resend');
+    expect((await store.getJob(job!.id))!).toMatchObject({ state: 'queued', duplicates: 1, nextAttemptAt: new Date(clock.now() + 60_000).toISOString() });
+    clock.advance(60_000);
+    expect((await worker.drain())[0]!.outcome).toBe('unknown');
+    const j = (await store.getJob(job!.id))!;
+    expect(j).toMatchObject({ state: 'unknown', duplicates: 1, attempts: 2 });
+    expect(j.lastError).toContain('final result');
+    clock.advance(3_600_000);
+    expect(await worker.drain()).toEqual([]);
+  });
+
+  it("holds an unknown outcome at once with onUnknown 'hold'", async () => {
+    const { store, sender, worker } = setup({ policy: { onUnknown: 'hold' } });
+    const [job] = await store.enqueue([queued(A, 'hi', 'mass')]);
+    sender.failNext(new AtTimeoutError('AT+CMGS=20', 'final', 60_000, []));
+    await worker.drain();
+    expect((await store.getJob(job!.id))!).toMatchObject({ state: 'unknown' });
+    expect((await store.getJob(job!.id))!.duplicates ?? 0).toBe(0);
+  });
+
+  it('treats a port closed before the PDU as retryable', async () => {
+    const { store, sender, worker } = setup();
+    const [job] = await store.enqueue([queued(A, 'hi', 'reply')]);
+    sender.failNext(new PortClosedError('port closed', 'AT+CMGS=20'));
+    await worker.drain();
+    expect((await store.getJob(job!.id))!).toMatchObject({ state: 'queued', attempts: 1 });
+  });
+});
+
+describe('QueueWorker multipart resume and crash recovery', () => {
+  it('resumes a multipart job from the first unsent part, with the same reference', async () => {
+    const { clock, store, sender, worker } = setup();
+    const [job] = await store.enqueue([queued(B, LONG, 'notification')]);
+    sender.onSend = (p) => {
+      if (p.seq === 1) sender.failNext(new CmsError(500)); // part 1 accepted, part 2 refused
+    };
+    await worker.drain();
+    sender.onSend = undefined;
+    let j = (await store.getJob(job!.id))!;
+    expect(j).toMatchObject({ state: 'queued', attempts: 1, parts: [{ seq: 1, mr: 1 }] });
+    clock.advance(30_000);
+    await worker.drain();
+    j = (await store.getJob(job!.id))!;
+    expect(j).toMatchObject({ state: 'sent', attempts: 2 });
+    expect(sender.sent.map((s) => s.part.seq)).toEqual([1, 2, 3]); // part 1 not sent again
+    expect(sender.calls).toBe(4); // 1 ok, 2 refused, 2 ok, 3 ok
+    expect(new Set(sender.sent.map((s) => submit(s.part.hex).concat!.ref)).size).toBe(1);
+    expect(j.parts).toEqual([{ seq: 1, mr: 1 }, { seq: 2, mr: 2 }, { seq: 3, mr: 3 }]);
+  });
+
+  it('after a crash mid-write, applies the unknown-outcome rule (resend once, counted)', async () => {
+    const { clock, store, sender, worker } = setup();
+    const [job] = await store.enqueue([queued(A, LONG, 'reply')]);
+    sender.onSend = (p) => {
+      if (p.seq === 1) sender.hangNext(); // the process "dies" while part 2 is written
+    };
+    void worker.step();
+    for (let i = 0; i < 20; i++) await tick();
+    const crashed = (await store.getJob(job!.id))!;
+    expect(crashed.state).toBe('sending');
+    expect((await store.getMeta<WorkerMeta>(WORKER_META_KEY))!.writing).toMatchObject({ jobId: job!.id, seq: 2 });
+
+    const sender2 = new FakeSender();
+    const restarted = new QueueWorker({ store, sender: sender2, clock, rate: { massPerMinute: 0 } });
+    const report = await restarted.recover();
+    expect(report).toEqual({ requeued: [], resent: [job!.id], unknown: [] });
+    const j = (await store.getJob(job!.id))!;
+    expect(j).toMatchObject({ state: 'queued', duplicates: 1, parts: [{ seq: 1, mr: 1 }] });
+    expect(j.lastError).toContain('may have been sent');
+    clock.advance(60_000);
+    await restarted.drain();
+    expect(sender2.sent.map((s) => s.part.seq)).toEqual([2, 3]);
+    const refs = [...sender.sent, ...sender2.sent].map((s) => submit(s.part.hex).concat!.ref);
+    expect(new Set(refs).size).toBe(1);
+    expect((await store.getJob(job!.id))!.state).toBe('sent');
+  });
+
+  it("after a crash mid-write with onUnknown 'hold', the job is unknown", async () => {
+    const { clock, store, sender, worker } = setup();
+    const [job] = await store.enqueue([queued(A, 'hi', 'mass')]);
+    sender.hangNext();
+    void worker.step();
+    for (let i = 0; i < 20; i++) await tick();
+    const restarted = new QueueWorker({ store, sender: new FakeSender(), clock, policy: { onUnknown: 'hold' } });
+    expect(await restarted.recover()).toEqual({ requeued: [], resent: [], unknown: [job!.id] });
+    expect((await store.getJob(job!.id))!.state).toBe('unknown');
+  });
+
+  it('after a crash before any PDU was written, the job goes back to queued', async () => {
+    const { clock, store } = setup();
+    const [job] = await store.enqueue([queued(A, 'hi', 'reply')]);
+    await store.updateJob(job!.id, { state: 'sending', attempts: 1 }); // step 1 persisted, then the crash
+    const sender2 = new FakeSender();
+    const restarted = new QueueWorker({ store, sender: sender2, clock });
+    expect(await restarted.recover()).toEqual({ requeued: [job!.id], resent: [], unknown: [] });
+    await restarted.drain();
+    expect((await store.getJob(job!.id))!).toMatchObject({ state: 'sent', attempts: 2 });
+    expect((await store.getJob(job!.id))!.duplicates ?? 0).toBe(0);
+  });
+
+  it('a stale marker for a part already recorded with its TP-MR does not count as in flight', async () => {
+    const { clock, store } = setup();
+    const [job] = await store.enqueue([queued(A, LONG, 'reply')]);
+    await store.updateJob(job!.id, { state: 'sending', attempts: 1, parts: [{ seq: 1, mr: 7 }] });
+    await store.setMeta<WorkerMeta>(WORKER_META_KEY, { nextRef: 5, refs: { [job!.id]: 4 }, writing: { jobId: job!.id, seq: 1, at: 'x' } });
+    const sender2 = new FakeSender();
+    const restarted = new QueueWorker({ store, sender: sender2, clock });
+    expect((await restarted.recover()).requeued).toEqual([job!.id]);
+    await restarted.drain();
+    expect(sender2.sent.map((s) => s.part.seq)).toEqual([2, 3]);
+    expect(sender2.sent.every((s) => submit(s.part.hex).concat!.ref === 4)).toBe(true);
+  });
+});
+
+describe('QueueWorker recipient rules at send time', () => {
+  it('fails notifications and mass texts to an opted-out client, but still sends replies', async () => {
+    const { store, sender, worker } = setup();
+    const [n, m, r] = await store.enqueue([queued(A, 'n', 'notification'), queued(A, 'm', 'mass'), queued(A, 'r', 'reply')]);
+    await addClient(store, A, false); // opted out after enqueue
+    await worker.drain();
+    expect((await store.getJob(n!.id))!).toMatchObject({ state: 'failed', reason: 'opted-out', attempts: 0 });
+    expect((await store.getJob(m!.id))!).toMatchObject({ state: 'failed', reason: 'opted-out' });
+    expect((await store.getJob(r!.id))!.state).toBe('sent');
+    expect(sender.sent.map((s) => submit(s.part.hex).text)).toEqual(['r']);
+  });
+
+  it('caps notifications + mass per recipient per day, not replies; the cap resets the next day and survives a restart', async () => {
+    const { clock, store, sender, worker } = setup({ dailyCap: 2 });
+    await store.enqueue([queued(A, 'n1', 'notification'), queued(A, 'm1', 'mass'), queued(A, 'r1', 'reply'), queued(B, 'n-b', 'notification')]);
+    await worker.drain();
+    const [late] = await store.enqueue([queued(A, 'n2', 'notification')]);
+    await worker.drain();
+    expect((await store.getJob(late!.id))!).toMatchObject({ state: 'failed', reason: 'daily-cap' });
+    expect(sender.sent.map((s) => submit(s.part.hex).text).sort()).toEqual(['m1', 'n-b', 'n1', 'r1']);
+
+    // A restarted worker counts what was already sent today.
+    const w2 = new QueueWorker({ store, sender, clock, dailyCap: 2, dayOffsetMinutes: 0, rate: { massPerMinute: 0 } });
+    await w2.start();
+    await w2.stop();
+    const [again] = await store.enqueue([queued(A, 'n3', 'notification')]);
+    await w2.drain();
+    expect((await store.getJob(again!.id))!.reason).toBe('daily-cap');
+
+    clock.advance(24 * 3_600_000);
+    const [tomorrow] = await store.enqueue([queued(A, 'n4', 'notification')]);
+    await w2.drain();
+    expect((await store.getJob(tomorrow!.id))!.state).toBe('sent');
+  });
+});
+
+describe('QueueWorker loop', () => {
+  it('wakes on kick(), sends, and stop() lets the in-flight part finish', async () => {
+    const store = new MemoryStore();
+    const sender = new FakeSender();
+    const worker = new QueueWorker({ store, sender, rate: { massPerMinute: 0 } });
+    await worker.start();
+    const sentOnce = new Promise((resolve) => worker.once('job', (job, outcome) => resolve([job.text, outcome])));
+    await store.enqueue([queued(A, 'hello', 'reply')]);
+    worker.kick();
+    expect(await sentOnce).toEqual(['hello', 'sent']);
+
+    // A multipart job: stop while part 1 is in flight.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    sender.gateNext(gate);
+    const [long] = await store.enqueue([queued(B, LONG, 'notification')]);
+    worker.kick();
+    for (let i = 0; i < 50 && sender.calls < 2; i++) await tick();
+    expect(sender.calls).toBe(2);
+    const stopped = worker.stop();
+    release();
+    await stopped;
+    const j = (await store.getJob(long!.id))!;
+    expect(j.state).toBe('queued');
+    expect(j.parts).toEqual([{ seq: 1, mr: 2 }]);
+    expect(sender.calls).toBe(2);
+  });
+});
+
+describe('QueueWorker loop on fake time', () => {
+  async function settle() {
+    for (let i = 0; i < 30; i++) await tick();
+  }
+
+  it('pauses after a send error instead of hammering the modem with the next job', async () => {
+    const { clock, store, sender, worker } = setup({ errorPause: { baseMs: 2_000, maxMs: 60_000 } });
+    sender.failNext(new PortClosedError('port closed', 'AT+CMGS=20'));
+    await store.enqueue([queued(A, 'a', 'notification'), queued(B, 'b', 'notification')]);
+    await worker.start();
+    await settle();
+    expect(sender.calls).toBe(1); // A failed, B not tried yet
+    clock.advance(1_999);
+    await settle();
+    expect(sender.calls).toBe(1);
+    clock.advance(1);
+    await settle();
+    expect(sender.sent.map((s) => submit(s.part.hex).text)).toEqual(['b']);
+    await worker.stop();
+  });
+
+  it('a kick() during a mass rate-limit wait sends the new reply at once', async () => {
+    const { clock, store, sender, worker } = setup({ rate: { massPerMinute: 1 } });
+    await store.enqueue([queued(A, 'm1', 'mass'), queued(B, 'm2', 'mass')]);
+    await worker.start();
+    await settle();
+    expect(sender.sent).toHaveLength(1);
+    await store.enqueue([queued(B, 'reply', 'reply')]);
+    worker.kick();
+    await settle();
+    expect(sender.sent.map((s) => submit(s.part.hex).text)).toEqual(['m1', 'reply']);
+    clock.advance(60_000);
+    await settle();
+    expect(sender.sent.map((s) => submit(s.part.hex).text)).toEqual(['m1', 'reply', 'm2']);
+    await worker.stop();
+  });
+});

@@ -1,0 +1,310 @@
+/**
+ * The Store contract, run against every implementation (memory.test.ts, lowdb-store.test.ts) with the
+ * same assertions, so services tested on MemoryStore behave the same on disk.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Campaign, Client, InboxEntry, Job, PartialSet, Store } from '../../src/store/types.js';
+
+export interface StoreFixture {
+  store: Store;
+  cleanup(): Promise<void>;
+}
+
+export function inbound(n: number, over: Partial<Omit<InboxEntry, 'id'>> = {}): Omit<InboxEntry, 'id'> {
+  return {
+    from: '+7900000000' + (n % 10),
+    text: `message ${n}`,
+    receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+    sentAt: '2026-01-01T03:00:00+03:00',
+    status: 'new',
+    parts: 1,
+    dedupKey: `k${n}`,
+    ...over,
+  };
+}
+
+export function jobIn(over: Partial<Omit<Job, 'id' | 'createdAt' | 'updatedAt'>> = {}): Omit<Job, 'id' | 'createdAt' | 'updatedAt'> {
+  return {
+    to: '+79001112233',
+    text: 'hello',
+    priority: 'mass',
+    state: 'queued',
+    attempts: 0,
+    nextAttemptAt: '2026-01-01T00:00:00.000Z',
+    ...over,
+  };
+}
+
+export function client(phone: string, over: Partial<Client> = {}): Client {
+  return {
+    phone,
+    code: 'C' + phone.slice(-4),
+    login: 'u' + phone.slice(-4),
+    passwordEnc: 'v1:aaa:bbb:ccc',
+    optIn: true,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...over,
+  };
+}
+
+const NOW = new Date('2026-01-02T00:00:00.000Z');
+
+export function storeContract(name: string, make: () => Promise<StoreFixture>): void {
+  describe(`Store contract: ${name}`, () => {
+    let fx: StoreFixture;
+    let s: Store;
+    beforeEach(async () => {
+      fx = await make();
+      s = fx.store;
+      await s.open();
+    });
+    afterEach(async () => {
+      await s.close();
+      await fx.cleanup();
+    });
+
+    describe('inbox', () => {
+      it('assigns distinct ids and returns the stored entry', async () => {
+        const a = await s.addInbound(inbound(1));
+        const b = await s.addInbound(inbound(2));
+        expect(a.duplicate).toBe(false);
+        expect(a.entry.id).not.toBe(b.entry.id);
+        expect(a.entry).toMatchObject(inbound(1));
+        expect(await s.getInbound(a.entry.id)).toEqual(a.entry);
+        expect(await s.getInbound('in-999999')).toBeUndefined();
+        expect(await s.getInbound('nonsense')).toBeUndefined();
+      });
+
+      it('dedups on dedupKey: duplicate:true and the same entry, nothing added', async () => {
+        const a = await s.addInbound(inbound(1));
+        const again = await s.addInbound(inbound(1, { text: 'different text, same key' }));
+        expect(again.duplicate).toBe(true);
+        expect(again.entry).toEqual(a.entry);
+        expect(await s.listInbound()).toHaveLength(1);
+      });
+
+      it('dedup sees the updated entry', async () => {
+        const a = await s.addInbound(inbound(1));
+        await s.updateInbound(a.entry.id, { status: 'processed', command: 'info', replies: ['job-1'] });
+        const again = await s.addInbound(inbound(1));
+        expect(again).toEqual({ duplicate: true, entry: { ...a.entry, status: 'processed', command: 'info', replies: ['job-1'] } });
+      });
+
+      it('updateInbound patches, keeps the id, rejects unknown ids', async () => {
+        const a = await s.addInbound(inbound(1));
+        const u = await s.updateInbound(a.entry.id, { status: 'error', error: 'bad PDU', raw: ['00FF'] });
+        expect(u).toEqual({ ...a.entry, status: 'error', error: 'bad PDU', raw: ['00FF'] });
+        expect(await s.getInbound(a.entry.id)).toEqual(u);
+        await expect(s.updateInbound('in-424242', { status: 'new' })).rejects.toMatchObject({ code: 'STORE_NOT_FOUND' });
+      });
+
+      it('listInbound: newest first, filters from/since/status, limit', async () => {
+        for (let i = 0; i < 10; i++) {
+          await s.addInbound(inbound(i, { status: i % 2 ? 'processed' : 'new', from: i < 5 ? '+111' : '+222' }));
+        }
+        const all = await s.listInbound();
+        expect(all.map((e) => e.text)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0].map((i) => `message ${i}`));
+        expect((await s.listInbound({ limit: 3 })).map((e) => e.text)).toEqual(['message 9', 'message 8', 'message 7']);
+        expect((await s.listInbound({ from: '+111' })).map((e) => e.text)).toEqual([4, 3, 2, 1, 0].map((i) => `message ${i}`));
+        expect((await s.listInbound({ status: 'processed', limit: 2 })).map((e) => e.text)).toEqual(['message 9', 'message 7']);
+        const since = new Date(Date.UTC(2026, 0, 1, 0, 0, 7)).toISOString();
+        expect((await s.listInbound({ since })).map((e) => e.text)).toEqual(['message 9', 'message 8', 'message 7']);
+        expect(await s.listInbound({ since: '2026-01-02' })).toEqual([]);
+        expect(await s.listInbound({ from: '+222', status: 'new', since, limit: 10 })).toHaveLength(1);
+        expect(await s.listInbound({ limit: 0 })).toEqual([]);
+      });
+
+      it('returns copies: mutating a result does not change the store', async () => {
+        const a = await s.addInbound(inbound(1));
+        a.entry.text = 'mutated';
+        expect((await s.getInbound(a.entry.id))!.text).toBe('message 1');
+      });
+    });
+
+    describe('partials', () => {
+      const set = (key: string, seqs: number[]): PartialSet => ({
+        key,
+        sender: '+79001234567',
+        ref: 7,
+        refBits: 8,
+        total: 3,
+        parts: seqs.map((seq) => ({ seq, pdu: `PDU${seq}`, receivedAt: '2026-01-01T00:00:00.000Z' })),
+        firstAt: '2026-01-01T00:00:00.000Z',
+      });
+      it('put/get/list/delete', async () => {
+        expect(await s.getPartial('a')).toBeUndefined();
+        await s.putPartial(set('a', [1]));
+        await s.putPartial(set('b', [2]));
+        await s.putPartial(set('a', [1, 3]));
+        expect(await s.getPartial('a')).toEqual(set('a', [1, 3]));
+        expect((await s.listPartials()).map((p) => p.key).sort()).toEqual(['a', 'b']);
+        await s.deletePartial('a');
+        await s.deletePartial('never-existed');
+        expect(await s.getPartial('a')).toBeUndefined();
+        expect((await s.listPartials()).map((p) => p.key)).toEqual(['b']);
+      });
+    });
+
+    describe('clients', () => {
+      it('upsert inserts then replaces; remove reports whether it existed; list sorted by phone', async () => {
+        await s.upsertClient(client('+79002222222'));
+        await s.upsertClient(client('+79001111111'));
+        await s.upsertClient(client('+79002222222', { optIn: false, code: 'X' }));
+        expect(await s.getClient('+79002222222')).toEqual(client('+79002222222', { optIn: false, code: 'X' }));
+        expect((await s.listClients()).map((c) => c.phone)).toEqual(['+79001111111', '+79002222222']);
+        expect(await s.removeClient('+79001111111')).toBe(true);
+        expect(await s.removeClient('+79001111111')).toBe(false);
+        expect(await s.getClient('+79001111111')).toBeUndefined();
+        expect(await s.listClients()).toHaveLength(1);
+      });
+    });
+
+    describe('jobs', () => {
+      it('enqueue assigns ids in order and stamps createdAt/updatedAt', async () => {
+        const jobs = await s.enqueue([jobIn({ to: '+1' }), jobIn({ to: '+2' })]);
+        expect(jobs.map((j) => j.to)).toEqual(['+1', '+2']);
+        expect(new Set(jobs.map((j) => j.id)).size).toBe(2);
+        for (const j of jobs) {
+          expect(Date.parse(j.createdAt)).not.toBeNaN();
+          expect(j.updatedAt).toBe(j.createdAt);
+          expect(await s.getJob(j.id)).toEqual(j);
+        }
+        expect(await s.getJob('job-999999')).toBeUndefined();
+        expect(await s.enqueue([])).toEqual([]);
+      });
+
+      it('nextSendable: reply > notification > mass, FIFO within a priority', async () => {
+        await s.enqueue([jobIn({ priority: 'mass', to: 'm1' }), jobIn({ priority: 'mass', to: 'm2' })]);
+        await s.enqueue([jobIn({ priority: 'notification', to: 'n1' })]);
+        await s.enqueue([jobIn({ priority: 'reply', to: 'r1' }), jobIn({ priority: 'reply', to: 'r2' })]);
+        const order: string[] = [];
+        for (;;) {
+          const j = await s.nextSendable(NOW);
+          if (!j) break;
+          order.push(j.to);
+          await s.updateJob(j.id, { state: 'sent', sentAt: NOW.toISOString() });
+        }
+        expect(order).toEqual(['r1', 'r2', 'n1', 'm1', 'm2']);
+      });
+
+      it('nextSendable respects nextAttemptAt and skips non-queued jobs; nextWakeup is the earliest queued', async () => {
+        expect(await s.nextWakeup()).toBeUndefined();
+        const [late, due] = await s.enqueue([
+          jobIn({ priority: 'reply', to: 'late', nextAttemptAt: '2026-01-03T00:00:00.000Z' }),
+          jobIn({ priority: 'mass', to: 'due', nextAttemptAt: '2026-01-01T12:00:00.000Z' }),
+        ]);
+        expect((await s.nextSendable(NOW))!.id).toBe(due!.id);
+        expect(await s.nextWakeup()).toEqual(new Date('2026-01-01T12:00:00.000Z'));
+        await s.updateJob(due!.id, { state: 'sending' });
+        expect(await s.nextSendable(NOW)).toBeUndefined();
+        expect(await s.nextWakeup()).toEqual(new Date('2026-01-03T00:00:00.000Z'));
+        expect((await s.nextSendable(new Date('2026-01-03T00:00:00.000Z')))!.id).toBe(late!.id);
+        // back-off: the retried job goes back to queued with a later time, and keeps its FIFO place
+        await s.updateJob(due!.id, { state: 'queued', attempts: 1, nextAttemptAt: '2026-01-02T00:00:00.000Z' });
+        expect((await s.nextSendable(NOW))!.id).toBe(due!.id);
+        expect(await s.nextSendable(new Date('2026-01-01T23:59:59.000Z'))).toBeUndefined();
+      });
+
+      it('a re-queued job keeps its FIFO place among same-priority jobs', async () => {
+        const [a, b, c] = await s.enqueue([jobIn({ to: 'a' }), jobIn({ to: 'b' }), jobIn({ to: 'c' })]);
+        await s.updateJob(a!.id, { state: 'sending' });
+        await s.updateJob(b!.id, { state: 'sending' });
+        await s.updateJob(b!.id, { state: 'queued' });
+        expect((await s.nextSendable(NOW))!.id).toBe(b!.id);
+        await s.updateJob(a!.id, { state: 'queued' });
+        expect((await s.nextSendable(NOW))!.id).toBe(a!.id);
+        void c;
+      });
+
+      it('updateJob patches, stamps updatedAt, rejects unknown ids', async () => {
+        const [j] = await s.enqueue([jobIn()]);
+        const u = await s.updateJob(j!.id, {
+          state: 'failed',
+          attempts: 3,
+          lastError: '+CMS ERROR: 500',
+          reason: 'network',
+          parts: [{ seq: 1, mr: 12 }],
+          updatedAt: '2030-01-01T00:00:00.000Z',
+        });
+        expect(u).toMatchObject({ id: j!.id, state: 'failed', attempts: 3, reason: 'network', parts: [{ seq: 1, mr: 12 }] });
+        expect(u.updatedAt).toBe('2030-01-01T00:00:00.000Z');
+        expect(u.createdAt).toBe(j!.createdAt);
+        expect(await s.getJob(j!.id)).toEqual(u);
+        const u2 = await s.updateJob(j!.id, { attempts: 4 });
+        expect(u2.updatedAt).not.toBe('2030-01-01T00:00:00.000Z');
+        await expect(s.updateJob('job-424242', { state: 'sent' })).rejects.toMatchObject({ code: 'STORE_NOT_FOUND' });
+      });
+
+      it('listJobs: newest first, filters state/priority/campaignId, limit', async () => {
+        const jobs = await s.enqueue([
+          jobIn({ to: '1', priority: 'mass', campaignId: 'c1' }),
+          jobIn({ to: '2', priority: 'reply' }),
+          jobIn({ to: '3', priority: 'mass', campaignId: 'c1' }),
+          jobIn({ to: '4', priority: 'notification' }),
+        ]);
+        await s.updateJob(jobs[0]!.id, { state: 'sent' });
+        expect((await s.listJobs()).map((j) => j.to)).toEqual(['4', '3', '2', '1']);
+        expect((await s.listJobs({ limit: 2 })).map((j) => j.to)).toEqual(['4', '3']);
+        expect((await s.listJobs({ state: 'queued' })).map((j) => j.to)).toEqual(['4', '3', '2']);
+        expect((await s.listJobs({ state: 'sent' })).map((j) => j.to)).toEqual(['1']);
+        expect((await s.listJobs({ priority: 'mass' })).map((j) => j.to)).toEqual(['3', '1']);
+        expect((await s.listJobs({ campaignId: 'c1', state: 'queued' })).map((j) => j.to)).toEqual(['3']);
+      });
+
+      it('queueCounts: byState over all jobs, byPriority over pending (queued or sending) jobs', async () => {
+        const jobs = await s.enqueue([
+          jobIn({ priority: 'reply' }),
+          jobIn({ priority: 'mass' }),
+          jobIn({ priority: 'mass' }),
+          jobIn({ priority: 'notification' }),
+        ]);
+        await s.updateJob(jobs[0]!.id, { state: 'sent' });
+        await s.updateJob(jobs[1]!.id, { state: 'sending' });
+        await s.updateJob(jobs[3]!.id, { state: 'failed' });
+        expect(await s.queueCounts()).toEqual({
+          byPriority: { reply: 0, notification: 0, mass: 2 },
+          byState: { queued: 1, sending: 1, sent: 1, failed: 1, unknown: 0 },
+        });
+      });
+    });
+
+    describe('campaigns', () => {
+      const camp = (id: string, createdAt: string): Campaign => ({
+        id,
+        name: 'Campaign ' + id,
+        text: 'Sale!',
+        createdAt,
+        total: 3,
+        skippedOptOut: 1,
+        skippedInvalid: 0,
+        duplicatesRemoved: 2,
+      });
+      it('put/get/list and progress by state', async () => {
+        await s.putCampaign(camp('c2', '2026-01-02T00:00:00.000Z'));
+        await s.putCampaign(camp('c1', '2026-01-01T00:00:00.000Z'));
+        await s.putCampaign({ ...camp('c2', '2026-01-02T00:00:00.000Z'), total: 5 });
+        expect((await s.getCampaign('c2'))!.total).toBe(5);
+        expect(await s.getCampaign('nope')).toBeUndefined();
+        expect((await s.listCampaigns()).map((c) => c.id)).toEqual(['c1', 'c2']);
+        const jobs = await s.enqueue([jobIn({ campaignId: 'c1' }), jobIn({ campaignId: 'c1' }), jobIn({ campaignId: 'c1' }), jobIn({ campaignId: 'c2' })]);
+        await s.updateJob(jobs[0]!.id, { state: 'sent' });
+        await s.updateJob(jobs[1]!.id, { state: 'failed' });
+        expect(await s.campaignProgress('c1')).toEqual({ queued: 1, sending: 0, sent: 1, failed: 1, unknown: 0 });
+        expect(await s.campaignProgress('c2')).toEqual({ queued: 1, sending: 0, sent: 0, failed: 0, unknown: 0 });
+        expect(await s.campaignProgress('none')).toEqual({ queued: 0, sending: 0, sent: 0, failed: 0, unknown: 0 });
+      });
+    });
+
+    describe('meta', () => {
+      it('set/get named documents', async () => {
+        expect(await s.getMeta('modem')).toBeUndefined();
+        await s.setMeta('modem', { csq: 17, operator: 'MTS' });
+        await s.setMeta('counter', 3);
+        await s.setMeta('modem', { csq: 20 });
+        expect(await s.getMeta('modem')).toEqual({ csq: 20 });
+        expect(await s.getMeta<number>('counter')).toBe(3);
+      });
+    });
+  });
+}

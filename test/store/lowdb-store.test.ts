@@ -1,0 +1,217 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LowdbStore } from '../../src/store/lowdb-store.js';
+import { client, inbound, jobIn, storeContract } from './contract.js';
+import { listFiles, modeOf, removeDir, tempDir } from './helpers.js';
+
+storeContract('LowdbStore', async () => {
+  const dir = await tempDir();
+  return { store: new LowdbStore(dir), cleanup: () => removeDir(dir) };
+});
+
+storeContract('LowdbStore (segment size 3)', async () => {
+  const dir = await tempDir();
+  return { store: new LowdbStore(dir, { segmentSize: 3, cacheSegments: 1, dedupSegments: 2 }), cleanup: () => removeDir(dir) };
+});
+
+const NOW = new Date('2026-01-02T00:00:00.000Z');
+
+describe('LowdbStore on disk', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await tempDir();
+  });
+  afterEach(async () => {
+    await removeDir(dir);
+  });
+
+  it('keeps everything across close and reopen', async () => {
+    const a = new LowdbStore(dir, { segmentSize: 4 });
+    await a.open();
+    const entries = [];
+    for (let i = 0; i < 10; i++) entries.push((await a.addInbound(inbound(i))).entry);
+    await a.updateInbound(entries[2]!.id, { status: 'processed' });
+    await a.upsertClient(client('+79001111111'));
+    await a.putPartial({ key: 'k', sender: '+7', ref: 1, refBits: 8, total: 2, parts: [], firstAt: NOW.toISOString() });
+    await a.putCampaign({ id: 'c/1', name: 'n', text: 't', createdAt: NOW.toISOString(), total: 1, skippedOptOut: 0, skippedInvalid: 0, duplicatesRemoved: 0 });
+    await a.setMeta('modem', { csq: 9 });
+    const jobs = await a.enqueue(Array.from({ length: 9 }, (_, i) => jobIn({ to: String(i), campaignId: 'c/1', priority: i === 8 ? 'reply' : 'mass' })));
+    await a.updateJob(jobs[0]!.id, { state: 'sent' });
+    await a.updateJob(jobs[1]!.id, { state: 'queued', nextAttemptAt: '2026-01-05T00:00:00.000Z', attempts: 1 });
+    await a.close();
+
+    const b = new LowdbStore(dir, { segmentSize: 999 }); // existing folder keeps its segment size
+    await b.open();
+    expect((await b.listInbound()).map((e) => e.text)).toEqual([...entries].reverse().map((e) => e.text));
+    expect((await b.getInbound(entries[2]!.id))!.status).toBe('processed');
+    expect((await b.addInbound(inbound(3))).duplicate).toBe(true);
+    const next = await b.addInbound(inbound(10));
+    expect(next.entry.id).not.toBe(entries[9]!.id);
+    expect(await b.getClient('+79001111111')).toEqual(client('+79001111111'));
+    expect((await b.listPartials()).map((p) => p.key)).toEqual(['k']);
+    expect((await b.getCampaign('c/1'))!.name).toBe('n');
+    expect(await b.getMeta('modem')).toEqual({ csq: 9 });
+    expect(await b.campaignProgress('c/1')).toEqual({ queued: 8, sending: 0, sent: 1, failed: 0, unknown: 0 });
+    expect((await b.queueCounts()).byPriority).toEqual({ reply: 1, notification: 0, mass: 7 });
+    const order: string[] = [];
+    for (let j = await b.nextSendable(NOW); j; j = await b.nextSendable(NOW)) {
+      order.push(j.to);
+      await b.updateJob(j.id, { state: 'sent' });
+    }
+    expect(order).toEqual(['8', '2', '3', '4', '5', '6', '7']);
+    expect(await b.nextWakeup()).toEqual(new Date('2026-01-05T00:00:00.000Z'));
+    await b.close();
+  });
+
+  it('rolls segments over at segmentSize, under inbox/YYYY-MM/ and jobs/YYYY-MM/', async () => {
+    const s = new LowdbStore(dir, { segmentSize: 3, clock: { now: () => Date.parse('2026-03-15T00:00:00Z'), setTimeout, clearTimeout } });
+    await s.open();
+    for (let i = 0; i < 7; i++) await s.addInbound(inbound(i));
+    await s.enqueue(Array.from({ length: 5 }, () => jobIn()));
+    await s.close();
+    const files = await listFiles(dir);
+    expect(files.filter((f) => f.startsWith('inbox/'))).toEqual([
+      'inbox/2026-03/seg-000000.json',
+      'inbox/2026-03/seg-000001.json',
+      'inbox/2026-03/seg-000002.json',
+      'inbox/head.json',
+    ]);
+    expect(files.filter((f) => f.startsWith('jobs/'))).toEqual(['jobs/2026-03/seg-000000.json', 'jobs/2026-03/seg-000001.json', 'jobs/head.json']);
+    const seg = JSON.parse(await readFile(path.join(dir, 'inbox/2026-03/seg-000002.json'), 'utf8'));
+    expect(seg.records.map((e: { text: string }) => e.text)).toEqual(['message 6']);
+  });
+
+  it('closes finished job segments into queue/index.json and reopens one when a finished job changes', async () => {
+    const s = new LowdbStore(dir, { segmentSize: 2 });
+    await s.open();
+    const jobs = await s.enqueue([jobIn({ campaignId: 'c' }), jobIn({ campaignId: 'c' }), jobIn({ campaignId: 'c' })]);
+    await s.updateJob(jobs[0]!.id, { state: 'sent' });
+    await s.updateJob(jobs[1]!.id, { state: 'failed' });
+    const idx = async () => JSON.parse(await readFile(path.join(dir, 'queue/index.json'), 'utf8'));
+    expect((await idx()).closed).toEqual([[0, 0]]);
+    expect((await idx()).closedCampaigns.c).toMatchObject({ sent: 1, failed: 1 });
+    // an unknown outcome re-queued: segment 0 opens again
+    await s.updateJob(jobs[1]!.id, { state: 'queued' });
+    expect((await idx()).closed).toEqual([]);
+    await s.close();
+    const r = new LowdbStore(dir);
+    await r.open();
+    expect((await r.nextSendable(NOW))!.id).toBe(jobs[1]!.id);
+    expect(await r.campaignProgress('c')).toEqual({ queued: 2, sending: 0, sent: 1, failed: 0, unknown: 0 });
+    expect((await r.queueCounts()).byState).toEqual({ queued: 2, sending: 0, sent: 1, failed: 0, unknown: 0 });
+    await r.close();
+  });
+
+  it('creates files 0600 and directories 0700', async () => {
+    const s = new LowdbStore(dir, { segmentSize: 2 });
+    await s.open();
+    await s.addInbound(inbound(1));
+    await s.enqueue([jobIn()]);
+    await s.upsertClient(client('+79001111111'));
+    await s.setMeta('x', 1);
+    await s.putCampaign({ id: 'c', name: 'n', text: 't', createdAt: NOW.toISOString(), total: 1, skippedOptOut: 0, skippedInvalid: 0, duplicatesRemoved: 0 });
+    const files = await listFiles(dir);
+    expect(files).toContain('server.lock');
+    for (const f of files) expect([f, await modeOf(path.join(dir, f))]).toEqual([f, 0o600]);
+    for (const d of ['inbox', 'jobs', 'campaigns', 'inbox/' + new Date().toISOString().slice(0, 7)]) {
+      expect([d, await modeOf(path.join(dir, d))]).toEqual([d, 0o700]);
+    }
+    await s.close();
+  });
+
+  it('a torn temp file left by a crash is ignored and removed at open', async () => {
+    const a = new LowdbStore(dir);
+    await a.open();
+    const { entry } = await a.addInbound(inbound(1));
+    await a.upsertClient(client('+79001111111'));
+    await a.close();
+    const month = (await listFiles(dir)).find((f) => f.startsWith('inbox/2'))!.split('/')[1]!;
+    const junk = [
+      path.join(dir, 'inbox', month, '.seg-000000.json.4242-deadbeef.tmp'),
+      path.join(dir, '.clients.json.4242-cafebabe.tmp'),
+    ];
+    await writeFile(junk[0]!, '{"v":1,"n":0,"records":[{"id":"in-0","te');
+    await writeFile(junk[1]!, '');
+    const b = new LowdbStore(dir);
+    await b.open();
+    expect(await b.listInbound()).toEqual([entry]);
+    expect((await b.listClients()).map((c) => c.phone)).toEqual(['+79001111111']);
+    const files = await listFiles(dir);
+    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    await b.addInbound(inbound(2));
+    await b.close();
+  });
+
+  it('readOnly lists without taking the lock or writing anything', async () => {
+    const w = new LowdbStore(dir, { segmentSize: 2 });
+    await w.open();
+    for (let i = 0; i < 5; i++) await w.addInbound(inbound(i));
+    await w.enqueue([jobIn({ to: 'x' })]);
+    await w.upsertClient(client('+79001111111'));
+    const before = await listFiles(dir);
+    const lockBefore = await readFile(path.join(dir, 'server.lock'), 'utf8');
+    const r = new LowdbStore(dir, { readOnly: true });
+    await r.open(); // the writer holds the lock: a reader must still open
+    expect((await r.listInbound({ limit: 2 })).map((e) => e.text)).toEqual(['message 4', 'message 3']);
+    expect((await r.listJobs()).map((j) => j.to)).toEqual(['x']);
+    expect((await r.listClients()).map((c) => c.phone)).toEqual(['+79001111111']);
+    await expect(r.addInbound(inbound(9))).rejects.toMatchObject({ code: 'STORE_READ_ONLY' });
+    await expect(r.setMeta('a', 1)).rejects.toMatchObject({ code: 'STORE_READ_ONLY' });
+    await r.close();
+    expect(await listFiles(dir)).toEqual(before);
+    expect(await readFile(path.join(dir, 'server.lock'), 'utf8')).toBe(lockBefore);
+    await w.close();
+  });
+
+  it('readOnly on a missing folder is empty and creates nothing', async () => {
+    const missing = path.join(dir, 'nope');
+    const r = new LowdbStore(missing, { readOnly: true });
+    await r.open();
+    expect(await r.listInbound()).toEqual([]);
+    expect(await r.queueCounts()).toMatchObject({ byState: { queued: 0 } });
+    await r.close();
+    await expect(readFile(path.join(missing, 'meta.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a second writer on the same folder is refused while the first is open', async () => {
+    const a = new LowdbStore(dir);
+    await a.open();
+    await expect(new LowdbStore(dir).open()).rejects.toMatchObject({ code: 'DATA_LOCKED' });
+    await a.close();
+    const b = new LowdbStore(dir);
+    await b.open();
+    await b.close();
+  });
+
+  it('operations before open are refused with a typed error', async () => {
+    const s = new LowdbStore(dir);
+    await expect(s.listInbound()).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+  });
+
+  it('dedup survives reopen only within the recent-segment window', async () => {
+    const a = new LowdbStore(dir, { segmentSize: 2, dedupSegments: 2 });
+    await a.open();
+    for (let i = 0; i < 8; i++) await a.addInbound(inbound(i));
+    expect((await a.addInbound(inbound(0))).duplicate).toBe(false); // segment 0 left the window
+    await a.close();
+    const b = new LowdbStore(dir, { dedupSegments: 2 });
+    await b.open();
+    expect((await b.addInbound(inbound(7))).duplicate).toBe(true);
+    expect((await b.addInbound(inbound(0))).duplicate).toBe(true); // the re-added copy is recent
+    await b.close();
+  });
+
+  it('enqueue of many jobs writes each segment once and returns them in order', async () => {
+    const s = new LowdbStore(dir, { segmentSize: 100, cacheSegments: 2 });
+    await s.open();
+    const jobs = await s.enqueue(Array.from({ length: 2500 }, (_, i) => jobIn({ to: String(i) })));
+    expect(jobs.map((j) => j.to)).toEqual(Array.from({ length: 2500 }, (_, i) => String(i)));
+    expect((await listFiles(dir)).filter((f) => /^jobs\/.*seg-/.test(f))).toHaveLength(25);
+    expect((await s.getJob(jobs[1234]!.id))!.to).toBe('1234');
+    expect((await s.queueCounts()).byPriority.mass).toBe(2500);
+    await s.close();
+  });
+});
+
+
