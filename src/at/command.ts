@@ -14,7 +14,10 @@ export interface AtCommand {
   prompt?: { payload: string | Buffer; timeoutMs?: number };
   /** Wavecom answers `AT+CPIN?` with '+CPIN: READY' and no OK: resolve after the info + a short grace. */
   infoCompletes?: boolean;
-  /** The command carries a secret (`AT+CPIN="1234"`): logs and errors show `AT+CPIN=<redacted>`. */
+  /**
+   * The command or its prompt payload carries a secret (`AT+CPIN="1234"`, a PDU with a password):
+   * logs and errors show `AT+CPIN=<redacted>` / `<redacted PDU>`.
+   */
   redact?: boolean;
 }
 

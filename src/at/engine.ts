@@ -220,7 +220,7 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
     const text = typeof payload === 'string' ? payload : payload.toString('latin1');
     p.payloadEcho = text.replace(/[\x1a\x1b]/g, '');
     this.arm(p, p.cmd.timeoutMs ?? this.defaultTimeoutMs);
-    this.log.debug({ tx: p.payloadEcho + '<CTRL-Z>' }, 'AT tx payload');
+    this.log.debug({ tx: p.cmd.redact ? `<redacted PDU, ${p.payloadEcho.length / 2} octets>` : p.payloadEcho + '<CTRL-Z>' }, 'AT tx payload');
     this.send(p, payload);
   }
 

@@ -27,7 +27,16 @@ export interface Config {
   secretKey?: string;
   logLevel: string;
   http: { enabled: boolean; host: string; port: number; token?: string; maxBodyBytes: number };
-  queue: { massPerMinute: number; maxAttempts: number; onUnknown: OnUnknown; dailyCap: number };
+  queue: {
+    massPerMinute: number;
+    maxAttempts: number;
+    onUnknown: OnUnknown;
+    dailyCap: number;
+    /** First retry back-off after a transient send error (doubles per attempt, capped at 15 min). */
+    retryBaseSeconds: number;
+    /** Wait before the single re-send of an unknown outcome: a late `+CMGS` or status report may land first. */
+    unknownResendSeconds: number;
+  };
   inbound: {
     /** Storage sweep (AT+CMGL=4) period: +CMTI is not reliable on many modems. */
     sweepSeconds: number;
@@ -39,6 +48,8 @@ export interface Config {
   modem: {
     /** Watchdog: probe with AT after this much silence. */
     idleProbeSeconds: number;
+    /** Overrides the profile's send timeout (PDU written → `+CMGS:`): slow networks need more, tests less. */
+    sendTimeoutSeconds?: number;
   };
 }
 
@@ -51,7 +62,7 @@ export const DEFAULTS: Config = {
   templates: {},
   logLevel: 'info',
   http: { enabled: false, host: '127.0.0.1', port: 8080, maxBodyBytes: 65536 },
-  queue: { massPerMinute: 10, maxAttempts: 8, onUnknown: 'resend-once', dailyCap: 50 },
+  queue: { massPerMinute: 10, maxAttempts: 8, onUnknown: 'resend-once', dailyCap: 50, retryBaseSeconds: 30, unknownResendSeconds: 60 },
   inbound: { sweepSeconds: 60, multipartTimeoutHours: 24, perSenderPerHour: 10 },
   modem: { idleProbeSeconds: 60 },
 };
@@ -99,6 +110,8 @@ const SCHEMA: Record<string, Rule> = {
       maxAttempts: { t: 'int', min: 1, max: 100 },
       onUnknown: { t: 'string', oneOf: ['resend-once', 'hold'] },
       dailyCap: { t: 'int', min: 1, max: 1_000_000 },
+      retryBaseSeconds: { t: 'int', min: 1, max: 3600 },
+      unknownResendSeconds: { t: 'int', min: 1, max: 86_400 },
     },
   },
   inbound: {
@@ -109,7 +122,7 @@ const SCHEMA: Record<string, Rule> = {
       perSenderPerHour: { t: 'int', min: 1, max: 100_000 },
     },
   },
-  modem: { t: 'object', keys: { idleProbeSeconds: { t: 'int', min: 5, max: 86_400 } } },
+  modem: { t: 'object', keys: { idleProbeSeconds: { t: 'int', min: 5, max: 86_400 }, sendTimeoutSeconds: { t: 'int', min: 1, max: 600 } } },
 };
 
 function describe(rule: Rule): string {

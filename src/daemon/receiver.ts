@@ -180,7 +180,15 @@ export class Receiver {
   async resume(): Promise<InboxEntry[]> {
     const delivered: InboxEntry[] = [];
     const now = this.clock.now();
+    const seen = await this.loadSeen();
     for (const set of await this.store.listPartials()) {
+      // A crash after complete() wrote the entry and the part keys, before it dropped the set:
+      // the set lacks its last part (that one never went into the partial file), so without this
+      // it would come back after the timeout as a second, "incomplete" copy of a delivered message.
+      if (set.parts.length > 0 && set.parts.every((p) => seen[this.partKey(decodePdu(p.pdu) as DecodedDeliver, p.pdu)])) {
+        await this.store.deletePartial(set.key);
+        continue;
+      }
       const expired = now - Date.parse(set.firstAt) >= this.opts.multipartTimeoutMs;
       if (set.parts.length >= set.total || expired) {
         const r = await this.complete(set, set.parts.length < set.total);

@@ -72,6 +72,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
     profile: cfg.profile,
     pin: cfg.pin,
     idleProbeMs: cfg.modem.idleProbeSeconds * 1000,
+    sendTimeoutMs: cfg.modem.sendTimeoutSeconds !== undefined ? cfg.modem.sendTimeoutSeconds * 1000 : undefined,
     logger,
   });
   const worker = new QueueWorker({
@@ -79,9 +80,14 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
     sender: {
       // Waits while the modem is down: the job stays `sending` with nothing written, and the
       // worker is not spun through back-offs for a fault the supervisor is already handling.
-      sendPart: async (part) => (await supervisor.whenReady()).send(part),
+      sendPart: async (part, opts) => (await supervisor.whenReady()).send(part, opts),
     },
-    policy: { maxAttempts: cfg.queue.maxAttempts, onUnknown: cfg.queue.onUnknown },
+    policy: {
+      maxAttempts: cfg.queue.maxAttempts,
+      onUnknown: cfg.queue.onUnknown,
+      baseDelayMs: cfg.queue.retryBaseSeconds * 1000,
+      unknownResendDelayMs: cfg.queue.unknownResendSeconds * 1000,
+    },
     rate: { massPerMinute: cfg.queue.massPerMinute },
     dailyCap: cfg.queue.dailyCap,
     unseal: (t) => decryptSecret(t, key),
@@ -111,15 +117,18 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
       log.debug({ memory, index, reason: r.reason }, 'left on the SIM');
       return;
     }
+    // Replies are queued before the delete: AT+CMGD would otherwise wait behind the SUBMIT the
+    // worker starts meanwhile, and during a mass text the ack would lose one more send slot.
+    if (r.kind === 'stored') {
+      log.info({ id: r.entry.id, from: r.entry.from, parts: r.entry.parts, text: r.entry.text }, 'SMS received');
+      await process(r.entry);
+    }
     try {
       await driver.delete(memory, index);
     } catch (e) {
       log.warn({ memory, index, err: (e as Error).message }, 'delete from SIM failed; the sweep retries, dedup prevents a duplicate');
     }
-    if (r.kind === 'stored') {
-      log.info({ id: r.entry.id, from: r.entry.from, parts: r.entry.parts, text: r.entry.text }, 'SMS received');
-      await process(r.entry);
-    } else if (r.kind === 'status-report') {
+    if (r.kind === 'status-report') {
       log.info({ mr: r.mr, status: r.status, delivered: r.delivered, to: r.recipient }, 'status report');
     } else if (r.kind === 'partial') {
       log.info({ key: r.key, have: r.have, total: r.total }, 'multipart part stored');

@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { AtEngine } from '../at/index.js';
+import { AtEngine, engineOptionsFromProfile } from '../at/index.js';
 import { AtTimeoutError } from '../at/errors.js';
 import { ModemDriver, type ModemInfo } from '../modem/driver.js';
 import { loadProfile, type ModemProfile } from '../modem/profile.js';
@@ -32,11 +32,15 @@ export interface SupervisorOptions {
   pin?: string;
   /** Probe with `AT` after this much silence from the modem. */
   idleProbeMs: number;
+  /** Overrides the profile's send timeout (config `modem.sendTimeoutSeconds`). */
+  sendTimeoutMs?: number;
   logger?: Logger;
   clock?: Clock;
   /** Back-off bounds between reconnect attempts. */
   backoffMinMs?: number;
   backoffMaxMs?: number;
+  /** While the device path is missing, look for it this often (default 250 ms): a replug is noticed at once. */
+  devicePollMs?: number;
 }
 
 export interface SupervisorEvents {
@@ -50,6 +54,8 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
   private readonly clock: Clock;
   state: ModemState = 'connecting';
   lastFault: Fault | undefined;
+  /** The most recent faults, oldest first (at most 20): the ladder's steps as they happened. */
+  readonly recentFaults: Fault[] = [];
   info: ModemInfo | undefined;
   driver: ModemDriver | undefined;
   private stopped = false;
@@ -79,6 +85,8 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
   private fault(step: string, reason: string): Fault {
     const f = { at: new Date(this.clock.now()).toISOString(), step, reason };
     this.lastFault = f;
+    this.recentFaults.push(f);
+    if (this.recentFaults.length > 20) this.recentFaults.shift();
     this.log.warn(f, 'modem fault');
     return f;
   }
@@ -123,11 +131,36 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
       if (this.stopped) break;
       this.emit('down', f);
       this.failuresInARow++;
-      // Rung: the profile's reset, once a reopen alone has failed twice in a row.
-      if (this.failuresInARow >= 3 && this.failuresInARow % 3 === 0) await this.tryReset();
       const wait = this.backoff();
+      if (!existsSync(this.opts.device)) {
+        // Unplugged or re-enumerating: nothing to reset; reopen as soon as the path is back.
+        await this.waitForDevice(wait);
+        continue;
+      }
+      // Rung: the profile's reset, once a reopen alone has failed twice in a row. Not for a SIM
+      // that wants a PIN: that is configuration, and resets would only churn the modem.
+      if (this.failuresInARow >= 3 && this.failuresInARow % 3 === 0 && f.step !== 'pin') await this.tryReset();
+      if (this.stopped) break;
       this.log.info({ waitMs: wait, failuresInARow: this.failuresInARow }, 'reconnecting after back-off');
       await this.sleep(wait);
+    }
+  }
+
+  /**
+   * Waits until the device path exists again (polled: udev gives no event we can wait on here), at
+   * most `maxMs`, plus a short settle: the /dev/serial/by-id link appears before the tty answers.
+   */
+  private async waitForDevice(maxMs: number): Promise<void> {
+    const every = this.opts.devicePollMs ?? 250;
+    const until = this.clock.now() + maxMs;
+    this.log.info({ device: this.opts.device, maxWaitMs: maxMs }, 'waiting for the device to come back');
+    while (!this.stopped && this.clock.now() < until) {
+      if (existsSync(this.opts.device)) {
+        this.log.info({ device: this.opts.device }, 'device is back');
+        await this.sleep(Math.min(every * 2, 500));
+        return;
+      }
+      await this.sleep(every);
     }
   }
 
@@ -147,17 +180,11 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
       return this.fault('open', `cannot open ${device}: ${(e as Error).message}`);
     }
     const profile: ModemProfile = loadProfile(this.opts.profile === 'auto' ? 'generic' : this.opts.profile);
-    const engine = new AtEngine(transport, {
-      finals: profile.finals,
-      urcPrefixes: profile.urc.prefixes.concat(profile.urc.ready),
-      noisePrefixes: profile.urc.noise,
-      defaultTimeoutMs: profile.timeouts.default,
-      logger: this.opts.logger,
-      clock: this.clock,
-    });
+    const engine = new AtEngine(transport, { ...engineOptionsFromProfile(profile), logger: this.opts.logger, clock: this.clock });
     const driver = new ModemDriver(engine, profile, {
       pin: this.opts.pin,
       autoDetect: this.opts.profile === 'auto',
+      sendTimeoutMs: this.opts.sendTimeoutMs,
       logger: this.opts.logger,
       clock: this.clock,
     });
@@ -172,17 +199,23 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
       this.info = await Promise.race([driver.init(), ended.then((f) => Promise.reject(new Error(f.reason)))]);
     } catch (e) {
       await this.teardown(driver, transport);
-      return this.fault('init', (e as Error).message);
+      // A locked SIM is a configuration fault: named as such, so the ladder does not reset for it.
+      return this.fault((e as { code?: string }).code === 'PIN_REQUIRED' ? 'pin' : 'init', (e as Error).message);
     }
     this.failuresInARow = 0;
-    this.setState('ready');
+    this.markReady(driver);
     this.emit('ready', driver);
-    for (const w of this.readyWaiters.splice(0)) w(driver);
     this.startWatchdog(driver);
     const end = await ended;
     this.stopWatchdog();
     await this.teardown(driver, transport);
     return this.fault(end.step, end.reason);
+  }
+
+  /** State 'ready' and wake everyone waiting for a driver (the queue worker's sends). */
+  private markReady(driver: ModemDriver): void {
+    this.setState('ready');
+    for (const w of this.readyWaiters.splice(0)) w(driver);
   }
 
   private async teardown(driver: ModemDriver, transport: Transport): Promise<void> {
@@ -213,7 +246,8 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
    * session so the loop reopens the port.
    */
   private async climbLadder(driver: ModemDriver, reason: string): Promise<void> {
-    if (this.laddering || this.driver !== driver || this.stopped) return;
+    // Timeouts during init() are init's own failure (the session ends); only a ready modem climbs.
+    if (this.laddering || this.driver !== driver || this.stopped || this.state !== 'ready') return;
     this.laddering = true;
     try {
       this.fault('timeout', reason);
@@ -221,7 +255,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
       try {
         await driver.probe();
         this.log.info('probe answered; modem alive');
-        this.setState('ready');
+        this.markReady(driver);
         return;
       } catch (e) {
         this.fault('probe', `AT probe failed: ${(e as Error).message}`);
@@ -229,8 +263,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
       try {
         this.info = await driver.init();
         this.log.info('re-initialised');
-        this.setState('ready');
-        for (const w of this.readyWaiters.splice(0)) w(driver);
+        this.markReady(driver);
         return;
       } catch (e) {
         this.fault('reinit', `re-initialisation failed: ${(e as Error).message}`);
@@ -249,7 +282,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     const transport = new SerialTransport({ path: device, baudRate: this.opts.baudRate, logger: this.opts.logger });
     try {
       await transport.open();
-      const engine = new AtEngine(transport, { finals: profile.finals, logger: this.opts.logger });
+      const engine = new AtEngine(transport, { ...engineOptionsFromProfile(profile), logger: this.opts.logger });
       this.log.warn({ cmd: profile.reset }, 'resetting the modem');
       await engine.escape();
       await engine.run({ text: profile.reset, timeoutMs: 15_000 });

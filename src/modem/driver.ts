@@ -7,8 +7,8 @@
  * daemon reacts by calling driver methods, which queue on the engine's single executor.
  */
 import { EventEmitter } from 'node:events';
-import type { AtEngine, AtCommand, AtResponse, UrcEvent } from '../at/index.js';
-import { CmsError, AtError } from '../at/errors.js';
+import { engineOptionsFromProfile, type AtEngine, type AtCommand, type AtResponse, type UrcEvent } from '../at/index.js';
+import { AtError, AtTimeoutError, CmsError } from '../at/errors.js';
 import type { SubmitPart } from '../sms/index.js';
 import { type Clock, realClock, type Timer } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
@@ -54,6 +54,8 @@ export interface DriverOptions {
   pin?: string;
   /** Detect the profile from AT+CGMI/AT+CGMM during init (profile 'auto'). */
   autoDetect?: boolean;
+  /** Overrides `profile.timeouts.send` (kept across profile auto-detection). */
+  sendTimeoutMs?: number;
   logger?: Logger;
   clock?: Clock;
 }
@@ -126,21 +128,18 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
     await this.run('ATZ').catch((e) => this.log.warn({ err: (e as Error).message }, 'ATZ failed; continuing'));
     await this.run('ATE0');
     await this.tryRun('AT+CMEE=1');
-    await this.unlockSim();
+    // Identify before the PIN gate: the detected profile decides how AT+CPIN? answers (Wavecom).
     this.info = await this.identify();
     if (this.opts.autoDetect) {
       const detected = detectProfile(`${this.info.manufacturer} ${this.info.model}`);
       if (detected.name !== this.profile.name) {
         this.log.info({ profile: detected.name }, 'profile detected from AT+CGMI/AT+CGMM');
         this.profile = detected;
-        this.engine.configure({
-          finals: detected.finals,
-          urcPrefixes: detected.urc.prefixes.concat(detected.urc.ready),
-          noisePrefixes: detected.urc.noise,
-        });
+        this.engine.configure(engineOptionsFromProfile(detected));
       }
       this.info.profile = this.profile.name;
     }
+    await this.unlockSim();
     await this.waitSmsReady();
     await this.run('AT+CMGF=0');
     await this.selectStorage(this.profile.storage);
@@ -170,7 +169,14 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
 
   private async unlockSim(): Promise<void> {
     const cpin = (): Promise<AtResponse> =>
-      this.run({ text: 'AT+CPIN?', expect: ['+CPIN:'], infoCompletes: this.profile.flags.cpinWithoutOk });
+      this.run({ text: 'AT+CPIN?', expect: ['+CPIN:'], infoCompletes: this.profile.flags.cpinWithoutOk }).catch((e: unknown) => {
+        // An unknown Wavecom-like modem: `+CPIN: READY` came, the OK never did.
+        if (e instanceof AtTimeoutError && e.partial.some((l) => l.startsWith('+CPIN:'))) {
+          this.log.warn('AT+CPIN? answered without a final result; set a profile with cpinWithoutOk for this modem');
+          return { command: 'AT+CPIN?', lines: e.partial, final: '' };
+        }
+        throw e;
+      });
     let state = parseCpin((await cpin()).lines) ?? 'READY';
     if (state === 'READY') return;
     if (state === 'SIM PIN' && this.opts.pin) {
@@ -272,12 +278,13 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
    * → `+CMGS: <mr>`. Never retried here: after the PDU is written the network may have it, so
    * the queue's policy decides (architecture practice 3).
    */
-  async send(part: SubmitPart): Promise<{ mr: number }> {
+  async send(part: SubmitPart, opts: { sensitive?: boolean } = {}): Promise<{ mr: number }> {
     try {
       const r = await this.run({
         text: `AT+CMGS=${part.tpduLength}`,
+        redact: opts.sensitive,
         expect: ['+CMGS:'],
-        timeoutMs: this.profile.timeouts.send,
+        timeoutMs: this.opts.sendTimeoutMs ?? this.profile.timeouts.send,
         prompt: { payload: `${part.hex}\x1a`, timeoutMs: this.profile.timeouts.prompt },
       });
       const mr = parseCmgs(r.lines);

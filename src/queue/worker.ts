@@ -33,7 +33,8 @@ import { isOptedOut } from '../store/optout.js';
 
 /** What the worker needs from the modem: submit one PDU, answer its TP-MR. The driver's `send` fits. */
 export interface SmsSender {
-  sendPart(part: SubmitPart): Promise<{ mr: number }>;
+  /** `sensitive`: the text carries credentials — the AT trace must not print the PDU. */
+  sendPart(part: SubmitPart, opts?: { sensitive?: boolean }): Promise<{ mr: number }>;
 }
 
 /** Encoder: one text → its SMS-SUBMIT parts, with this concatenation reference. */
@@ -283,7 +284,7 @@ export class QueueWorker extends EventEmitter {
       if (job.priority === 'mass') this.rate.book(startMs);
       let mr: number;
       try {
-        ({ mr } = await this.sender.sendPart(part));
+        ({ mr } = await this.sender.sendPart(part, { sensitive: job.sealed === true }));
       } catch (err) {
         return this.finish(...(await this.afterError(job, err, sent)));
       }

@@ -25,6 +25,8 @@ export interface SimSettings {
   cmms: number;
   /** Huawei AT^CURC: 0 silences the periodic ^RSSI/^MODE/^BOOT noise. */
   curc: number;
+  /** Huawei AT^PORTSEL. */
+  portsel: number;
 }
 
 /** Result of one command of a command line. */
@@ -228,10 +230,19 @@ export function executeCommand(cmd: ParsedAtCommand, host: CommandHost): Outcome
       return ok();
     case '+CNMA':
       return ok();
+    case '+CUSD':
+      // gammu-smsd toggles USSD result codes at start; no USSD traffic is simulated.
+      if (cmd.kind === 'read') return ok('+CUSD: 0');
+      if (cmd.kind === 'test') return ok('+CUSD: (0-2)');
+      return ok();
     case '^CURC':
       // Only Huawei firmware knows this command; others answer like any unknown command.
       if (!/huawei/i.test(sim.manufacturer)) return unsupported();
       return numberSetting(cmd, '^CURC', [0, 1], () => s.curc, (v) => (s.curc = v), s);
+    case '^PORTSEL':
+      // Huawei E1xx: which port carries URCs; gammu sets AT^PORTSEL=1 on Huawei and aborts on an error.
+      if (!/huawei/i.test(sim.manufacturer)) return unsupported();
+      return numberSetting(cmd, '^PORTSEL', [0, 1], () => s.portsel, (v) => (s.portsel = v), s);
 
     // --- SMS storage and sending -----------------------------------------------------------
     case '+CMGL':
@@ -345,8 +356,9 @@ function cmgr(cmd: ParsedAtCommand, host: CommandHost): Outcome {
 }
 
 function cmgd(cmd: ParsedAtCommand, host: CommandHost): Outcome {
-  if (cmd.kind === 'test') return ok('+CMGD: (1-' + host.storage.get(host.settings.cpms[0]).capacity + '),(0-4)');
   const mem = host.storage.get(host.settings.cpms[0]);
+  // 27.005: the test form lists the indices that hold messages (smstools3 check_memory_method=2 relies on it).
+  if (cmd.kind === 'test') return ok(`+CMGD: (${mem.list().map((x) => x.index).join(',')}),(0-4)`);
   const [, flagRaw] = splitArgs(cmd.args);
   const flag = flagRaw ? Number(flagRaw) : 0;
   const index = indexArg(cmd);

@@ -476,11 +476,11 @@ export class SimulatedModem extends EventEmitter {
       cgreg: 0,
       cmms: 0,
       curc: 1,
+      portsel: 0,
     };
   }
 
   private makeHost(): CommandHost {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const modem = this;
     return {
       profile: this.profile,

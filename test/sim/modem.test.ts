@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { decodePdu, encodeSubmit, type DecodedDeliver } from '../../src/sms/index.js';
+import { loadProfile } from '../../src/modem/profile.js';
 import { harness } from './harness.js';
 
 /** SMS-SUBMIT "Hello" to +79001234567, hand-assembled: 19 TPDU octets after the 00 SMSC field. */
@@ -45,6 +46,19 @@ describe('SimulatedModem: command line basics', () => {
     expect(harness().at('AT+XYZZY')).toBe('\r\nERROR\r\n');
     expect(harness().at('AT^CURC=0')).toBe('\r\nERROR\r\n');
     expect(harness({ profile: 'huawei' }).at('AT+XYZZY')).toBe('\r\nCOMMAND NOT SUPPORT\r\n');
+  });
+
+  it('keeps the SIM unlocked and memories on ATZ but restores echo and CMEE', () => {
+    const h = harness({ echo: true });
+    h.at('ATE0;+CMEE=1;+CPMS="ME","ME","ME"');
+    expect(h.at('ATZ')).toBe('\r\nOK\r\n');
+    expect(h.at('AT+CMEE?')).toBe('AT+CMEE?\r\r\n+CMEE: 0\r\n\r\nOK\r\n');
+    expect(h.modem.state.cpms).toEqual(['ME', 'ME', 'ME']);
+  });
+
+  it('accepts the Huawei-only AT^PORTSEL/AT^CURC on Huawei alone', () => {
+    expect(harness({ profile: 'huawei' }).at('AT^PORTSEL=1')).toBe('\r\nOK\r\n');
+    expect(harness({ profile: 'sim800' }).at('AT^PORTSEL=1')).toBe('\r\nERROR\r\n');
   });
 
   it('ignores bare line feeds, lines not starting with AT, and a line aborted by ESC', () => {
@@ -264,6 +278,38 @@ describe('SimulatedModem: inbound storage', () => {
     expect(h.take()).toBe('\r\n+CMTI: "SM",1\r\n');
     expect(h.modem.heldBack).toBe(0);
     expect((decodePdu(h.modem.storage()[0]!.pdu) as DecodedDeliver).text).toBe('c');
+  });
+
+  it('lists the used indices in AT+CMGD=? (smstools3 check_memory_method=2)', () => {
+    const h = harness();
+    expect(h.at('AT+CMGD=?')).toBe('\r\n+CMGD: (),(0-4)\r\n\r\nOK\r\n');
+    h.modem.injectSms('+79001111111', 'a');
+    h.modem.injectSms('+79001111111', 'b');
+    h.modem.injectSms('+79001111111', 'c');
+    h.at('AT+CMGD=2');
+    h.take();
+    expect(h.at('AT+CMGD=?')).toBe('\r\n+CMGD: (1,3),(0-4)\r\n\r\nOK\r\n');
+  });
+
+  it('stores a raw PDU with injectPdu and rejects non-hex', () => {
+    const h = harness();
+    const pdu = '07919761989901F0040B919700214365F70000622111000000000AE8329BFD4697D9EC37';
+    expect(h.modem.injectPdu(pdu.toLowerCase())).toBe(1);
+    expect(h.take()).toBe('\r\n+CMTI: "SM",1\r\n');
+    expect(h.modem.storage()[0]!.pdu).toBe(pdu);
+    expect(() => h.modem.injectPdu('07G1')).toThrow(/not hex/);
+  });
+
+  it('delivers as +CMT with the PDU (nothing stored) on direct-delivery modems with CNMI mt=2', () => {
+    const base = loadProfile('generic');
+    const h = harness({ profile: { ...base, flags: { ...base.flags, directDelivery: true } } });
+    h.at('AT+CNMI=2,2,0,0,0');
+    expect(h.modem.injectSms('+79001234567', 'direct')).toEqual([]);
+    const m = /^\r\n\+CMT: ,(\d+)\r\n([0-9A-F]+)\r\n$/.exec(h.take());
+    expect(m).not.toBeNull();
+    expect((decodePdu(m![2]!) as DecodedDeliver).text).toBe('direct');
+    expect(h.modem.storage()).toEqual([]);
+    expect(h.at('AT+CNMA')).toBe('\r\nOK\r\n');
   });
 
   it('sends no +CMTI when AT+CNMI mt=0 but still stores', () => {

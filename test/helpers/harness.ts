@@ -1,0 +1,117 @@
+/**
+ * End-to-end harness: the simulated modem on a real pseudo-terminal and the real server
+ * (startServer: serialport → transport → AT engine → driver → store → queue) in this process,
+ * on a fresh data folder. Nothing under test is mocked.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { startServer, type RunningServer } from '../../src/daemon/server.js';
+import { startSimulatorOnPty, type RunningSimulator, type SimulatorOnPtyOptions } from '../../src/sim/index.js';
+import { LowdbStore } from '../../src/store/index.js';
+import { createLogger } from '../../src/util/log.js';
+import type { Logger } from '../../src/util/log.js';
+
+type Nested = 'http' | 'queue' | 'inbound' | 'modem';
+/** Config overrides: top-level keys, and any subset of the keys of each nested section. */
+export type HarnessConfig = Partial<Omit<Config, Nested>> & { [K in Nested]?: Partial<Config[K]> };
+
+export interface HarnessOptions {
+  profile?: string;
+  sim?: Omit<SimulatorOnPtyOptions, 'link' | 'profile'>;
+  /** Config on top of the defaults (deep keys merged one level). */
+  config?: HarnessConfig;
+  dataDir?: string;
+  /** Start the server at once (default true). */
+  startServer?: boolean;
+  /** The server's logger (default: createLogger(E2E_LOG_LEVEL ?? 'silent')); e.g. to capture output. */
+  logger?: Logger;
+}
+
+export interface Harness {
+  dataDir: string;
+  device: string;
+  sim: RunningSimulator;
+  server: RunningServer | undefined;
+  cfg: Config;
+  startServer(): Promise<RunningServer>;
+  stopServer(): Promise<void>;
+  /** Stop and start the server again on the same data folder (a clean restart). */
+  restartServer(): Promise<RunningServer>;
+  /** A read-only view of the data folder (what the CLI sees). */
+  readStore(): Promise<LowdbStore>;
+  close(): Promise<void>;
+}
+
+/** Poll `fn` until it returns a truthy value (or throw after `timeoutMs`, naming `what`). */
+export async function waitFor<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 15_000, everyMs = 50): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'sms-e2e-'));
+  const device = join(dataDir, 'modem');
+  const profile = o.profile ?? 'generic';
+  const sim = await startSimulatorOnPty({ link: device, profile, ...o.sim });
+  const base = loadConfig({ dataDir });
+  const c = o.config ?? {};
+  const cfg: Config = {
+    ...base,
+    ...c,
+    device,
+    profile: c.profile ?? profile,
+    dataDir,
+    http: { ...base.http, ...c.http },
+    queue: { ...base.queue, massPerMinute: 10_000, ...c.queue },
+    inbound: { ...base.inbound, ...c.inbound },
+    modem: { ...base.modem, ...c.modem },
+    templates: { ...base.templates, ...c.templates },
+  };
+  const logger = o.logger ?? createLogger(process.env.E2E_LOG_LEVEL ?? 'silent');
+  const h: Harness = {
+    dataDir,
+    device,
+    sim,
+    server: undefined,
+    cfg,
+    async startServer() {
+      h.server = await startServer(cfg, logger);
+      return h.server;
+    },
+    async stopServer() {
+      await h.server?.stop();
+      h.server = undefined;
+    },
+    async restartServer() {
+      await h.stopServer();
+      return h.startServer();
+    },
+    async readStore() {
+      const s = new LowdbStore(dataDir, { readOnly: true });
+      await s.open();
+      return s;
+    },
+    async close() {
+      await h.stopServer();
+      await sim.close();
+      if (!o.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  if (o.startServer !== false) {
+    await h.startServer();
+    await waitFor(() => h.server?.supervisor.state === 'ready', 'modem ready');
+  }
+  return h;
+}
