@@ -8,6 +8,7 @@
  * hang-up exactly like an unplugged USB modem, and the symlink is removed like a vanished device.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 
@@ -74,10 +75,15 @@ while True:
         to_host = to_host[n:]
 `;
 
+/** The system interpreter when there is one: a pyenv/asdf `python3` shim costs ~60 ms per start. */
+function defaultPython(): string {
+  return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+}
+
 export interface PtyBridgeOptions {
   /** Create this symlink to the slave (like /dev/serial/by-id/…); removed on close. */
   link?: string;
-  /** Python interpreter; default `python3`. */
+  /** Python interpreter; default /usr/bin/python3, else `python3` on the PATH. */
   python?: string;
 }
 
@@ -106,7 +112,7 @@ export class PtyBridge extends EventEmitter {
   private start(): Promise<void> {
     const args = ['-u', '-c', RELAY];
     if (this.opts.link) args.push(this.opts.link);
-    const child = spawn(this.opts.python ?? 'python3', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(this.opts.python ?? defaultPython(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout.on('data', (d: Buffer) => this.emit('data', d));
     child.stdin.on('error', () => undefined); // EPIPE after the relay exits: reported via 'close'

@@ -100,6 +100,7 @@ describe('send failures', () => {
     expect(h.sim.modem.sent.filter((s) => s.text === 'Sent twice, probably.')).toHaveLength(2);
 
     const out = await cli.run(['outbox', '--json', '--data', h.dataDir]);
+    expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     const rows = JSON.parse(out.stdout) as { id: string; duplicates: number; state: string; attempts: number }[];
     expect(rows.find((r) => r.id === ids[0])).toMatchObject({ duplicates: 1, state: 'sent', attempts: 2 });

@@ -4,7 +4,7 @@
  * `node <out>/cli/main.js …` as a real child process — the way cron or an operator runs it.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -30,7 +30,7 @@ export function buildCli(): BuiltCli {
   mkdirSync(out);
   execFileSync('npx', ['tsc', '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out], { cwd: ROOT, stdio: 'pipe' });
   // ESM by package type, packages from the project, profiles found at <main>/../../modem-profiles.
-  writeFileSync(join(base, 'package.json'), JSON.stringify({ type: 'module' }));
+  copyFileSync(join(ROOT, 'package.json'), join(base, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(base, 'node_modules'));
   symlinkSync(join(ROOT, 'modem-profiles'), join(base, 'modem-profiles'));
   const main = join(out, 'cli', 'main.js');
