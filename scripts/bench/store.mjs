@@ -15,11 +15,12 @@
  * filling 1M entries through addInbound one fsync at a time would take hours.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Low } from 'lowdb';
+import { SEG, entry, prefill } from './lib/store-fill.mjs';
 import { JSONFile } from 'lowdb/node';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,40 +28,12 @@ const dist = process.env.STORE_DIST ?? path.resolve(here, '../../dist');
 const { LowdbStore } = await import(pathToFileURL(path.join(dist, 'store/index.js')).href);
 
 const full = process.argv.includes('--full');
-const SEG = 1000;
-
-const entry = (i) => ({
-  id: `in-${i}`,
-  from: '+7900' + String(1000000 + (i % 5000)),
-  text: 'Hello, this is inbound message number ' + i + ' — with a bit of Cyrillic: Привет',
-  receivedAt: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
-  sentAt: '2026-01-01T03:00:00+03:00',
-  status: 'processed',
-  parts: 1,
-  encoding: 'ucs2',
-  command: 'info',
-  replies: [`job-${i}`],
-  dedupKey: `+7900${i}|260101030000|${(i * 2654435761 >>> 0).toString(16)}`,
-});
-
 function stats(ms) {
   const s = [...ms].sort((a, b) => a - b);
   const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
   return { median: q(0.5), p99: q(0.99) };
 }
 const f = (x) => x.toFixed(2);
-
-async function prefill(dir, n) {
-  const month = '2026-01';
-  await mkdir(path.join(dir, 'inbox', month), { recursive: true, mode: 0o700 });
-  await writeFile(path.join(dir, 'inbox', 'head.json'), JSON.stringify({ v: 1, segmentSize: SEG }), { mode: 0o600 });
-  for (let seg = 0; seg * SEG < n; seg++) {
-    const records = [];
-    for (let i = seg * SEG; i < Math.min(n, (seg + 1) * SEG); i++) records.push(entry(i));
-    const name = `seg-${String(seg).padStart(6, '0')}.json`;
-    await writeFile(path.join(dir, 'inbox', month, name), JSON.stringify({ v: 1, n: seg, records }), { mode: 0o600 });
-  }
-}
 
 async function benchInbox(n) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sms-bench-'));

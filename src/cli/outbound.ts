@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { campaignStatus, type CampaignResult } from '../queue/index.js';
 import type { Job, JobState } from '../store/index.js';
+import { parseRecipientsFile } from '../util/csv.js';
 import { action, applyOp, cliConfig, dataDirOf, intOption, openReadOnly, printJson, UsageError } from './common.js';
 import { renderTable } from './table.js';
 
@@ -83,6 +84,16 @@ export function registerOutbound(program: Command): void {
           fileText = readFileSync(o.file, 'utf8');
         } catch (e) {
           throw new UsageError(`cannot read --file ${o.file}: ${(e as Error).message}`);
+        }
+        // Checked here too, so every bad line is named as FILE:LINE (the server's refusal names
+        // only the first) and a rejected file is never shipped through the spool — also when not
+        // --strict but no line is usable at all.
+        const { phones, errors } = parseRecipientsFile(fileText, { country: cfg.country });
+        if (errors.length && (o.strict || phones.length === 0)) {
+          for (const bad of errors) process.stderr.write(`${o.file}:${bad.line}: ${bad.message}\n`);
+          throw new UsageError(
+            o.strict ? `${o.file}: ${errors.length} bad line(s); --strict queues nothing` : `${o.file}: no valid recipient (${errors.length} bad line(s)); nothing queued`,
+          );
         }
         const { via, result } = await applyOp<CampaignResult>(cfg, 'mass', { text: o.text, name: o.name, fileText, strict: o.strict });
         if (o.json) printJson({ ...result, via });

@@ -18,7 +18,8 @@ export function registerStatus(program: Command): void {
         const snapshot = await store.getMeta<ServerStatus>(STATUS_META_KEY);
         const queue = await store.queueCounts();
         await store.close();
-        const running = lock.held && !lock.stale;
+        // A lock held by another CLI's direct operation is not a running server.
+        const running = lock.held && !lock.stale && lock.info?.role !== 'cli';
         const status = {
           server: { running, pid: running ? lock.info?.pid : undefined, startedAt: running ? snapshot?.startedAt : undefined },
           modem: running && snapshot ? { ...snapshot.modem, device: snapshot.device, updatedAt: snapshot.updatedAt } : { state: 'stopped', lastFault: snapshot?.modem.lastFault },

@@ -47,6 +47,8 @@ export interface SupervisorEvents {
   ready: [ModemDriver];
   down: [Fault];
   state: [ModemState];
+  /** Every fault as it is recorded (each ladder step), so `status` can be refreshed at once. */
+  fault: [Fault];
 }
 
 export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
@@ -67,6 +69,11 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
   private lastRx = 0;
   private watchdog: ReturnType<typeof setInterval> | undefined;
   private laddering = false;
+  /**
+   * The SIM refused the configured PIN: it is never sent again by this process. Each reconnect
+   * would otherwise spend one of the SIM's three tries and lock it with the PUK.
+   */
+  private pinRefused = false;
   private loopDone: Promise<void> | undefined;
 
   constructor(private readonly opts: SupervisorOptions) {
@@ -88,6 +95,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     this.recentFaults.push(f);
     if (this.recentFaults.length > 20) this.recentFaults.shift();
     this.log.warn(f, 'modem fault');
+    this.emit('fault', f);
     return f;
   }
 
@@ -182,7 +190,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     const profile: ModemProfile = loadProfile(this.opts.profile === 'auto' ? 'generic' : this.opts.profile);
     const engine = new AtEngine(transport, { ...engineOptionsFromProfile(profile), logger: this.opts.logger, clock: this.clock });
     const driver = new ModemDriver(engine, profile, {
-      pin: this.opts.pin,
+      pin: this.pinRefused ? undefined : this.opts.pin,
       autoDetect: this.opts.profile === 'auto',
       sendTimeoutMs: this.opts.sendTimeoutMs,
       logger: this.opts.logger,
@@ -200,7 +208,12 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     } catch (e) {
       await this.teardown(driver, transport);
       // A locked SIM is a configuration fault: named as such, so the ladder does not reset for it.
-      return this.fault((e as { code?: string }).code === 'PIN_REQUIRED' ? 'pin' : 'init', (e as Error).message);
+      if ((e as { code?: string }).code !== 'PIN_REQUIRED') return this.fault('init', (e as Error).message);
+      if (this.opts.pin && /refused/.test((e as Error).message)) this.pinRefused = true;
+      const why = this.pinRefused
+        ? `the SIM refused the configured PIN, which is not sent again until the server restarts (a third wrong PIN locks the SIM with its PUK); fix "pin" in the config. ${(e as Error).message}`
+        : (e as Error).message;
+      return this.fault('pin', why);
     }
     this.failuresInARow = 0;
     this.markReady(driver);
@@ -208,6 +221,13 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     this.startWatchdog(driver);
     const end = await ended;
     this.stopWatchdog();
+    if (this.stopped) {
+      // A clean stop is not a fault: keep lastFault for what really went wrong.
+      await this.teardown(driver, transport);
+      return { at: new Date(this.clock.now()).toISOString(), ...end };
+    }
+    // Not 'ready' from here on: status must not show a dead port as ready while we reconnect.
+    if (!this.stopped) this.setState('recovering');
     await this.teardown(driver, transport);
     return this.fault(end.step, end.reason);
   }
@@ -227,10 +247,18 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
 
   private startWatchdog(driver: ModemDriver): void {
     const every = Math.max(1000, Math.floor(this.opts.idleProbeMs / 2));
+    let probing = false;
     this.watchdog = setInterval(() => {
+      // One probe at a time, and none while the ladder runs: on a wedged modem each probe waits out
+      // its timeout, and probes queued every tick would pile up in front of the ladder's commands.
+      if (probing || this.laddering || this.state !== 'ready') return;
       if (this.clock.now() - this.lastRx >= this.opts.idleProbeMs) {
         this.lastRx = this.clock.now();
-        void driver.probe().catch((e) => void this.climbLadder(driver, `idle watchdog probe failed: ${(e as Error).message}`));
+        probing = true;
+        void driver
+          .probe()
+          .catch((e) => void this.climbLadder(driver, `idle watchdog probe failed: ${(e as Error).message}`))
+          .finally(() => (probing = false));
       }
     }, every);
     this.watchdog.unref();
@@ -286,6 +314,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
       this.log.warn({ cmd: profile.reset }, 'resetting the modem');
       await engine.escape();
       await engine.run({ text: profile.reset, timeoutMs: 15_000 });
+      this.log.warn({ cmd: profile.reset }, 'modem accepted the reset; reconnecting after it reboots');
     } catch (e) {
       this.fault('reset', `${profile.reset} failed: ${(e as Error).message}`);
     } finally {

@@ -61,6 +61,12 @@ export interface QueueWorkerOptions {
   errorPause?: { baseMs?: number; maxMs?: number };
   /** Longest idle sleep before the store is asked again even without kick() (default 60 s). */
   maxSleepMs?: number;
+  /**
+   * Awaited before each job is picked. The daemon passes "inbound work done": an SMS whose +CMTI
+   * came while a submit held the modem is read and answered (its reply queued) before the next
+   * mass text takes the modem for another network round trip (2–10 s on real networks).
+   */
+  beforeJob?: () => Promise<void>;
 }
 
 /** Outcome of one job handled by the worker. */
@@ -124,6 +130,7 @@ export class QueueWorker extends EventEmitter {
   private readonly pauseBase: number;
   private readonly pauseMax: number;
   private readonly maxSleepMs: number;
+  private readonly beforeJob?: () => Promise<void>;
 
   private meta: WorkerMeta = { nextRef: 0, refs: {} };
   private metaLoaded = false;
@@ -152,6 +159,7 @@ export class QueueWorker extends EventEmitter {
     this.pauseBase = o.errorPause?.baseMs ?? 2_000;
     this.pauseMax = o.errorPause?.maxMs ?? 60_000;
     this.maxSleepMs = o.maxSleepMs ?? 60_000;
+    this.beforeJob = o.beforeJob;
   }
 
   /** Recovers jobs left in `sending`, seeds the daily cap, then runs the loop in the background. */
@@ -219,6 +227,8 @@ export class QueueWorker extends EventEmitter {
 
   /** Takes the next sendable job and handles it completely (all its parts, or until an error). */
   async step(): Promise<StepResult> {
+    if (this.stopping) return { kind: 'stopped' };
+    if (this.beforeJob) await this.beforeJob();
     if (this.stopping) return { kind: 'stopped' };
     await this.loadMeta();
     const nowMs = this.clock.now();

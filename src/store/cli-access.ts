@@ -7,7 +7,8 @@
  */
 import type { Store } from './types.js';
 import { DataLockedError } from './errors.js';
-import { readDataLock } from './lock.js';
+import path from 'node:path';
+import { LOCK_FILE, readDataLock } from './lock.js';
 import { LowdbStore, type LowdbStoreOptions } from './lowdb-store.js';
 import { SpoolClient, newRequestId, type SubmitOptions } from './spool.js';
 
@@ -20,8 +21,8 @@ export interface CliOpResult<R> {
   result: R;
 }
 
-export interface WithStoreWriterOptions extends SubmitOptions {
-  storeOptions?: Omit<LowdbStoreOptions, 'readOnly' | 'lock'>;
+export interface WithStoreWriterOptions extends SubmitOptions, OpenForCliOptions {
+  storeOptions?: Omit<LowdbStoreOptions, 'readOnly' | 'lock' | 'lockRole'>;
 }
 
 /**
@@ -35,7 +36,7 @@ export async function withStoreWriter<R>(
   apply: StoreOp<R>,
   opts: WithStoreWriterOptions = {},
 ): Promise<CliOpResult<R>> {
-  const access = await openForCli(dir, opts.storeOptions);
+  const access = await openForCli(dir, opts.storeOptions, { lockWaitMs: opts.lockWaitMs });
   if (access.mode === 'direct') {
     try {
       return { via: 'direct', result: await apply(access.store, op, args, newRequestId()) };
@@ -50,25 +51,52 @@ export type CliAccess =
   | { mode: 'direct'; store: LowdbStore; close(): Promise<void> }
   | { mode: 'server'; client: SpoolClient; pid: number; close(): Promise<void> };
 
+/** How long a CLI waits for another CLI's direct operation to release the data lock (default 30 s). */
+export const CLI_LOCK_WAIT_MS = 30_000;
+
+export interface OpenForCliOptions {
+  /** Wait at most this long for other CLIs holding the lock for a direct op (default CLI_LOCK_WAIT_MS). */
+  lockWaitMs?: number;
+}
+
 /**
  * Opens the data folder for a CLI: the writable store when no live server holds the lock (the CLI
- * then holds it until `close()`), else a SpoolClient to the server. For listing only, prefer
+ * then holds it, as role 'cli', until `close()`), else a SpoolClient to the server. A lock held by
+ * another CLI means "wait for it": that process ends within moments, and a spooled request would
+ * wait for a server that is not running. For listing only, prefer
  * `new LowdbStore(dir, { readOnly: true })`, which works in both cases without the lock.
+ * @throws DataLockedError when other CLIs kept the lock for longer than `lockWaitMs`.
  */
-export async function openForCli(dir: string, storeOptions: Omit<LowdbStoreOptions, 'readOnly' | 'lock'> = {}): Promise<CliAccess> {
-  const status = await readDataLock(dir);
-  if (!status.held) {
-    const store = new LowdbStore(dir, storeOptions);
-    try {
-      await store.open();
-      return { mode: 'direct', store, close: () => store.close() };
-    } catch (e) {
-      // A server started between the check and open(): hand the op to it.
-      if (!(e instanceof DataLockedError)) throw e;
-      return { mode: 'server', client: new SpoolClient(dir), pid: e.holder.pid, close: async () => {} };
+export async function openForCli(
+  dir: string,
+  storeOptions: Omit<LowdbStoreOptions, 'readOnly' | 'lock' | 'lockRole'> = {},
+  opts: OpenForCliOptions = {},
+): Promise<CliAccess> {
+  const deadline = Date.now() + (opts.lockWaitMs ?? CLI_LOCK_WAIT_MS);
+  for (;;) {
+    const status = await readDataLock(dir);
+    if (!status.held) {
+      const store = new LowdbStore(dir, { ...storeOptions, lockRole: 'cli' });
+      try {
+        await store.open();
+        return { mode: 'direct', store, close: () => store.close() };
+      } catch (e) {
+        if (!(e instanceof DataLockedError)) throw e;
+        // Taken between the check and open(): by a server → hand the op to it; by a CLI → wait.
+        if (e.holder.role !== 'cli') return { mode: 'server', client: new SpoolClient(dir), pid: e.holder.pid, close: async () => {} };
+        if (Date.now() >= deadline) throw e;
+      }
+    } else if (status.info === undefined || status.info.role === 'cli') {
+      // A CLI's direct op, or a lock being written this instant (no info yet): look again shortly.
+      if (Date.now() >= deadline) {
+        if (status.info) throw new DataLockedError(path.join(dir, LOCK_FILE), status.info);
+        return { mode: 'server', client: new SpoolClient(dir), pid: -1, close: async () => {} };
+      }
+    } else {
+      return { mode: 'server', client: new SpoolClient(dir), pid: status.info.pid, close: async () => {} };
     }
+    await new Promise((r) => setTimeout(r, 25 + Math.floor(Math.random() * 50)));
   }
-  return { mode: 'server', client: new SpoolClient(dir), pid: status.info?.pid ?? -1, close: async () => {} };
 }
 
 /** Adapts a StoreOp into the SpoolServer handler for a server that holds `store`. */

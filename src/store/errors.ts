@@ -45,7 +45,7 @@ export class CorruptFileError extends StoreError {
 export class DataLockedError extends StoreError {
   constructor(
     readonly lockFile: string,
-    readonly holder: { pid: number; host: string; startedAt: string },
+    readonly holder: { pid: number; host: string; startedAt: string; role?: 'server' | 'cli' },
   ) {
     super(
       'DATA_LOCKED',

@@ -26,7 +26,14 @@ export interface LockInfo {
   procStart?: string;
   /** Random per acquisition, so a takeover can tell the lock it judged stale from a new one. */
   nonce?: string;
+  /**
+   * Who holds it: the server (absent in locks written before roles existed), or a CLI doing one
+   * direct operation — which other CLIs wait for instead of handing their op to a server that is not there.
+   */
+  role?: LockRole;
 }
+
+export type LockRole = 'server' | 'cli';
 
 export interface LockStatus {
   /** True when a live process (or one on another host, which cannot be checked) holds the lock. */
@@ -134,11 +141,11 @@ async function createExclusive(file: string, info: LockInfo): Promise<boolean> {
  * A stale lock is replaced under a short-lived `server.lock.takeover` guard so two starters cannot
  * both remove it and then one remove the other's fresh lock.
  */
-export async function acquireDataLock(dir: string, opts: { waitMs?: number } = {}): Promise<DataLock> {
+export async function acquireDataLock(dir: string, opts: { waitMs?: number; role?: LockRole } = {}): Promise<DataLock> {
   const deadline = Date.now() + (opts.waitMs ?? 0);
   for (;;) {
     try {
-      return await tryAcquire(dir);
+      return await tryAcquire(dir, opts.role ?? 'server');
     } catch (e) {
       // A CLI holding the folder for one direct operation releases it within moments: a starting server may wait.
       if (!(e instanceof DataLockedError) || Date.now() >= deadline) throw e;
@@ -147,7 +154,7 @@ export async function acquireDataLock(dir: string, opts: { waitMs?: number } = {
   }
 }
 
-async function tryAcquire(dir: string): Promise<DataLock> {
+async function tryAcquire(dir: string, role: LockRole): Promise<DataLock> {
   await mkdir(dir, { recursive: true, mode: DIR_MODE });
   const file = path.join(dir, LOCK_FILE);
   const info: LockInfo = {
@@ -156,6 +163,7 @@ async function tryAcquire(dir: string): Promise<DataLock> {
     host: os.hostname(),
     procStart: processStartTime(process.pid),
     nonce: randomBytes(8).toString('hex'),
+    role,
   };
   for (let attempt = 0; attempt < 100; attempt++) {
     if (await createExclusive(file, info)) return makeLock(file, info);

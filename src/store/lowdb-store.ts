@@ -71,6 +71,8 @@ export interface LowdbStoreOptions {
   lock?: boolean;
   /** With `lock`: keep retrying a lock held by a live process this long (a CLI doing one direct op). */
   lockWaitMs?: number;
+  /** Recorded in the lock: 'cli' for a CLI doing one direct operation (default 'server'). */
+  lockRole?: 'server' | 'cli';
   /** Records per inbox/job segment for a new data folder (default 1000). Existing folders keep theirs. */
   segmentSize?: number;
   /** Recent inbox segments whose dedup keys stay in memory (default 10). */
@@ -109,6 +111,7 @@ export class LowdbStore implements Store {
   private readonly readOnly: boolean;
   private readonly takeLock: boolean;
   private readonly lockWaitMs: number;
+  private readonly lockRole: 'server' | 'cli';
   private lockHandle: DataLock | undefined;
   private isOpen = false;
   private chain: Promise<unknown> = Promise.resolve();
@@ -141,6 +144,7 @@ export class LowdbStore implements Store {
     this.readOnly = opts.readOnly ?? false;
     this.takeLock = !this.readOnly && (opts.lock ?? true);
     this.lockWaitMs = opts.lockWaitMs ?? 0;
+    this.lockRole = opts.lockRole ?? 'server';
     this.dedupSegments = opts.dedupSegments ?? 10;
     const segOpts = {
       segmentSize: opts.segmentSize ?? 1000,
@@ -155,7 +159,7 @@ export class LowdbStore implements Store {
   async open(): Promise<void> {
     if (this.isOpen) return;
     if (!this.readOnly) await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
-    if (this.takeLock) this.lockHandle = await acquireDataLock(this.dir, { waitMs: this.lockWaitMs });
+    if (this.takeLock) this.lockHandle = await acquireDataLock(this.dir, { waitMs: this.lockWaitMs, role: this.lockRole });
     try {
       if (!this.readOnly) {
         const removed = await cleanTempFiles(this.dir);

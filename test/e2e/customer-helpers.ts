@@ -47,8 +47,8 @@ export async function cliOp<R>(h: Harness, op: string, args: unknown): Promise<R
 }
 
 /** Wait until the modem has accepted at least `n` SUBMIT parts in total. */
-export function sentCount(h: Harness, n: number, what = `${n} sent SMS`): Promise<SentSms[]> {
-  return waitFor(() => (h.sim.modem.sent.length >= n ? h.sim.modem.sent.slice() : undefined), what);
+export function sentCount(h: Harness, n: number, what = `${n} sent SMS`, timeoutMs?: number): Promise<SentSms[]> {
+  return waitFor(() => (h.sim.modem.sent.length >= n ? h.sim.modem.sent.slice() : undefined), what, timeoutMs);
 }
 
 /** The inbox as the server holds it, newest first. */
@@ -62,7 +62,7 @@ export function settledEntry(h: Harness, pred: (e: InboxEntry) => boolean, what:
 }
 
 /** Wait until the SIM holds no stored message (everything read, stored and deleted). */
-export function simEmpty(h: Harness): Promise<true> {
+export function simEmpty(h: Harness): Promise<boolean> {
   return waitFor(() => h.sim.modem.storage('SM').length === 0, 'SIM storage emptied');
 }
 

@@ -102,12 +102,15 @@ export function startMeasured(cmd, args, { logFile, env, cwd, sampleMs = 100 } =
 /** Run a command to completion (for setup steps such as gammu-smsd-inject); throws on failure. */
 export function run(cmd, args, { env, input } = {}) {
   return new Promise((resolve, reject) => {
-    const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let out = '';
     c.stdout.on('data', (d) => (out += d));
     c.stderr.on('data', (d) => (out += d));
     c.on('error', reject);
     c.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${out.trim().slice(-400)}`))));
-    c.stdin.end(input ?? '');
+    if (input !== undefined) {
+      c.stdin.on('error', () => undefined); // a command that exits without reading its input
+      c.stdin.end(input);
+    }
   });
 }
