@@ -48,7 +48,7 @@ export async function measureLatency(system, { requests, loaded, delayMs = 3000 
     else if (ours) await waitUntil(() => sim.rec.commands.some((c) => c.line.startsWith('AT+CMGL')), 'sms-server: first sweep', 30_000);
     else {
       await waitUntil(() => sim.rec.commands.length > 0, `${system.label}: first command`, 30_000);
-      await sleep(8_000);
+      await sleep(5_000);
     }
     const cpu0 = proc.sample().cpuMs;
     const wall0 = performance.now();

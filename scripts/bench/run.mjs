@@ -7,10 +7,10 @@
  *   node scripts/bench/run.mjs [--full] [--skip throughput,utilisation,latency,storage,store]
  *
  * Quick vs full:           quick                               full
- *   throughput             sms-server 1000 msgs; peers 20      everyone 1000
- *   utilisation (3 s)      15 single-part messages             100-message mix
- *   latency idle           sms-server 50; peers 2 each         sms-server 50; peers 10 each
- *   latency under load     sms-server 8                        sms-server 50; peers 10 each
+ *   throughput             sms-server 1000 msgs; peers 16      everyone 1000
+ *   utilisation (3 s)      10 single-part messages             100-message mix
+ *   latency idle           sms-server 50; peers 1 each         sms-server 50; peers 10 each
+ *   latency under load     sms-server 6                        sms-server 50; peers 10 each
  *   storage                1k, 100k stored                     1k, 100k, 1M stored
  */
 import { spawnSync } from 'node:child_process';
@@ -45,7 +45,7 @@ const section = (name) => log(`\n## ${name}`);
 
 if (!skip.has('throughput')) {
   section('send throughput (zero network delay)');
-  const peerN = full ? 1000 : 20;
+  const peerN = full ? 1000 : 16;
   const rows = await runThroughput({ n: 1000, peerN, log });
   for (const l of ratios(rows)) log('ratio ' + l);
   for (const r of rows) {
@@ -61,18 +61,18 @@ if (!skip.has('throughput')) {
 
 if (!skip.has('utilisation')) {
   section('modem utilisation (3 s per submit)');
-  const [r] = await runUtilisation({ full, n: full ? 100 : 15, log });
+  const [r] = await runUtilisation({ full, n: full ? 100 : 10, log });
   put(`modem utilisation, 3 s/submit (${r.submits} submits)`, 'sms-server', `${r.utilisation.toFixed(4)} (gap p50 ${fmt(r.gapMedianMs)} ms)`);
 }
 
 if (!skip.has('latency')) {
   section('reply latency (inbound → ack AT+CMGS)');
-  const rows = await runLatency({ requests: 50, loadRequests: full ? 50 : 8, peerRequests: full ? 10 : 2, peerLoaded: full, log });
+  const rows = await runLatency({ requests: 50, loadRequests: full ? 50 : 6, peerRequests: full ? 10 : 1, peerLoaded: full, log });
   const ms = (x) => (x >= 1000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(0)} ms`);
   for (const r of rows) {
     const key = r.scenario === 'idle' ? 'reply latency idle p50 / p99' : 'reply latency during mass text (3 s/submit) p50 / p99';
     put(key, r.system, `${ms(r.p50)} / ${ms(r.p99)} (${r.requests})`);
-    if (r.scenario === 'idle') put('daemon CPU while idle-waiting for SMS', r.system, `${r.cpuPct.toFixed(1)}%`);
+    if (r.scenario === 'idle') put('daemon CPU during the idle-latency run', r.system, `${r.cpuPct.toFixed(1)}%`);
   }
 }
 

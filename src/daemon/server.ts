@@ -9,6 +9,7 @@ import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
 import type { Config } from '../config/config.js';
 import type { ModemDriver } from '../modem/driver.js';
+import { loadProfile } from '../modem/profile.js';
 import { QueueWorker } from '../queue/index.js';
 import { LowdbStore, SpoolServer, spoolHandlerFor, type InboxEntry } from '../store/index.js';
 import { RateLimiter } from '../util/rate-limit.js';
@@ -53,6 +54,9 @@ export interface RunningServer {
 export async function startServer(cfg: Config, logger: Logger): Promise<RunningServer> {
   const log = moduleLogger(logger, 'server');
   if (!cfg.device) throw new Error('no modem device: pass --device PATH (e.g. /dev/serial/by-id/usb-…), or --simulate');
+  // An unknown profile name is a configuration error: refuse to start (UnknownProfileError names
+  // the known ones) instead of failing later inside the reconnect loop.
+  if (cfg.profile !== 'auto') loadProfile(cfg.profile);
   const store = new LowdbStore(cfg.dataDir, { lockWaitMs: 3000, logger });
   await store.open();
   const key = loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey });

@@ -135,23 +135,35 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      const f = await this.session();
-      if (this.stopped) break;
-      this.emit('down', f);
-      this.failuresInARow++;
-      const wait = this.backoff();
-      if (!existsSync(this.opts.device)) {
-        // Unplugged or re-enumerating: nothing to reset; reopen as soon as the path is back.
-        await this.waitForDevice(wait);
-        continue;
+      try {
+        await this.iteration();
+      } catch (e) {
+        // A bug in a rung must not end the supervision (an unhandled rejection would exit the server).
+        this.log.error({ err: e }, 'supervisor loop error');
+        this.fault('supervisor', `unexpected error: ${(e as Error).message ?? String(e)}`);
+        await this.sleep(this.backoff());
       }
-      // Rung: the profile's reset, once a reopen alone has failed twice in a row. Not for a SIM
-      // that wants a PIN: that is configuration, and resets would only churn the modem.
-      if (this.failuresInARow >= 3 && this.failuresInARow % 3 === 0 && f.step !== 'pin') await this.tryReset();
-      if (this.stopped) break;
-      this.log.info({ waitMs: wait, failuresInARow: this.failuresInARow }, 'reconnecting after back-off');
-      await this.sleep(wait);
     }
+  }
+
+  /** One session and what follows its end: back-off, waiting for the device, the reset rung. */
+  private async iteration(): Promise<void> {
+    const f = await this.session();
+    if (this.stopped) return;
+    this.emit('down', f);
+    this.failuresInARow++;
+    const wait = this.backoff();
+    if (!existsSync(this.opts.device)) {
+      // Unplugged or re-enumerating: nothing to reset; reopen as soon as the path is back.
+      await this.waitForDevice(wait);
+      return;
+    }
+    // Rung: the profile's reset, once a reopen alone has failed twice in a row. Not for a SIM
+    // that wants a PIN: that is configuration, and resets would only churn the modem.
+    if (this.failuresInARow >= 3 && this.failuresInARow % 3 === 0 && f.step !== 'pin') await this.tryReset();
+    if (this.stopped) return;
+    this.log.info({ waitMs: wait, failuresInARow: this.failuresInARow }, 'reconnecting after back-off');
+    await this.sleep(wait);
   }
 
   /**

@@ -75,6 +75,8 @@ export interface LowdbStoreOptions {
   lockRole?: 'server' | 'cli';
   /** Records per inbox/job segment for a new data folder (default 1000). Existing folders keep theirs. */
   segmentSize?: number;
+  /** Records per job segment file for a new data folder (default 200; `segmentSize` when only that is given). */
+  jobSegmentSize?: number;
   /** Recent inbox segments whose dedup keys stay in memory (default 10). */
   dedupSegments?: number;
   /** Old segments cached in memory per log (default 16). */
@@ -153,7 +155,9 @@ export class LowdbStore implements Store {
       clock: this.clock,
     };
     this.inbox = new SegmentLog<InboxEntry>(path.join(dir, 'inbox'), segOpts);
-    this.jobs = new SegmentLog<Job>(path.join(dir, 'jobs'), segOpts);
+    // Jobs are rewritten 2–4 times each while sending (sending, parts, sent), inbox entries about
+    // once: smaller job segments keep that serialise+fsync cost low (bench: scripts/bench/throughput.mjs).
+    this.jobs = new SegmentLog<Job>(path.join(dir, 'jobs'), { ...segOpts, segmentSize: opts.jobSegmentSize ?? opts.segmentSize ?? 200 });
   }
 
   async open(): Promise<void> {

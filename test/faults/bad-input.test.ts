@@ -40,6 +40,7 @@ describe('bad CLI arguments', () => {
     ['clients add with a bad phone', ['clients', 'add', '--phone', '12x', '--code', '1', '--login', 'a', '--password', 'b'], /invalid phone number "12x"/],
     ['clients add --opt-in maybe', ['clients', 'add', '--phone', '+79001234567', '--code', '1', '--login', 'a', '--password', 'b', '--opt-in', 'maybe'], /--opt-in/],
     ['unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
+    ['serve --profile bogus', ['serve', '--device', '/dev/null', '--profile', 'bogus'], /unknown modem profile "bogus" \(known: generic, huawei/],
   ];
   for (const [name, args, message] of cases) {
     it(`${name}: specific message, non-zero exit, nothing queued`, () => {

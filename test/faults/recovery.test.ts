@@ -3,17 +3,20 @@
  * driver → supervisor → store → queue) on the simulated modem behind a real pseudo-terminal.
  * Every test injects a fault, then proves the server recovered by itself and lost nothing.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
 import { STATUS_META_KEY, type ServerStatus } from '../../src/daemon/server.js';
 import type { Job } from '../../src/store/types.js';
-import { enqueue, phone } from './helpers.js';
+import { buildDist, CLI, enqueue, phone } from './helpers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
+beforeAll(() => buildDist());
+afterAll(() => console.log(`FAULTS recovery: ${tally.faults} faults injected, all survived (server never exited)`));
 
 /** Counts what the tests injected and what the server survived (printed at the end of the file). */
 export const tally = { faults: 0 };
@@ -92,6 +95,26 @@ describe('modem hangs during a send', () => {
   }
 });
 
+describe('modem hangs before the "> " prompt', () => {
+  it('the PDU never went out: retried as a link fault, sent exactly once, no duplicate counted', async () => {
+    h = await startHarness({ config: { queue: { retryBaseSeconds: 1 } as never } });
+    // Wedged the moment AT+CMGS arrives: no prompt, so no PDU is ever written.
+    onSend((n) => {
+      if (n === 0) h!.sim.modem.faults.hang(2000);
+    });
+    tally.faults++;
+    const [a] = await queue([{ to: phone(5), text: 'no prompt' }]);
+    const done = await waitFor(async () => {
+      const j = await job(a!.id);
+      return j?.state === 'sent' ? j : undefined;
+    }, 'sent after the prompt timeout', 40_000);
+    expect(done.attempts).toBe(2);
+    expect(done.duplicates ?? 0).toBe(0);
+    expect(done.lastError).toMatch(/prompt/);
+    expect(h.sim.modem.sent.filter((s) => s.text === 'no prompt')).toHaveLength(1);
+  });
+});
+
 describe('unplug and replug', () => {
   it('reconnects through the same link, keeps sending and receiving; status shows the fault', async () => {
     h = await startHarness({ sim: { sendDelayMs: 200 }, config: { queue: { unknownResendSeconds: 1, retryBaseSeconds: 1 } as never } });
@@ -166,6 +189,37 @@ describe('+CMS error bursts', () => {
     await waitFor(async () => (await job(next!.id))?.state === 'sent', 'next job sent', 30_000);
     expect(await job(bad!.id)).toMatchObject({ state: 'failed', reason: 'invalid-number', attempts: 1 });
     expect((await job(bad!.id))!.lastError).toMatch(/21/);
+  });
+});
+
+describe('every +CMS error class on a send', () => {
+  it('barred / invalid number / PDU format fail at once with their reason; memory full and manufacturer errors retry and send', async () => {
+    h = await startHarness({ config: { queue: { retryBaseSeconds: 1 } as never } });
+    // One job per code, one after the other: the code is armed for the job's first attempt only.
+    const cases: [number, 'failed' | 'sent', string?][] = [
+      [8, 'failed', 'barred'],
+      [50, 'failed', 'barred'],
+      [1, 'failed', 'invalid-number'],
+      [96, 'failed', 'invalid-number'],
+      [304, 'failed', 'pdu-format'],
+      [322, 'sent'], // memory full: the driver reports storage-full, the server sweeps, the send is retried
+      [512, 'sent'], // SIMCom "SMS send failed" while the network is busy
+      [331, 'sent'], // no network service (not registered)
+      [999, 'sent'], // a code nobody documents: retried as a modem fault
+    ];
+    for (const [code, state, reason] of cases) {
+      h.sim.modem.faults.cmsOnNextSend(code);
+      tally.faults++;
+      const [j] = await queue([{ to: phone(300 + code), text: `cms ${code}` }]);
+      const done = await waitFor(async () => {
+        const x = await job(j!.id);
+        return x && (x.state === 'sent' || x.state === 'failed') ? x : undefined;
+      }, `job with CMS ${code} settled`, 30_000);
+      expect(done.state, `CMS ${code}`).toBe(state);
+      if (reason) expect(done.reason, `CMS ${code}`).toBe(reason);
+      expect(done.lastError ?? '', `CMS ${code}`).toContain(String(code));
+    }
+    expect(h.server!.supervisor.state).toBe('ready');
   });
 });
 
@@ -279,7 +333,29 @@ describe('SIM PIN', () => {
     expect(snap!.modem.lastFault!.reason).toMatch(/PIN/);
     expect(h.server!.supervisor.state).not.toBe('ready');
     expect(seen.some((l) => /CFUN=1,1/.test(l))).toBe(false);
+    // What the operator sees: `sms-server status` names the state and the fault.
+    const st = spawnSync(process.execPath, [CLI, 'status', '--data', h.dataDir], { encoding: 'utf8' });
+    expect(st.status).toBe(0);
+    expect(st.stdout).toMatch(/server:\s+running/);
+    expect(st.stdout).toMatch(/modem:\s+(connecting|initialising|recovering|waiting-for-device)/);
+    expect(st.stdout).toMatch(/last fault: \S+ pin: SIM reports "SIM PIN"/);
     // Still serving the data folder: the stop is clean (nothing exited underneath us).
     await h.stopServer();
+  });
+
+  it('a wrong configured PIN is sent once only, never again at reconnects (the SIM would lock with its PUK)', async () => {
+    h = await startHarness({ sim: { pin: '4321' }, config: { pin: '1111' }, startServer: false });
+    const tries: string[] = [];
+    h.sim.modem.on('command', (l: string) => {
+      if (/^AT\+CPIN="/i.test(l)) tries.push(l);
+    });
+    tally.faults++;
+    await h.startServer();
+    // Three sessions at least (back-off 2 s, 4 s): each would have spent a PIN try.
+    await waitFor(() => h!.server!.supervisor.recentFaults.filter((f) => f.step === 'pin').length >= 3, 'three PIN faults', 30_000);
+    expect(tries).toEqual(['AT+CPIN="1111"']);
+    expect(h.server!.supervisor.lastFault!.reason).toMatch(/refused the configured PIN.*not sent again/);
+    const snap = await waitFor(async () => ((await statusSnapshot())?.modem.lastFault?.reason.includes('refused') ? statusSnapshot() : undefined), 'status names the refusal');
+    expect(snap!.modem.state).not.toBe('ready');
   });
 });
