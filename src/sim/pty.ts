@@ -151,7 +151,16 @@ export class PtyBridge extends EventEmitter {
     if (this.closed || !this.child) return Promise.resolve();
     const child = this.child;
     return new Promise((resolve) => {
-      child.once('exit', () => resolve());
+      // Bounded: a relay stuck in the kernel closing a tty (seen under load) must not hang the
+      // caller; SIGKILL after 2 s, and give up waiting after 3 s.
+      const kill = setTimeout(() => child.kill('SIGKILL'), 2000);
+      const giveUp = setTimeout(done, 3000);
+      function done() {
+        clearTimeout(kill);
+        clearTimeout(giveUp);
+        resolve();
+      }
+      child.once('exit', done);
       child.kill('SIGTERM');
     });
   }

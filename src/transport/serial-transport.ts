@@ -24,6 +24,14 @@ export interface SerialTransportOptions extends FramingOptions {
    * disables. Default 1000. See watchPresence() for why serialport's own detection is not enough.
    */
   presenceCheckMs?: number;
+  /** Longest wait for the OS to close the port before going on without it (default 2000 ms). */
+  closeTimeoutMs?: number;
+}
+
+/** Write errors that mean the device itself is gone, not a transient failure. */
+function isDeviceGone(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EIO' || code === 'ENXIO' || code === 'ENODEV' || code === 'EBADF' || /Input\/output error|No such device|Bad file descriptor/i.test(err.message);
 }
 
 /** "Inappropriate ioctl for device": DTR/RTS on a pseudo-terminal (tests, socat, simulator). */
@@ -125,8 +133,14 @@ export class SerialTransport extends FramedTransport {
       return Promise.reject(new PortClosedError(`cannot write to ${this.opts.path}: port is not open`));
     }
     return new Promise<void>((resolve, reject) => {
-      const fail = (err: Error) =>
-        reject(this.isOpen ? err : new PortClosedError(`write to ${this.opts.path} failed: port closed (${err.message})`));
+      const fail = (err: Error) => {
+        // EIO/ENXIO/ENODEV on write: the device went away (USB unplug, PTY master closed) before
+        // serialport noticed. Report it as the closed port it is, and close as disconnected.
+        if (isDeviceGone(err) && this.port === port && port.isOpen) {
+          port.close(() => undefined, Object.assign(new Error(`device ${this.opts.path} gone: ${err.message}`), { disconnected: true }));
+        }
+        reject(this.isOpen && !isDeviceGone(err) ? err : new PortClosedError(`write to ${this.opts.path} failed: port closed (${err.message})`));
+      };
       port.write(data, (err) => {
         if (err) fail(err);
       });
@@ -138,8 +152,16 @@ export class SerialTransport extends FramedTransport {
     const port = this.port;
     this.stopPresence();
     if (!port || !port.isOpen) return;
+    // Bounded: Linux's tty close() can block up to `closing_wait` (30 s) draining output to a
+    // peer that stopped reading — a wedged USB modem, or a PTY relay — and recovery awaits this.
+    const limitMs = this.opts.closeTimeoutMs ?? 2000;
     await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.log.warn({ limitMs }, 'port close did not complete in time; going on without it');
+        resolve();
+      }, limitMs);
       port.close((err) => {
+        clearTimeout(timer);
         if (err) this.log.warn({ err: err.message }, 'close failed');
         resolve();
       });

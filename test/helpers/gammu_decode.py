@@ -63,7 +63,9 @@ def main():
                 'number': linked[0].get('Number'),
                 'partTexts': [p['Text'] for p in linked],
             })
-    json.dump({'parts': parts, 'messages': messages}, sys.stdout, ensure_ascii=False)
+    # ASCII escapes: rawText's uninitialised tail can hold a lone surrogate that UTF-8 cannot
+    # encode (it crashed the dump now and then); JSON.parse takes \udXXX escapes as they are.
+    json.dump({'parts': parts, 'messages': messages}, sys.stdout, ensure_ascii=True)
 
 
 if __name__ == '__main__':
