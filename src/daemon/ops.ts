@@ -36,7 +36,7 @@ export class UnknownOpError extends Error {
 
 export function makeOps(ctx: OpsContext): StoreOp {
   const log = moduleLogger(ctx.logger, 'ops');
-  return async (store, op, args) => {
+  return async (store, op, args, requestId) => {
     switch (op) {
       case 'clients.add': {
         const a = args as ClientAddArgs;
@@ -67,7 +67,10 @@ export function makeOps(ctx: OpsContext): StoreOp {
       }
       case 'mass': {
         const a = args as { text: string; name?: string; fileText: string; strict?: boolean };
-        const r = await createCampaign(store, { text: a.text, name: a.name, fileText: a.fileText, strict: a.strict }, ctx.phoneRule);
+        // The campaign id is the request's: a request applied again after a crash resumes it.
+        const r = await createCampaign(store, { text: a.text, name: a.name, fileText: a.fileText, strict: a.strict }, ctx.phoneRule, {
+          campaignId: `cmp-${requestId}`,
+        });
         ctx.onEnqueued?.();
         log.info({ campaign: r.campaignId, enqueued: r.enqueued, skippedOptOut: r.skippedOptOut, invalid: r.invalid.length }, 'mass text queued');
         return r;

@@ -107,7 +107,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   // on a partial multipart set.
   const inbound = new SerialQueue((err) => log.error({ err: (err as Error).message }, 'inbound task failed'));
 
-  const process = async (entry: InboxEntry) => {
+  const handleEntry = async (entry: InboxEntry) => {
     try {
       await commands.handleInbound(entry);
       worker.kick();
@@ -130,7 +130,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
     // worker starts meanwhile, and during a mass text the ack would lose one more send slot.
     if (r.kind === 'stored') {
       log.info({ id: r.entry.id, from: r.entry.from, parts: r.entry.parts, text: r.entry.text }, 'SMS received');
-      await process(r.entry);
+      await handleEntry(r.entry);
     }
     try {
       await driver.delete(memory, index);
@@ -150,7 +150,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
       if (sms.status > 1) continue; // our own stored SUBMITs (2/3) are not inbound
       await takeFromSim(driver, sms.memory, sms.index, sms.pdu);
     }
-    for (const entry of await receiver.resume()) await process(entry);
+    for (const entry of await receiver.resume()) await handleEntry(entry);
   };
 
   supervisor.on('ready', (driver) => {
@@ -159,7 +159,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
       inbound.push(async () => {
         const r = await receiver.ingest(pdu);
         await driver.ackDirect();
-        if (r.kind === 'stored') await process(r.entry);
+        if (r.kind === 'stored') await handleEntry(r.entry);
       }),
     );
     driver.on('status-report', (sr) => {
@@ -205,7 +205,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   const publishStatus = async () => {
     const info = supervisor.info;
     const status: ServerStatus = {
-      pid: globalThis.process.pid,
+      pid: process.pid,
       startedAt,
       updatedAt: new Date().toISOString(),
       device: cfg.device!,
@@ -262,7 +262,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   // scan reads the whole history when nothing is 'new' (the usual case) — 3.5 s and +100 MB RSS at
   // 1M stored messages (scripts/bench/storage.mjs) — and a request older than a week is stale anyway.
   const resumeSince = new Date(Date.now() - RESUME_NEW_MAX_AGE_MS).toISOString();
-  for (const entry of await store.listInbound({ status: 'new', since: resumeSince, limit: 1000 })) await process(entry);
+  for (const entry of await store.listInbound({ status: 'new', since: resumeSince, limit: 1000 })) await handleEntry(entry);
 
   await worker.start();
   supervisor.start();

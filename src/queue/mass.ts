@@ -33,6 +33,11 @@ export interface CampaignOptions {
   batchSize?: number;
   /** Characters per text (default 1600). */
   maxTextLength?: number;
+  /**
+   * A stable id for this request (the spool request id): when a campaign with it exists already —
+   * the same request applied again after a crash — only the jobs not yet queued are added.
+   */
+  campaignId?: string;
   clock?: Clock;
 }
 
@@ -78,8 +83,11 @@ export async function createCampaign(
 
   const nowMs = (o.clock ?? realClock).now();
   const now = new Date(nowMs).toISOString();
-  const campaign: Campaign = {
-    id: newCampaignId(nowMs),
+  const existing = o.campaignId ? await store.getCampaign(o.campaignId) : undefined;
+  // Jobs are queued in file order, so the ones already there are a prefix of `recipients`.
+  const already = existing ? Object.values(await store.campaignProgress(existing.id)).reduce((a, b) => a + b, 0) : 0;
+  const campaign: Campaign = existing ?? {
+    id: o.campaignId ?? newCampaignId(nowMs),
     name: req.name?.trim() || `campaign ${now.slice(0, 16).replace('T', ' ')} (${recipients.length} recipients)`,
     text: req.text,
     createdAt: now,
@@ -88,10 +96,11 @@ export async function createCampaign(
     skippedInvalid: parsed.errors.length,
     duplicatesRemoved: parsed.duplicates,
   };
-  // The campaign first: a crash mid-way leaves a campaign with fewer jobs than `total`, visible in its status.
-  await store.putCampaign(campaign);
-  let enqueued = 0;
-  for (let i = 0; i < recipients.length; i += batchSize) {
+  // The campaign first: a crash mid-way leaves a campaign with fewer jobs than `total`, visible in
+  // its status, and completed when the same request (same campaignId) is applied again.
+  if (!existing) await store.putCampaign(campaign);
+  let enqueued = already;
+  for (let i = already; i < recipients.length; i += batchSize) {
     const batch = recipients.slice(i, i + batchSize).map((r) => ({
       to: r.phone,
       text: req.text,

@@ -89,3 +89,42 @@ describe('createCampaign', () => {
     expect((await store.campaignProgress(r.campaignId)).queued).toBe(100_000);
   });
 });
+
+describe('createCampaign applied again for the same request (crash between apply and record)', () => {
+  const file = Array.from({ length: 25 }, (_, i) => `+7900100${String(i).padStart(4, '0')}`).join('\n');
+
+  it('completes a campaign cut short mid-way and queues nobody twice', async () => {
+    const store = new MemoryStore();
+    let calls = 0;
+    // The process "dies" during the third batch: two batches of 10 are stored, the rest is not.
+    const dying = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'enqueue') {
+          return async (jobs: Parameters<MemoryStore['enqueue']>[0]) => {
+            if (++calls === 3) throw new Error('killed');
+            return target.enqueue(jobs);
+          };
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    await expect(createCampaign(dying, { text: 'hi', fileText: file }, {}, { batchSize: 10, campaignId: 'cmp-req-1' })).rejects.toThrow('killed');
+    expect((await store.listJobs({ campaignId: 'cmp-req-1' })).length).toBe(20);
+
+    const again = await createCampaign(store, { text: 'hi', fileText: file }, {}, { batchSize: 10, campaignId: 'cmp-req-1' });
+    expect(again.campaignId).toBe('cmp-req-1');
+    expect(again.enqueued).toBe(25);
+    const jobs = await store.listJobs({ campaignId: 'cmp-req-1' });
+    expect(jobs.length).toBe(25);
+    expect(new Set(jobs.map((j) => j.to)).size).toBe(25);
+    expect((await store.listCampaigns()).length).toBe(1);
+  });
+
+  it('adds nothing when the request had completed', async () => {
+    const store = new MemoryStore();
+    await createCampaign(store, { text: 'hi', fileText: file }, {}, { campaignId: 'cmp-req-2' });
+    const again = await createCampaign(store, { text: 'hi', fileText: file }, {}, { campaignId: 'cmp-req-2' });
+    expect(again.enqueued).toBe(25);
+    expect((await store.listJobs({ campaignId: 'cmp-req-2' })).length).toBe(25);
+  });
+});
