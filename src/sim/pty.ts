@@ -112,7 +112,9 @@ export class PtyBridge extends EventEmitter {
   private start(): Promise<void> {
     const args = ['-u', '-c', RELAY];
     if (this.opts.link) args.push(this.opts.link);
-    const child = spawn(this.opts.python ?? defaultPython(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Own process group: Ctrl-C / SIGTERM to the terminal's group must not pull the "modem" out
+    // before the server has shut down. The relay still ends with us: it exits on stdin EOF.
+    const child = spawn(this.opts.python ?? defaultPython(), args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.child = child;
     child.stdout.on('data', (d: Buffer) => this.emit('data', d));
     child.stdin.on('error', () => undefined); // EPIPE after the relay exits: reported via 'close'
