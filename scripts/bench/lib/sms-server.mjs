@@ -62,7 +62,9 @@ export async function addClients(dir, phones) {
 
 /** Starts `sms-server serve` on the device; logs to <dir>/server.log. */
 export function startServerProcess(dir, device, extraArgs = []) {
-  return startMeasured(process.execPath, [CLI, 'serve', '--device', device, '--data', dir, ...extraArgs], {
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server (NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return startMeasured(process.execPath, [...nodeArgs, CLI, 'serve', '--device', device, '--data', dir, ...extraArgs], {
     logFile: path.join(dir, 'server.log'),
   });
 }
