@@ -7,11 +7,14 @@
  * at most one mass text, and the parts of one concatenated SMS go out back to back.
  *
  * Durability (each step is persisted before the next, so a crash leaves a state we can judge):
- * 1. `state: 'sending'`, `attempts + 1` — before anything is written to the modem;
- * 2. the meta marker `writing: {jobId, seq}` — just before the PDU of part `seq` is written;
- * 3. `parts: [{seq, mr}]` after each part the modem accepted — a restart resumes from the first
- *    unsent part, with the same concatenation reference;
- * 4. `state: 'sent'`, `sentAt`, then the marker is cleared.
+ * 1. `state: 'sending'`, `attempts + 1` and the marker `writing: {seq}` naming the first unsent
+ *    part — in one write, before anything is written to the modem;
+ * 2. `parts: [{seq, mr}]` after each part the modem accepted, with the marker moved to the next
+ *    part — a restart resumes from the first unsent part, with the same concatenation reference;
+ * 3. `state: 'sent'`, `sentAt`, marker cleared — one write.
+ * The marker lives in the job record (not a separate file): two writes for a one-part SMS instead
+ * of four (scripts/bench/throughput.mjs). Its cost is conservatism: a crash after step 1 and before
+ * the PDU left counts as "may have been sent" (at most one extra resend, counted in `duplicates`).
  * Rate limit: only mass texts wait for it. While a mass text waits, the loop sleeps until the
  * mass slot (≤ one interval): a new reply or notification kick()s it awake at once; one whose
  * back-off ends inside that interval may wait for the rest of it.
@@ -92,8 +95,6 @@ export interface WorkerMeta {
   nextRef: number;
   /** References of multipart jobs not finished yet, so resumed parts join the ones already sent. */
   refs: Record<string, number>;
-  /** The part whose PDU is being written (crash marker). */
-  writing?: { jobId: string; seq: number; at: string };
 }
 
 export const WORKER_META_KEY = 'queue.worker';
@@ -203,20 +204,16 @@ export class QueueWorker extends EventEmitter {
   async recover(): Promise<RecoveryReport> {
     await this.loadMeta();
     const report: RecoveryReport = { requeued: [], resent: [], unknown: [] };
-    const w = this.meta.writing;
     for (const job of await this.store.listJobs({ state: 'sending' })) {
-      const inFlight = w !== undefined && w.jobId === job.id && !job.parts?.some((p) => p.seq === w.seq && p.mr !== undefined);
+      const w = job.writing;
+      const inFlight = w !== undefined && !job.parts?.some((p) => p.seq === w.seq && p.mr !== undefined);
       if (!inFlight) {
-        await this.store.updateJob(job.id, { state: 'queued', nextAttemptAt: iso(this.clock.now()) });
+        await this.store.updateJob(job.id, { state: 'queued', nextAttemptAt: iso(this.clock.now()), writing: undefined });
         report.requeued.push(job.id);
         continue;
       }
       const outcome = await this.applyDecision(job, new InterruptedSendError(job.id, w.seq, w.at), job.parts ?? []);
       (outcome === 'resend' ? report.resent : report.unknown).push(job.id);
-    }
-    if (this.meta.writing) {
-      this.meta.writing = undefined;
-      await this.saveMeta();
     }
     if (report.requeued.length + report.resent.length + report.unknown.length > 0) {
       this.log.warn(report, 'recovered jobs left in sending by the previous run');
@@ -263,9 +260,15 @@ export class QueueWorker extends EventEmitter {
   }
 
   private async sendJob(queued: Job): Promise<StepResult> {
-    let job = await this.store.updateJob(queued.id, { state: 'sending', attempts: queued.attempts + 1 });
     const sent = new Map<number, number>();
-    for (const p of job.parts ?? []) if (p.mr !== undefined) sent.set(p.seq, p.mr);
+    for (const p of queued.parts ?? []) if (p.mr !== undefined) sent.set(p.seq, p.mr);
+    let first = 1;
+    while (sent.has(first)) first++;
+    let job = await this.store.updateJob(queued.id, {
+      state: 'sending',
+      attempts: queued.attempts + 1,
+      writing: { seq: first, at: iso(this.clock.now()) },
+    });
 
     const ref = this.meta.refs[job.id] ?? this.meta.nextRef;
     let parts: SubmitPart[];
@@ -285,12 +288,11 @@ export class QueueWorker extends EventEmitter {
       if (sent.has(part.seq)) continue;
       if (this.stopping) {
         // stop() between parts: the rest goes after the restart, with the same reference.
-        job = await this.store.updateJob(job.id, { state: 'queued', nextAttemptAt: iso(this.clock.now()) });
+        job = await this.store.updateJob(job.id, { state: 'queued', nextAttemptAt: iso(this.clock.now()), writing: undefined });
         return this.finish(job, 'interrupted');
       }
       const startMs = this.clock.now();
-      this.meta.writing = { jobId: job.id, seq: part.seq, at: iso(startMs) };
-      await this.saveMeta();
+      if (job.writing?.seq !== part.seq) job = await this.store.updateJob(job.id, { writing: { seq: part.seq, at: iso(startMs) } });
       if (job.priority === 'mass') this.rate.book(startMs);
       let mr: number;
       try {
@@ -299,16 +301,18 @@ export class QueueWorker extends EventEmitter {
         return this.finish(...(await this.afterError(job, err, sent)));
       }
       sent.set(part.seq, mr);
-      // Persisted before the next part's marker, so a stale marker names a part that has its mr.
-      // The last part's mr goes with the `sent` write below (one write fewer per job).
-      if (sent.size < parts.length) job = await this.store.updateJob(job.id, { parts: partsList(sent) });
+      // The mr and the marker for the next unsent part in one write. The last part's mr goes with
+      // the `sent` write below.
+      const next = parts.find((p) => !sent.has(p.seq));
+      if (next) job = await this.store.updateJob(job.id, { parts: partsList(sent), writing: { seq: next.seq, at: iso(this.clock.now()) } });
     }
 
     const sentMs = this.clock.now();
-    job = await this.store.updateJob(job.id, { state: 'sent', sentAt: iso(sentMs), parts: partsList(sent) });
-    this.meta.writing = undefined;
-    delete this.meta.refs[job.id];
-    await this.saveMeta();
+    job = await this.store.updateJob(job.id, { state: 'sent', sentAt: iso(sentMs), parts: partsList(sent), writing: undefined });
+    if (this.meta.refs[job.id] !== undefined) {
+      delete this.meta.refs[job.id];
+      await this.saveMeta();
+    }
     if (job.priority !== 'reply') this.cap.record(job.to, sentMs);
     this.consecutiveErrors = 0;
     this.log.debug({ job: job.id, parts: parts.length, priority: job.priority }, 'sent');
@@ -331,7 +335,7 @@ export class QueueWorker extends EventEmitter {
     let outcome: JobOutcome;
     switch (d.action) {
       case 'retry':
-        await this.store.updateJob(job.id, { state: 'queued', nextAttemptAt: iso(nowMs + d.delayMs), lastError, parts });
+        await this.store.updateJob(job.id, { state: 'queued', nextAttemptAt: iso(nowMs + d.delayMs), lastError, parts, writing: undefined });
         outcome = 'retry';
         break;
       case 'resend':
@@ -341,21 +345,23 @@ export class QueueWorker extends EventEmitter {
           duplicates: (job.duplicates ?? 0) + 1,
           lastError,
           parts,
+          writing: undefined,
         });
         outcome = 'resend';
         break;
       case 'hold':
-        await this.store.updateJob(job.id, { state: 'unknown', lastError, parts });
+        await this.store.updateJob(job.id, { state: 'unknown', lastError, parts, writing: undefined });
         outcome = 'unknown';
         break;
       case 'fail':
-        await this.store.updateJob(job.id, { state: 'failed', reason: d.reason, lastError, parts });
+        await this.store.updateJob(job.id, { state: 'failed', reason: d.reason, lastError, parts, writing: undefined });
         outcome = 'failed';
         break;
     }
-    if (outcome === 'unknown' || outcome === 'failed') delete this.meta.refs[job.id];
-    this.meta.writing = undefined;
-    await this.saveMeta();
+    if ((outcome === 'unknown' || outcome === 'failed') && this.meta.refs[job.id] !== undefined) {
+      delete this.meta.refs[job.id];
+      await this.saveMeta();
+    }
     this.log.warn({ job: job.id, attempts: job.attempts, category: d.category, action: d.action, err: lastError }, 'send failed');
     return outcome;
   }
@@ -408,7 +414,7 @@ export class QueueWorker extends EventEmitter {
   private async loadMeta(): Promise<void> {
     if (this.metaLoaded) return;
     const m = await this.store.getMeta<WorkerMeta>(WORKER_META_KEY);
-    if (m) this.meta = { nextRef: m.nextRef ?? 0, refs: m.refs ?? {}, writing: m.writing };
+    if (m) this.meta = { nextRef: m.nextRef ?? 0, refs: m.refs ?? {} };
     this.metaLoaded = true;
   }
 

@@ -110,6 +110,11 @@ export interface Job {
   parts?: { seq: number; mr?: number }[];
   /** How many times the PDU may have reached the network more than once (unknown outcomes re-sent). */
   duplicates?: number;
+  /**
+   * Crash marker: the part whose PDU is (about to be) written to the modem. Persisted with the
+   * job's own writes (no extra file write per part); cleared when the job leaves `sending`.
+   */
+  writing?: { seq: number; at: string };
   campaignId?: string;
   /** Inbox entry this answers (replies only). */
   inReplyTo?: string;
