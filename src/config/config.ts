@@ -21,7 +21,7 @@ export interface Config {
   /** Country whose national numbering applies to local numbers (RU: 8 9xx… ↔ +7 9xx…). */
   country: string;
   language: Language;
-  /** Per-key overrides of the language preset: ack, info, smsStop, smsStart, notRegistered. */
+  /** Per-key overrides of the language preset: ack, info, smsStop, smsStart. */
   templates: Record<string, string>;
   /** AES-256 key for passwords at rest (base64 or hex, 32 bytes); else SMS_SERVER_KEY; else a key file. */
   secretKey?: string;

@@ -139,7 +139,9 @@ export class Receiver {
    * partial set is dropped: a crash in between is healed by `resume()` (the dedup key matches).
    */
   private async complete(set: PartialSet, timedOut: boolean): Promise<IngestResult> {
-    const parts = set.parts.map((p) => decodePdu(p.pdu)).filter((d): d is DecodedDeliver => d.type === 'deliver');
+    // Only SMS-DELIVER parts are ever put in a set (storePart), so each decodes to one.
+    const decoded = set.parts.map((p) => ({ pdu: p.pdu, d: decodePdu(p.pdu) as DecodedDeliver }));
+    const parts = decoded.map((x) => x.d);
     const joined = joinParts(parts);
     const missing = timedOut ? joined.missing : [];
     const first = parts[0]!;
@@ -157,10 +159,7 @@ export class Receiver {
     });
     const seen = await this.loadSeen();
     const now = this.clock.now();
-    for (const p of set.parts) {
-      const d = decodePdu(p.pdu) as DecodedDeliver;
-      seen[this.partKey(d, p.pdu)] = now;
-    }
+    for (const { pdu, d } of decoded) seen[this.partKey(d, pdu)] = now;
     this.pruneSeen(seen, now);
     await this.store.setMeta(SEEN_PARTS_META, seen);
     await this.store.deletePartial(set.key);

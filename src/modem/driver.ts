@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { engineOptionsFromProfile, type AtEngine, type AtCommand, type AtResponse, type UrcEvent } from '../at/index.js';
-import { AtError, AtTimeoutError, CmsError } from '../at/errors.js';
+import { AtTimeoutError, CmsError } from '../at/errors.js';
 import type { SubmitPart } from '../sms/index.js';
 import { type Clock, realClock, type Timer } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
@@ -421,4 +421,3 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
   }
 }
 
-export { AtError };
