@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Receiver } from '../../src/daemon/receiver.js';
+import { Receiver } from '../../src/inbound/receiver.js';
 import { decodePdu, encodeDeliver, encodeSubmit } from '../../src/sms/index.js';
 import { MemoryStore } from '../../src/store/index.js';
 import type { Clock, Timer } from '../../src/util/clock.js';
