@@ -10,8 +10,8 @@
  *     db.write() at the same size (the baseline, JSONFile: no fsync) with the ratio;
  *   - listInbound({limit: 20}) ms; open() ms.
  * Then, in a fresh child process: enqueue of 100k jobs in one call (ms, peak RSS), and a
- * nextSendable + updateJob(sent) cycle with 100k pending.
- * Existing history is written straight into the documented segment layout (src/store/LAYOUT.md), since
+ * claimNext + updateJob(sent) cycle with 100k pending.
+ * Existing history is written straight into the documented segment layout (src/store/lowdb/LAYOUT.md), since
  * filling 1M entries through addInbound one fsync at a time would take hours.
  */
 import { spawnSync } from 'node:child_process';
@@ -107,7 +107,7 @@ async function enqueuePhase() {
     const now = new Date();
     for (let k = 0; k < 300; k++) {
       t = performance.now();
-      const j = await s.nextSendable(now);
+      const j = await s.claimNext({ owner: 'bench', leaseMs: 60_000, now });
       await s.updateJob(j.id, { state: 'sent', sentAt: now.toISOString() });
       cycles.push(performance.now() - t);
     }
@@ -148,6 +148,6 @@ if (process.argv.includes('--enqueue-phase')) {
   const q = JSON.parse(child.stdout.trim().split('\n').at(-1));
   console.log(
     `enqueue 100k jobs: ${f(q.enqueueMs)} ms, peak RSS ${f(q.peakRssMB)} MB (RSS before ${f(q.rssBeforeMB)} MB, incl. the 100k input array); ` +
-      `nextSendable+updateJob(sent) with 100k pending: median ${f(q.cycle.median)} ms, p99 ${f(q.cycle.p99)} ms; reopen with 100k pending ${f(q.reopenMs)} ms`,
+      `claimNext+updateJob(sent) with 100k pending: median ${f(q.cycle.median)} ms, p99 ${f(q.cycle.p99)} ms; reopen with 100k pending ${f(q.reopenMs)} ms`,
   );
 }

@@ -11,7 +11,7 @@ import type { Config } from '../config/config.js';
 import type { ModemDriver } from '../modem/driver.js';
 import { loadProfile } from '../modem/profile.js';
 import { QueueWorker } from '../queue/index.js';
-import { LowdbStore, SpoolServer, spoolHandlerFor, type InboxEntry } from '../store/index.js';
+import { LowdbStore, SpoolServer, spoolHandlerFor, type InboxEntry, type ServerStatus } from '../store/index.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
 import { moduleLogger, type Logger } from '../util/log.js';
@@ -20,28 +20,10 @@ import { Receiver } from './receiver.js';
 import { ModemSupervisor } from './supervisor.js';
 import { SerialQueue } from './serial-queue.js';
 
-export const STATUS_META_KEY = 'server.status';
 /** Inbox entries still 'new' at start-up are processed when received within this long. */
 export const RESUME_NEW_MAX_AGE_MS = 7 * 24 * 3_600_000;
 
-export interface ServerStatus {
-  pid: number;
-  startedAt: string;
-  updatedAt: string;
-  device: string;
-  modem: {
-    state: string;
-    manufacturer?: string;
-    model?: string;
-    revision?: string;
-    profile?: string;
-    signal?: { rssi: number; dbm?: number };
-    operator?: string;
-    registration?: string;
-    lastFault?: { at: string; step: string; reason: string };
-  };
-  http?: { host: string; port: number };
-}
+export type { ServerStatus } from '../store/index.js';
 
 export interface RunningServer {
   store: LowdbStore;
@@ -219,7 +201,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
       },
       ...(http ? { http: { host: cfg.http.host, port: http.port } } : {}),
     };
-    await store.setMeta(STATUS_META_KEY, status).catch((e) => log.warn({ err: (e as Error).message }, 'status snapshot not written'));
+    await store.putStatus(status).catch((e) => log.warn({ err: (e as Error).message }, 'status snapshot not written'));
   };
   const pollStatus = async () => {
     const d = supervisor.driver;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Receiver } from '../../src/daemon/receiver.js';
 import { decodePdu, encodeDeliver, encodeSubmit } from '../../src/sms/index.js';
-import { MemoryStore } from '../../src/store/index.js';
+import { MemoryStore } from '../../src/store/memory.js';
 import type { Clock, Timer } from '../../src/util/clock.js';
 import { statusReportPdu, ucs2DeliverPart, utf16be } from '../e2e/customer-pdus.js';
 
