@@ -306,6 +306,7 @@ export class QueueWorker extends EventEmitter {
     let job = claimed;
     const sent = new Map<number, number>();
     for (const p of job.parts ?? []) if (p.mr !== undefined) sent.set(p.seq, p.mr);
+    const sentBefore = sent.size;
 
     let parts: SubmitPart[];
     try {
@@ -323,8 +324,10 @@ export class QueueWorker extends EventEmitter {
     for (const part of parts) {
       if (sent.has(part.seq)) continue;
       if (this.stopping) {
-        // stop() between parts: the rest goes after the restart, with the same reference.
-        job = await this.store.updateJob(job.id, { state: 'queued', nextAttemptAt: iso(this.clock.now()), writing: undefined });
+        // stop() between parts: the rest goes after the restart, with the same reference. Stopped
+        // before this attempt's first part, the attempt the claim counted is given back.
+        const attempts = sent.size === sentBefore ? job.attempts - 1 : job.attempts;
+        job = await this.store.updateJob(job.id, { state: 'queued', nextAttemptAt: iso(this.clock.now()), writing: undefined, attempts });
         return this.finish(job, 'interrupted');
       }
       const startMs = this.clock.now();

@@ -334,7 +334,31 @@ describe('QueueWorker loop', () => {
     const j = (await store.getJob(long!.id))!;
     expect(j.state).toBe('queued');
     expect(j.parts).toEqual([{ seq: 1, mr: 2 }]);
+    expect(j.attempts).toBe(1); // part 1 went out in this attempt
     expect(sender.calls).toBe(2);
+  });
+
+  it('stop() after a claim and before the first part re-queues the job without counting an attempt', async () => {
+    let stopped: Promise<void> | undefined;
+    let worker!: QueueWorker;
+    const store = new (class extends MemoryStore {
+      // The opt-out check runs between the claim and the first part: stop there.
+      override async getClient(phone: string) {
+        stopped ??= worker.stop();
+        return super.getClient(phone);
+      }
+    })();
+    const sender = new FakeSender();
+    worker = new QueueWorker({ store, sender, rate: { massPerMinute: 0 } });
+    const outcome = new Promise((resolve) => worker.once('job', (_job, o) => resolve(o)));
+    await worker.start();
+    const [job] = await store.enqueue([queued(A, 'later', 'notification')]);
+    worker.kick();
+    expect(await outcome).toBe('interrupted');
+    await stopped;
+    expect(await store.getJob(job!.id)).toMatchObject({ state: 'queued', attempts: 0 });
+    expect((await store.getJob(job!.id))!.lease).toBeUndefined();
+    expect(sender.calls).toBe(0);
   });
 });
 
