@@ -2,7 +2,7 @@
  * The composition root: one process that owns the modem and is the single writer of the data
  * folder. Wiring only — the logic lives in the layers: supervisor (modem life), ModemIntake and
  * InboundPipeline (receive, store, route), QueueWorker (send), StatusPublisher, spool and HTTP API.
- * Inbound routes, in order: keyword commands; nothing claiming → `ignored`.
+ * Inbound routes, in order: keyword commands (with self-service when enabled); nothing claiming → `ignored`.
  */
 import { existsSync } from 'node:fs';
 import { startHttpApi } from '../api/index.js';
@@ -11,6 +11,7 @@ import type { Config } from '../config/config.js';
 import { InboundPipeline, ModemIntake, Receiver } from '../inbound/index.js';
 import { loadProfile } from '../modem/profile.js';
 import { QueueWorker } from '../queue/index.js';
+import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
 import { DEFAULT_MODEM_ID, LowdbStore, SpoolServer, spoolHandlerFor } from '../store/index.js';
 import { SerialTransport } from '../transport/index.js';
 import { RateLimiter } from '../util/rate-limit.js';
@@ -43,10 +44,13 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   const key = loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey });
   const phoneRule = { country: cfg.country };
   const kick = () => worker.kick();
+  const templates = resolveTemplates(cfg.language, cfg.templates);
+  const selfService = cfg.selfService.enabled ? new SelfService({ repo: store, settings: cfg.selfService, key, logger }) : undefined;
 
   const commands = new CommandService({
     store,
-    templates: resolveTemplates(cfg.language, cfg.templates),
+    templates,
+    handlers: selfService ? selfServiceHandlers(selfService, templates, store) : [],
     phoneRule,
     rateLimiter: new RateLimiter({ limit: cfg.inbound.perSenderPerHour, windowMs: 3_600_000 }),
     decryptPassword: (enc) => decryptSecret(enc, key),
@@ -97,10 +101,11 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
 
   // Requests from CLI processes: applied here, by the only writer.
   const spool = new SpoolServer(cfg.dataDir, { logger });
-  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick })));
+  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService })));
   if (cfg.http.enabled) {
     const { port, host, token, maxBodyBytes } = cfg.http;
-    http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, logger });
+    const routes = selfService ? selfServiceApiRoutes(selfService, phoneRule) : [];
+    http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, logger });
     log.info({ host, port: http.port }, 'HTTP API listening');
   }
 

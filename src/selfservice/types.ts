@@ -1,27 +1,7 @@
-/** Self-service access (seed 003): the per-number state and the settings. */
+/** Self-service access (seed 003): the settings and the store port. */
+import type { SelfServiceRecord } from '../store/types.js';
 
-/** One subscriber's self-service state. Stored by phone (E.164); the code only as a keyed hash. */
-export interface SelfServiceRecord {
-  phone: string;
-  /** Set by the activation keyword; unset after `selfservice deactivate`. */
-  activatedAt?: string;
-  /** `CodeHasher.hash(phone, code)` of the current code; never the code. */
-  codeHash?: string;
-  codeIssuedAt?: string;
-  /** The inbox entry that ordered the current code (a re-run after a crash must not issue another). */
-  codeEntry?: string;
-  /** Consecutive wrong codes since the last success, unlock or lock expiry. */
-  failures: number;
-  /** While set and in the future every verification answers "locked", even with the right code. */
-  lockedUntil?: string;
-  /** Code orders on `ordersDay` (UTC date, YYYY-MM-DD) — the `codesPerDay` limit. */
-  ordersDay?: string;
-  ordersToday: number;
-  /** Day (UTC) the "not activated" / "too many codes" reply last went out: at most one a day each. */
-  notActivatedReplyDay?: string;
-  tooManyReplyDay?: string;
-  updatedAt: string;
-}
+export type { SelfServiceRecord };
 
 export interface SelfServiceSettings {
   enabled: boolean;
