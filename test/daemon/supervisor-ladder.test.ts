@@ -54,7 +54,7 @@ function setup() {
 }
 
 describe('ModemSupervisor recovery ladder on the fake clock', () => {
-  it('watchdog → probe → reinit → reopen → reset rung → ready again, on fake time (no real waiting: ~0.2–0.5 s of wall time; not asserted, the machine is shared)', async () => {
+  it('watchdog → probe → reinit → reopen → reset rung → ready again, on fake time', async () => {
     const { modem, link, commands, downs, sup, until } = setup();
     // Lifted exactly when the ladder reaches its reset rung (third failure in a row): a modem that
     // no reopen cures but a reset does.
