@@ -4,7 +4,6 @@
  * InboundPipeline (receive, store, route), QueueWorker (send), StatusPublisher, spool and HTTP API.
  * Inbound routes, in order: keyword commands (with self-service when enabled); nothing claiming → `ignored`.
  */
-import { existsSync } from 'node:fs';
 import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
 import type { Config } from '../config/config.js';
@@ -13,10 +12,10 @@ import { loadProfile } from '../modem/profile.js';
 import { QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
 import { DEFAULT_MODEM_ID, LowdbStore, SpoolServer, spoolHandlerFor } from '../store/index.js';
-import { SerialTransport } from '../transport/index.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
 import { moduleLogger, type Logger } from '../util/log.js';
+import { queuePolicyOptions, serialModemOptions } from './config-options.js';
 import { makeOps } from './ops.js';
 import { StatusPublisher } from './status-publisher.js';
 import { ModemSupervisor } from './supervisor.js';
@@ -60,30 +59,12 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: kick, logger });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
   const intake = new ModemIntake({ store, receiver, pipeline, modem: DEFAULT_MODEM_ID, logger });
-  const supervisor = new ModemSupervisor({
-    id: DEFAULT_MODEM_ID,
-    device,
-    baudRate: cfg.baudRate,
-    profile: cfg.profile,
-    pin: cfg.pin,
-    idleProbeMs: cfg.modem.idleProbeSeconds * 1000,
-    sendTimeoutMs: cfg.modem.sendTimeoutSeconds !== undefined ? cfg.modem.sendTimeoutSeconds * 1000 : undefined,
-    openTransport: (path, baudRate) => new SerialTransport({ path, baudRate, logger }),
-    deviceExists: existsSync,
-    logger,
-  });
+  const supervisor = new ModemSupervisor(serialModemOptions(cfg, device, logger));
   const worker = new QueueWorker({
     store,
     // Waits while the modem is down: the job stays `sending` and is not spun through back-offs.
     sender: { sendPart: async (part, opts) => (await supervisor.whenReady()).send(part, opts) },
-    policy: {
-      maxAttempts: cfg.queue.maxAttempts,
-      onUnknown: cfg.queue.onUnknown,
-      baseDelayMs: cfg.queue.retryBaseSeconds * 1000,
-      unknownResendDelayMs: cfg.queue.unknownResendSeconds * 1000,
-    },
-    rate: { massPerMinute: cfg.queue.massPerMinute },
-    dailyCap: cfg.queue.dailyCap,
+    ...queuePolicyOptions(cfg),
     unseal: (t) => decryptSecret(t, key),
     // Replies first: an SMS read during a submit is routed before the worker's next AT+CMGS.
     beforeJob: () => intake.idle(),
