@@ -4,7 +4,7 @@
  * traces are for bugs only (LOG_LEVEL=debug shows them).
  */
 import { join } from 'node:path';
-import { loadConfig, resolveDataDir, type Config } from '../config/config.js';
+import { loadConfig, MODEM_ID_PATTERN, resolveDataDir, type Config } from '../config/config.js';
 import { makeOps } from '../daemon/ops.js';
 import { LowdbStore, withStoreWriter, type StoreOp } from '../store/index.js';
 import { loadOrCreateKey } from '../util/secret.js';
@@ -81,7 +81,13 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
   };
 }
 
-/** Where `serve --simulate` puts the simulated modem's device link and control socket. */
-export function simulatorPaths(dataDir: string): { link: string; control: string } {
-  return { link: join(dataDir, 'sim-modem'), control: join(dataDir, 'sim-control.sock') };
+/**
+ * Where `serve --simulate` puts a simulated modem's device link and control socket: `sim-modem`
+ * and `sim-control.sock` for the one modem `default`, `sim-modem-<id>` and `sim-control-<id>.sock`
+ * for each modem of a pool (`serve --simulate --modems N`, `simulate … --modem <id>`).
+ */
+export function simulatorPaths(dataDir: string, modem?: string): { link: string; control: string } {
+  if (modem === undefined || modem === 'default') return { link: join(dataDir, 'sim-modem'), control: join(dataDir, 'sim-control.sock') };
+  if (!MODEM_ID_PATTERN.test(modem)) throw new UsageError(`--modem must be a modem id like m2, got "${modem}"`);
+  return { link: join(dataDir, `sim-modem-${modem}`), control: join(dataDir, `sim-control-${modem}.sock`) };
 }

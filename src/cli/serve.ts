@@ -1,10 +1,10 @@
 /** `serve`: run the server on a modem, or on the built-in simulated modem with --simulate. */
-import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../config/config.js';
 import { startServer } from '../daemon/server.js';
 import { createLogger } from '../util/log.js';
-import { action, cliConfig, intOption, simulatorPaths } from './common.js';
+import { action, cliConfig, intOption, UsageError } from './common.js';
+import { startSimulatedModems } from './simulated-modems.js';
 
 interface ServeOpts {
   device?: string;
@@ -14,6 +14,7 @@ interface ServeOpts {
   config?: string;
   pin?: string;
   simulate?: boolean;
+  modems?: number;
   logLevel?: string;
   httpPort?: number;
 }
@@ -29,6 +30,7 @@ export function registerServe(program: Command): void {
     .option('--config <file>', 'config file (default <data>/config.json when present)')
     .option('--pin <pin>', 'SIM PIN (prefer the config file: command lines are visible to other users)')
     .option('--simulate', 'start the built-in simulated modem on a pseudo-terminal and serve on it')
+    .option('--modems <n>', 'with --simulate: a pool of N simulated modems m1…mN, each with its own number', intOption('--modems', 1, 64))
     .option('--log-level <level>', 'trace, debug (AT trace), info, warn, error')
     .option('--http-port <n>', 'enable the HTTP API on this port (token from config or SMS_SERVER_HTTP_TOKEN)', intOption('--http-port', 0, 65535))
     .action(
@@ -43,23 +45,15 @@ export function registerServe(program: Command): void {
         let cfg = cliConfig(o, overrides);
         if (o.httpPort !== undefined) cfg = cliConfig(o, { ...overrides, http: { ...cfg.http, enabled: true, port: o.httpPort } });
         const logger = createLogger(cfg.logLevel);
-        let sim: { close(): Promise<void> } | undefined;
-        if (o.simulate) {
-          if (o.device) throw new Error('--simulate and --device are exclusive: the simulator provides the device');
-          mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
-          // Imported lazily: production paths never load the simulator.
-          const { startSimulatorOnPty } = await import('../sim/index.js');
-          const paths = simulatorPaths(cfg.dataDir);
-          const profile = cfg.profile === 'auto' ? 'generic' : cfg.profile;
-          const running = await startSimulatorOnPty({ link: paths.link, control: paths.control, profile });
-          sim = running;
-          cfg.device = paths.link;
-          logger.info(
-            { device: paths.link, pty: running.path, control: paths.control },
-            `simulated ${profile} modem on a pseudo-terminal; inject an SMS with: sms-server simulate sms --data ${cfg.dataDir} --from +79001234567 --text "CLIENT info"`,
-          );
+        if (o.modems !== undefined && !o.simulate) throw new UsageError('--modems needs --simulate (real modems are listed under "modems" in the config)');
+        const sim = o.simulate ? await startSimulatedModems(cfg, o.modems, logger) : undefined;
+        let server;
+        try {
+          server = await startServer(cfg, logger);
+        } catch (e) {
+          await sim?.close();
+          throw e;
         }
-        const server = await startServer(cfg, logger);
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once('SIGINT', stop);

@@ -6,13 +6,27 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SELF_SERVICE_DEFAULTS, type SelfServiceSettings } from '../selfservice/types.js';
+import { ConfigError } from './errors.js';
+import { modemSpecs, type ModemConfig } from './modems.js';
+
+export { ConfigError } from './errors.js';
+export { MODEM_ID_PATTERN, modemSpecs, type ModemConfig, type ModemSpec } from './modems.js';
 
 export type Language = 'en' | 'es' | 'ru';
 export type OnUnknown = 'resend-once' | 'hold';
+export type PinnedFallback = 'wait' | 'any';
 
 export interface Config {
-  /** Serial device path; a /dev/serial/by-id/… link is best. Unset → no modem (use --simulate). */
+  /** Serial device path; a /dev/serial/by-id/… link is best. Unset → no modem (use --simulate). One modem, id `default`. */
   device?: string;
+  /** Several modems (issue 14): each with its own device, SIM and limits. Exclusive with `device`. */
+  modems?: ModemConfig[];
+  pool: {
+    /** How long a job pinned to a modem that is down waits for it before `pinnedFallback` applies (fractions allowed). */
+    pinnedWaitMinutes: number;
+    /** `wait`: pinned jobs wait for their modem, however long; `any`: after the wait they go out through any ready modem. */
+    pinnedFallback: PinnedFallback;
+  };
   baudRate: number;
   /** Modem profile name, or 'auto' to detect from AT+CGMI/AT+CGMM. */
   profile: string;
@@ -68,16 +82,9 @@ export const DEFAULTS: Config = {
   queue: { massPerMinute: 10, maxAttempts: 8, onUnknown: 'resend-once', dailyCap: 50, retryBaseSeconds: 30, unknownResendSeconds: 60 },
   inbound: { sweepSeconds: 60, multipartTimeoutHours: 24, perSenderPerHour: 10 },
   modem: { idleProbeSeconds: 60 },
+  pool: { pinnedWaitMinutes: 10, pinnedFallback: 'wait' },
   selfService: { ...SELF_SERVICE_DEFAULTS },
 };
-
-export class ConfigError extends Error {
-  readonly code = 'CONFIG';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 type Rule =
   | { t: 'string'; optional?: boolean; oneOf?: readonly string[] }
@@ -85,7 +92,8 @@ type Rule =
   | { t: 'number'; min: number; max: number }
   | { t: 'bool' }
   | { t: 'map' }
-  | { t: 'object'; keys: Record<string, Rule> };
+  | { t: 'object'; keys: Record<string, Rule> }
+  | { t: 'list'; item: Rule };
 
 const SCHEMA: Record<string, Rule> = {
   device: { t: 'string', optional: true },
@@ -139,6 +147,29 @@ const SCHEMA: Record<string, Rule> = {
     },
   },
   modem: { t: 'object', keys: { idleProbeSeconds: { t: 'int', min: 5, max: 86_400 }, sendTimeoutSeconds: { t: 'int', min: 1, max: 600 } } },
+  modems: {
+    t: 'list',
+    item: {
+      t: 'object',
+      keys: {
+        id: { t: 'string' },
+        device: { t: 'string' },
+        profile: { t: 'string' },
+        pin: { t: 'string', optional: true },
+        number: { t: 'string', optional: true },
+        massPerMinute: { t: 'int', min: 1, max: 10_000 },
+        dailyCap: { t: 'int', min: 1, max: 10_000_000 },
+        baudRate: { t: 'int', min: 300, max: 4_000_000 },
+      },
+    },
+  },
+  pool: {
+    t: 'object',
+    keys: {
+      pinnedWaitMinutes: { t: 'number', min: 0, max: 7 * 24 * 60 },
+      pinnedFallback: { t: 'string', oneOf: ['wait', 'any'] },
+    },
+  },
 };
 
 function describe(rule: Rule): string {
@@ -155,6 +186,8 @@ function describe(rule: Rule): string {
       return 'an object of strings';
     case 'object':
       return `an object with keys ${Object.keys(rule.keys).join(', ')}`;
+    case 'list':
+      return `a list of ${describe(rule.item)}`;
   }
 }
 
@@ -182,6 +215,10 @@ function check(path: string, value: unknown, rule: Rule, source: string): void {
     case 'object':
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
       checkKeys(path + '.', value as Record<string, unknown>, rule.keys, source);
+      return;
+    case 'list':
+      if (!Array.isArray(value)) throw bad();
+      value.forEach((v, i) => check(`${path}[${i}]`, v, rule.item, source));
   }
 }
 
@@ -216,6 +253,7 @@ function merge(base: Config, over: Partial<Config>): Config {
     queue: { ...base.queue, ...over.queue },
     inbound: { ...base.inbound, ...over.inbound },
     modem: { ...base.modem, ...over.modem },
+    pool: { ...base.pool, ...over.pool },
     selfService: { ...base.selfService, ...over.selfService },
   };
 }
@@ -258,6 +296,8 @@ export function loadConfig(opts: { dataDir?: string; configFile?: string; overri
   if (cfg.selfService.enabled && !/\S/.test(cfg.selfService.activationKeyword)) {
     throw new ConfigError(`"selfService.activationKeyword" must not be empty: an empty SMS orders a code`);
   }
+  // A pool that cannot work (duplicate ids, devices or numbers) stops here, naming the entry.
+  modemSpecs(cfg);
   if (!cfg.http.token && process.env.SMS_SERVER_HTTP_TOKEN) cfg.http.token = process.env.SMS_SERVER_HTTP_TOKEN;
   return cfg;
 }

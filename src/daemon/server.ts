@@ -1,30 +1,34 @@
 /**
- * The composition root: one process that owns the modem and is the single writer of the data
- * folder. Wiring only — the logic lives in the layers: supervisor (modem life), ModemIntake and
- * InboundPipeline (receive, store, route), QueueWorker (send), StatusPublisher, spool and HTTP API.
+ * The composition root: one process that owns the modems and is the single writer of the data
+ * folder. Wiring only — the logic lives in the layers: the ModemPool (per modem: supervisor,
+ * ModemIntake, QueueWorker), InboundPipeline (route), StatusPublisher, spool and HTTP API.
  * Inbound routes, in order: keyword commands (with self-service when enabled); nothing claiming → `ignored`.
  */
 import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
-import type { Config } from '../config/config.js';
-import { InboundPipeline, ModemIntake, Receiver } from '../inbound/index.js';
+import { modemSpecs, type Config } from '../config/config.js';
+import { InboundPipeline, Receiver } from '../inbound/index.js';
 import { loadProfile } from '../modem/profile.js';
-import { QueueWorker } from '../queue/index.js';
+import type { QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
-import { DEFAULT_MODEM_ID, LowdbStore, SpoolServer, spoolHandlerFor } from '../store/index.js';
+import { LowdbStore, SpoolServer, spoolHandlerFor } from '../store/index.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
 import { moduleLogger, type Logger } from '../util/log.js';
-import { queuePolicyOptions, serialModemOptions } from './config-options.js';
+import { poolOptions, queuePolicyOptions, serialModemOptions } from './config-options.js';
+import { ModemPool } from './modem-pool.js';
 import { makeOps } from './ops.js';
 import { StatusPublisher } from './status-publisher.js';
-import { ModemSupervisor } from './supervisor.js';
+import type { ModemSupervisor } from './supervisor.js';
 
 /** Inbox entries left unrouted at start-up are routed when received within this long (older: stale). */
 export const RESUME_NEW_MAX_AGE_MS = 7 * 24 * 3_600_000;
 
 export interface RunningServer {
   store: LowdbStore;
+  /** Every modem: supervisor, intake and worker each. */
+  pool: ModemPool;
+  /** The first modem's supervisor and worker (one-modem callers). */
   supervisor: ModemSupervisor;
   worker: QueueWorker;
   pipeline: InboundPipeline;
@@ -34,15 +38,15 @@ export interface RunningServer {
 
 export async function startServer(cfg: Config, logger: Logger): Promise<RunningServer> {
   const log = moduleLogger(logger, 'server');
-  const device = cfg.device;
-  if (!device) throw new Error('no modem device: pass --device PATH (e.g. /dev/serial/by-id/usb-…), or --simulate');
+  const specs = modemSpecs(cfg);
+  if (specs.length === 0) throw new Error('no modem device: pass --device PATH (e.g. /dev/serial/by-id/usb-…), list "modems" in the config, or --simulate');
   // An unknown profile is a configuration error: refuse to start, not fail inside the reconnect loop.
-  if (cfg.profile !== 'auto') loadProfile(cfg.profile);
+  for (const m of specs) if (m.profile !== 'auto') loadProfile(m.profile);
   const store = new LowdbStore(cfg.dataDir, { lockWaitMs: 3000, logger });
   await store.open();
   const key = loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey });
   const phoneRule = { country: cfg.country };
-  const kick = () => worker.kick();
+  const kick = () => pool.kick();
   const templates = resolveTemplates(cfg.language, cfg.templates);
   const selfService = cfg.selfService.enabled ? new SelfService({ repo: store, settings: cfg.selfService, key, logger }) : undefined;
 
@@ -58,26 +62,18 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   });
   const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: kick, logger });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
-  const intake = new ModemIntake({ store, receiver, pipeline, modem: DEFAULT_MODEM_ID, logger });
-  const supervisor = new ModemSupervisor(serialModemOptions(cfg, device, logger));
-  const worker = new QueueWorker({
+  const pool = new ModemPool({
+    specs,
     store,
-    // Waits while the modem is down: the job stays `sending` and is not spun through back-offs.
-    sender: { sendPart: async (part, opts) => (await supervisor.whenReady()).send(part, opts) },
-    ...queuePolicyOptions(cfg),
-    unseal: (t) => decryptSecret(t, key),
-    // Replies first: an SMS read during a submit is routed before the worker's next AT+CMGS.
-    beforeJob: () => intake.idle(),
+    receiver,
+    pipeline,
+    supervisorOptions: (spec) => serialModemOptions(cfg, spec, logger),
+    worker: { ...queuePolicyOptions(cfg), unseal: (t) => decryptSecret(t, key) },
+    ...poolOptions(cfg),
     logger,
   });
   let http: { port: number; close(): Promise<void> } | undefined;
-  const status = new StatusPublisher({ store, supervisor, device, http: () => http && { host: cfg.http.host, port: http.port }, logger });
-
-  supervisor.on('ready', (driver) => {
-    intake.attach(driver);
-    kick();
-  });
-  intake.startSweeping(cfg.inbound.sweepSeconds * 1000, () => (supervisor.state === 'ready' ? supervisor.driver : undefined));
+  const status = new StatusPublisher({ store, modems: pool.members, http: () => http && { host: cfg.http.host, port: http.port }, logger });
   status.start();
 
   // Requests from CLI processes: applied here, by the only writer.
@@ -93,10 +89,9 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   // Entries left unrouted by a crash between store and route. Bounded by age: an unbounded scan reads
   // the whole history (3.5 s, +100 MB RSS at 1M messages, scripts/bench/storage.mjs).
   await pipeline.resume(new Date(Date.now() - RESUME_NEW_MAX_AGE_MS));
-  await worker.start();
-  supervisor.start();
+  await pool.start();
   await status.publish();
-  log.info({ device, data: cfg.dataDir, profile: cfg.profile }, 'server started');
+  log.info({ modems: specs.map((m) => ({ id: m.id, device: m.device, profile: m.profile, number: m.number })), data: cfg.dataDir }, 'server started');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -105,12 +100,11 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
       status.stop();
       await http?.close();
       await spool.stop();
-      await worker.stop();
-      await intake.stop();
-      await supervisor.stop();
+      await pool.stop();
       await status.publish();
       await store.close();
       log.info('stopped');
     })());
-  return { store, supervisor, worker, pipeline, http, stop };
+  const first = pool.members[0]!;
+  return { store, pool, supervisor: first.supervisor, worker: first.worker, pipeline, http, stop };
 }

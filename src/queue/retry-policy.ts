@@ -11,7 +11,7 @@
  * | --------------- | ------------------------------------------------------------- | ----------------------------------- |
  * | `network`       | CMS 38 41 42 47 330 331 332 500 512, CME 30 31 32             | retry with back-off                 |
  * | `modem`         | CMS 300–322 other than below, CME others, plain `ERROR`       | retry with back-off                 |
- * | `link`          | `PortClosedError` / timeout while waiting for the `> ` prompt | retry with back-off (PDU not sent)  |
+ * | `link`          | `PortClosedError` / timeout while waiting for the `> ` prompt, `ModemUnavailableError` | retry with back-off (PDU not sent); at once when the modem is down or another modem can take it (worker.ts) |
  * | `invalid-number`| `InvalidNumberError`, CMS 1 21 28 30 96                       | `failed` at once                    |
  * | `barred`        | CMS 8 10 29 50                                                | `failed` at once                    |
  * | `pdu-format`    | CMS 304 305 (our encoder's bug: retrying cannot help)         | `failed` at once                    |
@@ -132,6 +132,8 @@ export function categorize(err: unknown): ErrorCategory {
     return 'invalid-number';
   }
   if (name === 'SmsEncodeError' || e.code === 'SMS_ENCODE') return 'unencodable';
+  // A pool's sender refused at once: the worker's modem is down, nothing was written.
+  if (e.code === 'MODEM_UNAVAILABLE') return 'link';
   // Any error that says the PDU was written (e.g. the worker's InterruptedSendError after a crash).
   if (e.pduWritten === true) return 'unknown-outcome';
   const written = e.stage === 'final';
