@@ -44,6 +44,7 @@ import { DIR_MODE, DurableJsonFile, TEMP_SUFFIX, readJsonFile, writeFileDurable 
 import { CorruptFileError, NotFoundError, ReadOnlyStoreError, StoreClosedError } from './errors.js';
 import { emptyQueueCounts, emptyStateCounts, inboxPredicate, isPending, isoMs, jobPredicate, limitOf } from './filters.js';
 import { inboxId, jobId, seqOf } from './ids.js';
+import { LowdbAccountsForwards } from './lowdb-forwards.js';
 import { acquireDataLock, type DataLock } from './lock.js';
 import { compareCampaigns } from './memory.js';
 import { PendingQueue } from './pending-queue.js';
@@ -51,6 +52,10 @@ import { RangeSet, type Range } from './ranges.js';
 import { SegmentLog } from './segment-log.js';
 import {
   PRIORITY_ORDER,
+  type Account,
+  type Forward,
+  type ForwardFilter,
+  type NewForward,
   type Campaign,
   type Client,
   type InboxEntry,
@@ -136,6 +141,8 @@ export class LowdbStore implements Store {
   private readonly queues = new Map<JobPriority, PendingQueue>();
   private counts: QueueCounts = emptyQueueCounts();
   private readonly campaignCounts = new Map<string, Record<JobState, number>>();
+  /** accounts.json and forwards/ (lowdb-forwards.ts). */
+  private readonly acc: LowdbAccountsForwards;
 
   constructor(
     readonly dir: string,
@@ -158,6 +165,7 @@ export class LowdbStore implements Store {
     // Jobs are rewritten 2–4 times each while sending (sending, parts, sent), inbox entries about
     // once: smaller job segments keep that serialise+fsync cost low (bench: scripts/bench/throughput.mjs).
     this.jobs = new SegmentLog<Job>(path.join(dir, 'jobs'), { ...segOpts, segmentSize: opts.jobSegmentSize ?? opts.segmentSize ?? 200 });
+    this.acc = new LowdbAccountsForwards(dir, { ...segOpts, segmentSize: opts.jobSegmentSize ?? opts.segmentSize ?? 200 }, this.readOnly);
   }
 
   async open(): Promise<void> {
@@ -183,6 +191,7 @@ export class LowdbStore implements Store {
       await this.jobs.open();
       await this.loadDedup();
       await this.loadJobs();
+      await this.acc.open((rel, empty) => this.doc(rel, empty));
       this.isOpen = true;
     } catch (e) {
       await this.lockHandle?.release();
@@ -619,6 +628,49 @@ export class LowdbStore implements Store {
       this.meta.data.values[key] = clone(value);
       await this.meta.write();
     });
+  }
+
+  // Accounts and forwards (lowdb-forwards.ts) ---------------------------------------------
+
+  getAccount(login: string): Promise<Account | undefined> {
+    return this.run('getAccount', false, async () => this.acc.getAccount(login));
+  }
+
+  findAccountByTokenHash(tokenHash: string): Promise<Account | undefined> {
+    return this.run('findAccountByTokenHash', false, async () => this.acc.findAccountByTokenHash(tokenHash));
+  }
+
+  listAccounts(): Promise<Account[]> {
+    return this.run('listAccounts', false, async () => this.acc.listAccounts());
+  }
+
+  putAccount(account: Account): Promise<void> {
+    return this.run('putAccount', true, () => this.acc.putAccount(account));
+  }
+
+  removeAccount(login: string): Promise<boolean> {
+    return this.run('removeAccount', true, () => this.acc.removeAccount(login));
+  }
+
+  addForwards(forwards: NewForward[]): Promise<Forward[]> {
+    return this.run('addForwards', true, () => this.acc.add(forwards, this.nowIso()));
+  }
+
+  getForward(id: string): Promise<Forward | undefined> {
+    return this.run('getForward', false, () => this.acc.get(id));
+  }
+
+  updateForward(id: string, patch: Partial<Omit<Forward, 'id'>>): Promise<Forward> {
+    return this.run('updateForward', true, () => this.acc.update(id, patch, this.nowIso()));
+  }
+
+  /** Newest first. */
+  listForwards(filter?: ForwardFilter): Promise<Forward[]> {
+    return this.run('listForwards', false, () => this.acc.list(filter));
+  }
+
+  pendingForwards(): Promise<Forward[]> {
+    return this.run('pendingForwards', false, () => this.acc.pendingList());
   }
 }
 

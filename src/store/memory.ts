@@ -14,8 +14,13 @@ import {
   limitOf,
 } from './filters.js';
 import { inboxId, jobId } from './ids.js';
+import { MemoryAccountsAndForwards } from './memory-accounts.js';
 import {
   PRIORITY_ORDER,
+  type Account,
+  type Forward,
+  type ForwardFilter,
+  type NewForward,
   type Campaign,
   type Client,
   type InboxEntry,
@@ -48,9 +53,11 @@ export class MemoryStore implements Store {
   private readonly meta = new Map<string, unknown>();
   private inboxSeq = 0;
   private jobSeq = 0;
+  private readonly acc: MemoryAccountsAndForwards;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.clock = opts.clock ?? realClock;
+    this.acc = new MemoryAccountsAndForwards(this.clock);
   }
 
   async open(): Promise<void> {}
@@ -232,6 +239,39 @@ export class MemoryStore implements Store {
 
   async setMeta<T>(key: string, value: T): Promise<void> {
     this.meta.set(key, clone(value));
+  }
+
+  // Accounts and forwards (memory-accounts.ts) --------------------------------------------
+
+  getAccount(login: string): Promise<Account | undefined> {
+    return this.acc.getAccount(login);
+  }
+  findAccountByTokenHash(tokenHash: string): Promise<Account | undefined> {
+    return this.acc.findAccountByTokenHash(tokenHash);
+  }
+  listAccounts(): Promise<Account[]> {
+    return this.acc.listAccounts();
+  }
+  putAccount(account: Account): Promise<void> {
+    return this.acc.putAccount(account);
+  }
+  removeAccount(login: string): Promise<boolean> {
+    return this.acc.removeAccount(login);
+  }
+  addForwards(forwards: NewForward[]): Promise<Forward[]> {
+    return this.acc.addForwards(forwards);
+  }
+  getForward(id: string): Promise<Forward | undefined> {
+    return this.acc.getForward(id);
+  }
+  updateForward(id: string, patch: Partial<Omit<Forward, 'id'>>): Promise<Forward> {
+    return this.acc.updateForward(id, patch);
+  }
+  listForwards(filter?: ForwardFilter): Promise<Forward[]> {
+    return this.acc.listForwards(filter);
+  }
+  pendingForwards(): Promise<Forward[]> {
+    return this.acc.pendingForwards();
   }
 }
 

@@ -3,6 +3,10 @@
  * `LowdbStore` (files under the data folder, one writer) and `MemoryStore` (unit tests) implement it.
  */
 
+import type { AccountStore, ForwardStore } from './account-types.js';
+
+export * from './account-types.js';
+
 export type InboxStatus =
   /** Stored, not yet looked at by the command runner. */
   | 'new'
@@ -148,7 +152,7 @@ export interface QueueCounts {
   byState: Record<JobState, number>;
 }
 
-export interface Store {
+export interface Store extends AccountStore, ForwardStore {
   open(): Promise<void>;
   close(): Promise<void>;
 
