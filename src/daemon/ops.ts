@@ -3,7 +3,10 @@
  * process (when no server holds the lock) or inside the server (handed over through the spool),
  * so "server up" and "server down" behave the same and there is only ever one writer.
  */
+import { accountView, changeAccount, checkStoredCredentials, createAccount, deleteAccount, rotateCredentials, type AccountChanges, type AccountInput } from '../accounts/index.js';
 import { addClient, importClients, removeClient } from '../commands/index.js';
+import { rearmForward } from '../forward/retry.js';
+import type { Forward } from '../store/types.js';
 import { createCampaign, enqueueNotification } from '../queue/index.js';
 import type { StoreOp } from '../store/index.js';
 import type { PhoneOptions } from '../util/phone.js';
@@ -16,6 +19,14 @@ export interface OpsContext {
   logger?: Logger;
   /** Called after jobs were queued (the server wakes its worker). */
   onEnqueued?: () => void;
+  /** The running server's forward dispatcher: a re-armed forward is delivered at once, not at the next start. */
+  forwards?: { retry(id: string): Promise<Forward> };
+}
+
+/** `accounts add` / `rotate`: credentials made (and shown) by the CLI; only their stored forms travel. */
+export interface StoredCredentialArgs {
+  tokenHash: string;
+  webhookSecretEnc: string;
 }
 
 export interface ClientAddArgs {
@@ -74,6 +85,36 @@ export function makeOps(ctx: OpsContext): StoreOp {
         ctx.onEnqueued?.();
         log.info({ campaign: r.campaignId, enqueued: r.enqueued, skippedOptOut: r.skippedOptOut, invalid: r.invalid.length }, 'mass text queued');
         return r;
+      }
+      case 'accounts.add': {
+        const a = args as AccountInput & StoredCredentialArgs;
+        const creds = checkStoredCredentials(a, ctx.key);
+        const account = await createAccount(store, a, creds, ctx.phoneRule, new Date());
+        log.info({ account: account.login }, 'account added');
+        return accountView(account);
+      }
+      case 'accounts.set': {
+        const a = args as { login: string } & AccountChanges;
+        const account = await changeAccount(store, a.login, { name: a.name, webhook: a.webhook, email: a.email, number: a.number }, ctx.phoneRule, new Date());
+        log.info({ account: account.login }, 'account changed');
+        return accountView(account);
+      }
+      case 'accounts.rotate': {
+        const a = args as { login: string } & StoredCredentialArgs;
+        const account = await rotateCredentials(store, a.login, checkStoredCredentials(a, ctx.key), new Date());
+        log.info({ account: account.login }, 'account credentials rotated');
+        return accountView(account);
+      }
+      case 'accounts.remove': {
+        const removed = await deleteAccount(store, (args as { login: string }).login);
+        if (removed) log.info({ account: (args as { login: string }).login }, 'account removed');
+        return { removed };
+      }
+      case 'forwards.retry': {
+        const { id } = args as { id: string };
+        const f = ctx.forwards ? await ctx.forwards.retry(id) : await rearmForward(store, id, new Date().toISOString());
+        log.info({ forward: f.id }, 'forward re-armed');
+        return { id: f.id, status: f.status, nextAttemptAt: f.nextAttemptAt };
       }
       default:
         throw new UnknownOpError(op);

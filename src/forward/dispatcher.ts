@@ -9,11 +9,11 @@
  * most the timeout); other accounts, e-mail, and the modem side (which never awaits a delivery)
  * go on. Timers come from the injectable clock, so the day-long schedule runs on fake time in tests.
  */
-import type { Account, AccountStore, Forward, ForwardAttempt, ForwardStore, NewForward } from '../store/account-types.js';
+import type { Account, AccountStore, Forward, ForwardAttempt, ForwardStore } from '../store/account-types.js';
 import { realClock, type Clock, type Timer } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
-import { ForwardError } from './errors.js';
 import { channelsOf, planForwards, type ForwardEvent } from './events.js';
+import { rearmForward } from './retry.js';
 import { retryDelay, RETRY_SCHEDULE_MS } from './schedule.js';
 import { DeliveryAbortedError, type ChannelSender, type DeliveryOutcome } from './sender.js';
 
@@ -101,12 +101,9 @@ export class ForwardDispatcher {
     return stored;
   }
 
-  /** Re-arms a failed forward: due at once, the schedule starts over, its attempts are kept. */
+  /** Re-arms a failed forward (`forwards retry`): due at once, the schedule starts over, its attempts are kept. */
   async retry(id: string): Promise<Forward> {
-    const f = await this.store.getForward(id);
-    if (!f) throw new ForwardError('FORWARD_NOT_FOUND', `no forward "${id}" (see \`sms-server forwards\`)`);
-    if (f.status !== 'failed') throw new ForwardError('FORWARD_STATE', `forward ${id} is ${f.status}; only a failed forward can be retried`);
-    const updated = await this.store.updateForward(id, rearmPatch(new Date(this.clock.now()).toISOString()));
+    const updated = await rearmForward(this.store, id, new Date(this.clock.now()).toISOString());
     this.track([updated]);
     return updated;
   }
@@ -278,11 +275,6 @@ export class ForwardDispatcher {
       await this.store.updateForward(f.id, { status: 'failed', reason: `webhook disabled: ${reason}`, nextAttemptAt: undefined });
     }
   }
-}
-
-/** The patch that makes a failed forward pending and due at `nowIso` (also used by the CLI without a server). */
-export function rearmPatch(nowIso: string): Partial<NewForward> {
-  return { status: 'pending', tries: 0, nextAttemptAt: nowIso, reason: undefined };
 }
 
 function seq(id: string): number {

@@ -6,4 +6,5 @@ export * from './sender.js';
 export * from './signature.js';
 export { WebhookSender, WEBHOOK_TIMEOUT_MS, type WebhookSenderOptions } from './webhook-sender.js';
 export { EmailSender, mailBody, mailSubject, type SmtpConfig, type EmailSenderOptions } from './email-sender.js';
-export { ForwardDispatcher, rearmPatch, DEFAULT_CONCURRENCY, type ForwardDispatcherOptions } from './dispatcher.js';
+export { ForwardDispatcher, DEFAULT_CONCURRENCY, type ForwardDispatcherOptions } from './dispatcher.js';
+export { rearmForward } from './retry.js';
