@@ -91,6 +91,12 @@ export class MemoryStore implements Store {
     return clone(e);
   }
 
+  async routeInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>, forwards: NewForward[]): Promise<{ entry: InboxEntry; forwards: Forward[] }> {
+    if (!this.inboxById.has(id)) throw new NotFoundError('inbox entry', id);
+    const entry = await this.updateInbound(id, patch);
+    return { entry, forwards: await this.acc.addForwards(forwards) };
+  }
+
   async getInbound(id: string): Promise<InboxEntry | undefined> {
     const e = this.inboxById.get(id);
     return e && clone(e);

@@ -3,7 +3,7 @@
  * `LowdbStore` (files under the data folder, one writer) and `MemoryStore` (unit tests) implement it.
  */
 
-import type { AccountStore, ForwardStore } from './account-types.js';
+import type { AccountStore, Forward, ForwardStore, NewForward } from './account-types.js';
 
 export * from './account-types.js';
 
@@ -48,6 +48,8 @@ export interface InboxEntry {
   command?: string;
   /** Job ids queued in answer. */
   replies?: string[];
+  /** The text as received when a route changed `text` (route `prefix` removes `login: `). */
+  originalText?: string;
   /** The inbound route that claimed it (`command`, `chat`, …), or `none`; unset while unrouted. */
   routedBy?: string;
   /** Owning account login when a route assigned one; null when a route decided it has none. */
@@ -177,6 +179,11 @@ export interface Store extends AccountStore, ForwardStore {
   /** Durably stores the entry (fsync'd before resolving). Returns the existing one when the dedupKey is known. */
   addInbound(entry: Omit<InboxEntry, 'id'>): Promise<{ entry: InboxEntry; duplicate: boolean }>;
   updateInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>): Promise<InboxEntry>;
+  /**
+   * Records a route's claim (`patch`) on the entry AND stores `forwards` (ids assigned) as ONE
+   * durable write: after a crash either both are there or neither (the pipeline routes it again).
+   */
+  routeInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>, forwards: NewForward[]): Promise<{ entry: InboxEntry; forwards: Forward[] }>;
   getInbound(id: string): Promise<InboxEntry | undefined>;
   /** Newest first. */
   listInbound(filter?: InboxFilter): Promise<InboxEntry[]>;

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Account, NewForward, Store } from '../../src/store/types.js';
-import type { StoreFixture } from './contract.js';
+import { inbound, type StoreFixture } from './contract.js';
 
 export function account(login: string, over: Partial<Account> = {}): Account {
   return { login, tokenHash: login.padEnd(64, '0').slice(0, 64), webhookSecretEnc: 'v1:a:b:c', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', ...over };
@@ -94,6 +94,25 @@ export function accountsContract(name: string, make: () => Promise<StoreFixture>
       // A failed forward re-armed is pending again.
       await s.updateForward('fwd-2', { status: 'pending', tries: 0, nextAttemptAt: '2026-01-01T00:00:00.000Z', reason: undefined });
       expect((await s.pendingForwards()).map((f) => f.id)).toEqual(['fwd-2', 'fwd-1', 'fwd-0']);
+    });
+
+    it('routeInbound records the claim and stores the forwards together; a missing entry changes nothing', async () => {
+      const { entry } = await s.addInbound(inbound(1, { text: 'acme: hi' }));
+      const r = await s.routeInbound(entry.id, { status: 'processed', routedBy: 'prefix', account: 'acme', text: 'hi', originalText: 'acme: hi' }, [
+        forwardIn({ ref: entry.id }),
+        forwardIn({ ref: entry.id, channel: 'email', target: 'desk@example.com' }),
+      ]);
+      expect(r.entry).toMatchObject({ id: entry.id, routedBy: 'prefix', account: 'acme', text: 'hi', originalText: 'acme: hi' });
+      expect(Object.keys(r.entry)).not.toContain('_forwardsWal');
+      expect(r.forwards.map((f) => f.id)).toEqual(['fwd-0', 'fwd-1']);
+      expect((await s.getInbound(entry.id))!.routedBy).toBe('prefix');
+      expect(Object.keys((await s.listInbound())[0]!)).not.toContain('_forwardsWal');
+      expect((await s.listForwards({ ref: entry.id })).map((f) => f.id)).toEqual(['fwd-1', 'fwd-0']);
+      // Without forwards it is a plain update.
+      const { entry: e2 } = await s.addInbound(inbound(2));
+      expect((await s.routeInbound(e2.id, { status: 'ignored', routedBy: 'none' }, [])).forwards).toEqual([]);
+      await expect(s.routeInbound('in-99', { routedBy: 'prefix' }, [forwardIn()])).rejects.toMatchObject({ code: 'STORE_NOT_FOUND' });
+      expect(await s.listForwards()).toHaveLength(2);
     });
   });
 }

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LowdbStore } from '../../src/store/lowdb-store.js';
@@ -265,5 +265,39 @@ describe('LowdbStore accounts and forwards on disk', () => {
     expect(await ro.listForwards({ status: 'pending' })).toHaveLength(4);
     await expect(ro.putAccount({ login: 'x', tokenHash: '', webhookSecretEnc: '', createdAt: '', updatedAt: '' })).rejects.toMatchObject({ code: 'STORE_READ_ONLY' });
     await ro.close();
+
+  });
+
+  it('routeInbound: a failure after the entry write (the commit point) is repaired at open — the forwards come back with their ids', async () => {
+    const a = new LowdbStore(dir);
+    await a.open();
+    const { entry } = await a.addInbound(inbound(1, { text: 'acme: hi' }));
+    // A directory where the first forwards segment file goes: the forwards append fails after the
+    // inbox segment (claim + write-ahead copy) is on disk, as a crash there would leave it.
+    const month = new Date().toISOString().slice(0, 7);
+    const blocker = path.join(dir, 'forwards', month, 'seg-000000.json');
+    await mkdir(blocker, { recursive: true });
+    const planned = forwardIn({ ref: entry.id });
+    await expect(a.routeInbound(entry.id, { status: 'processed', routedBy: 'prefix', account: 'acme' }, [planned])).rejects.toThrow();
+    await a.close();
+    await rm(blocker, { recursive: true });
+
+    const b = new LowdbStore(dir);
+    await b.open();
+    expect((await b.getInbound(entry.id))!.routedBy).toBe('prefix');
+    const pending = await b.pendingForwards();
+    expect(pending.map((f) => [f.id, f.messageId, f.ref])).toEqual([['fwd-0', planned.messageId, entry.id]]);
+    // Replayed once: a second open adds nothing.
+    await b.close();
+    const c = new LowdbStore(dir);
+    await c.open();
+    expect(await c.listForwards()).toHaveLength(1);
+    // The write-ahead copy leaves the inbox file with the next write of its segment.
+    const seg = (await listFiles(dir)).find((f) => f.startsWith('inbox/') && f.includes('seg-'))!;
+    expect(await readFile(path.join(dir, seg), 'utf8')).toContain('_forwardsWal');
+    await c.addInbound(inbound(2));
+    expect(await readFile(path.join(dir, seg), 'utf8')).not.toContain('_forwardsWal');
+    expect(Object.keys((await c.getInbound(entry.id))!)).not.toContain('_forwardsWal');
+    await c.close();
   });
 });
