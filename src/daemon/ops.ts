@@ -3,10 +3,21 @@
  * process (when no server holds the lock) or inside the server (handed over through the spool),
  * so "server up" and "server down" behave the same and there is only ever one writer.
  */
-import { accountView, changeAccount, checkStoredCredentials, createAccount, deleteAccount, rotateCredentials, type AccountChanges, type AccountInput } from '../accounts/index.js';
+import {
+  AccountError,
+  accountView,
+  changeAccount,
+  checkStoredCredentials,
+  createAccount,
+  deleteAccount,
+  normalizeLogin,
+  rotateCredentials,
+  type AccountChanges,
+  type AccountInput,
+} from '../accounts/index.js';
 import { addClient, importClients, removeClient } from '../commands/index.js';
 import { rearmForward } from '../forward/retry.js';
-import type { Forward } from '../store/types.js';
+import type { Forward, Store } from '../store/types.js';
 import { createCampaign, enqueueNotification } from '../queue/index.js';
 import type { StoreOp } from '../store/index.js';
 import type { PhoneOptions } from '../util/phone.js';
@@ -45,6 +56,13 @@ export class UnknownOpError extends Error {
   }
 }
 
+/** The stored login of an existing account (`send --account`, `mass --account`), or AccountError. */
+async function requireAccount(store: Store, login: string): Promise<string> {
+  const key = normalizeLogin(login);
+  if (!(await store.getAccount(key))) throw new AccountError('ACCOUNT_NOT_FOUND', `no account "${key}" (see \`sms-server accounts list\`)`);
+  return key;
+}
+
 export function makeOps(ctx: OpsContext): StoreOp {
   const log = moduleLogger(ctx.logger, 'ops');
   return async (store, op, args, requestId) => {
@@ -71,15 +89,17 @@ export function makeOps(ctx: OpsContext): StoreOp {
         return r;
       }
       case 'send': {
-        const a = args as { to: string | string[]; text: string };
-        const r = await enqueueNotification(store, { to: a.to, text: a.text }, ctx.phoneRule);
+        const a = args as { to: string | string[]; text: string; account?: string };
+        const account = a.account === undefined ? undefined : await requireAccount(store, a.account);
+        const r = await enqueueNotification(store, { to: a.to, text: a.text, account }, ctx.phoneRule);
         if (r.ids.length) ctx.onEnqueued?.();
         return { ids: r.ids, jobs: r.jobs.map((j) => ({ id: j.id, to: j.to, state: j.state })), rejected: r.rejected };
       }
       case 'mass': {
-        const a = args as { text: string; name?: string; fileText: string; strict?: boolean };
+        const a = args as { text: string; name?: string; fileText: string; strict?: boolean; account?: string };
+        const account = a.account === undefined ? undefined : await requireAccount(store, a.account);
         // The campaign id is the request's: a request applied again after a crash resumes it.
-        const r = await createCampaign(store, { text: a.text, name: a.name, fileText: a.fileText, strict: a.strict }, ctx.phoneRule, {
+        const r = await createCampaign(store, { text: a.text, name: a.name, fileText: a.fileText, strict: a.strict, account }, ctx.phoneRule, {
           campaignId: `cmp-${requestId}`,
         });
         ctx.onEnqueued?.();

@@ -14,6 +14,8 @@ export interface NotificationRequest {
   /** One number or a list, in any accepted form (`+7 900 123-45-67`, `89001234567`). */
   to: string | string[];
   text: string;
+  /** The account sending it (HTTP API with its token, `send --account`): replies route back to it. */
+  account?: string;
 }
 
 /** Why one recipient was not queued. */
@@ -91,7 +93,15 @@ export async function enqueueNotification(
     accepted.length === 0
       ? []
       : await store.enqueue(
-          accepted.map((to) => ({ to, text: req.text, priority: 'notification' as const, state: 'queued' as const, attempts: 0, nextAttemptAt: now })),
+          accepted.map((to) => ({
+            to,
+            text: req.text,
+            priority: 'notification' as const,
+            state: 'queued' as const,
+            attempts: 0,
+            nextAttemptAt: now,
+            ...(req.account ? { account: req.account } : {}),
+          })),
         );
   return { ids: jobs.map((j) => j.id), jobs, rejected };
 }

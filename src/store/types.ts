@@ -70,6 +70,8 @@ export interface InboxFilter {
   /** ISO date or date-time: only entries received at or after it. */
   since?: string;
   status?: InboxStatus;
+  /** Only entries routed to this account (login). */
+  account?: string;
 }
 
 export interface Client {
