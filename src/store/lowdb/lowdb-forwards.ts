@@ -13,11 +13,11 @@
  */
 import path from 'node:path';
 import type { Low } from 'lowdb';
-import type { Account, Forward, ForwardFilter, NewForward } from './account-types.js';
-import { NotFoundError } from './errors.js';
-import { limitOf } from './filters.js';
-import { forwardId, seqOf } from './ids.js';
-import { compareDue, forwardPredicate } from './memory-accounts.js';
+import type { Account, Forward, ForwardFilter, NewForward } from '../account-types.js';
+import { NotFoundError } from '../errors.js';
+import { limitOf } from '../filters.js';
+import { forwardId, seqOf } from '../ids.js';
+import { compareDue, forwardPredicate } from '../memory-accounts.js';
 import { RangeSet, type Range } from './ranges.js';
 import { SegmentLog, type SegmentLogOptions } from './segment-log.js';
 
