@@ -253,9 +253,10 @@ export class ForwardDispatcher {
         break;
       }
     }
+    // The webhook is disabled before the forward shows failed: whoever sees the 410 sees why.
+    if (o.result === 'gone') await this.disableWebhook(f.account, `receiver answered 410 Gone to ${f.id}`, nowIso);
     const updated = await this.store.updateForward(f.id, patch);
     if (updated.status === 'pending' && !this.stopping) this.waiting.set(updated.id, updated);
-    if (o.result === 'gone') await this.disableWebhook(f.account, `receiver answered 410 Gone to ${f.id}`, nowIso);
   }
 
   /**
