@@ -93,7 +93,7 @@ describe('accounts on the command line', () => {
     }
     expect((await cli.run(['accounts', 'remove', '--login', 'DESK', '--data', d])).stdout).toBe('removed account desk\n');
     expect((await json<unknown[]>(['accounts', 'list', '--json', '--data', d])).length).toBe(1);
-  });
+  }, 240_000); // ~20 CLI processes: seconds each on a loaded machine
 });
 
 describe('kill -9 between routing and delivery', () => {
@@ -167,5 +167,5 @@ describe('kill -9 between routing and delivery', () => {
     const stopped = new Promise<number | null>((r) => server!.once('exit', (code) => r(code)));
     server.kill('SIGTERM');
     expect(await stopped).toBe(0);
-  });
+  }, 240_000);
 });
