@@ -5,6 +5,11 @@
  * tampered body rejected), a 410 (webhook disabled), and a receiver that never answers (timeout;
  * another account and the modem's replies unaffected).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accountView } from '../../src/accounts/service.js';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
@@ -107,5 +112,44 @@ describe('webhook forwarding on the running server', () => {
     expect(timedOut.every((f) => f.status === 'pending' && f.attempts[0]!.error === 'no answer within 3 s')).toBe(true);
     await waitFor(() => dead.requests.length >= 4, 'the lane moves on to the next two');
     expect(requestsFor(fine.requests, e.id)).toHaveLength(1);
+  });
+
+  it('the README\'s receiver example, run as pasted, verifies what the server sends and refuses a forged request', async () => {
+    // The heredoc of the README block that writes receiver.mjs, byte for byte.
+    const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const code = /cat > receiver\.mjs <<'EOF'\n([\s\S]*?)\nEOF\n/.exec(readme)?.[1];
+    expect(code, 'README has the receiver.mjs block').toBeTruthy();
+    const dir = mkdtempSync(join(tmpdir(), 'sms-readme-rx-'));
+    writeFileSync(join(dir, 'receiver.mjs'), code! + '\n');
+    const port = await new Promise<number>((r) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as { port: number }).port;
+        probe.close(() => r(p));
+      });
+    });
+    h = await startHarness();
+    const crm = await addAccount(h, { login: 'crm', webhook: `http://127.0.0.1:${port}/sms` });
+    let out = '';
+    const child: ChildProcess = spawn(process.execPath, ['receiver.mjs'], { cwd: dir, env: { ...process.env, WEBHOOK_SECRET: crm.webhookSecret, PORT: String(port) } });
+    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/sms`, { method: 'POST', body: '{}' }).catch(() => undefined))?.status === 401, 'receiver listening (and refusing an unsigned request)');
+      sms('+79001234567', 'crm: Привет из README 👋');
+      const e = await routed(h, (x) => x.routedBy === 'prefix', 'routed');
+      const [f] = await forwardsOf(h, e.id, 1, (x) => x.status === 'delivered', 'delivered to the README receiver');
+      expect(f!.attempts[0]!.status).toBe(204);
+      await waitFor(() => out.includes('sms.received for crm from +79001234567: Привет из README 👋'), `receiver output (${out})`);
+      const forged = await fetch(`http://127.0.0.1:${port}/sms`, {
+        method: 'POST',
+        headers: { 'webhook-id': f!.messageId, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,' + Buffer.alloc(32).toString('base64') },
+        body: JSON.stringify({ type: 'sms.received', text: 'forged' }),
+      });
+      expect(forged.status).toBe(401);
+      expect(out).not.toContain('forged');
+    } finally {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
