@@ -9,16 +9,16 @@
  *
  * Every route needs `Authorization: Bearer <token>`: the operator's token (`http.token`: everything,
  * may act for an account with `account`) or an account's API token (`accounts add`: its own jobs
- * and inbound only — another account's job is a 404, as if it did not exist). Plain `node:http`: three routes do not
- * justify a framework (none is installed and none may be added), and owning the request loop
+ * and inbound only — another account's job is a 404, as if it did not exist; feature routes are
+ * the operator's). Plain `node:http`: a handful of routes do not justify a framework (none is installed and none may be added), and owning the request loop
  * keeps the body limit, the constant-time token check and the "never log credentials" rule in
  * one short file.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { normalizeLogin } from '../accounts/validate.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { normalizeLogin } from '../accounts/validate.js';
 import { enqueueNotification } from '../queue/notifications.js';
 import { InvalidRequestError } from '../queue/errors.js';
 import type { Store } from '../store/types.js';
@@ -27,7 +27,19 @@ import { hashToken } from '../util/secret.js';
 import { inboxJson, jobView } from './views.js';
 import type { PhoneOptions, PhoneRule } from '../util/phone.js';
 
+/**
+ * A route added by a feature module (e.g. `POST /self-service/verify`): the operator's token, same
+ * body limit and error handling as the built-in routes. `body()` reads and parses the JSON body.
+ */
+export interface ApiRoute {
+  method: 'GET' | 'POST';
+  path: string;
+  handle(req: { body(): Promise<unknown>; query: URLSearchParams }): Promise<[number, unknown]>;
+}
+
 export interface HttpApiOptions {
+  /** Feature routes, matched by exact path after the built-in ones. */
+  routes?: ApiRoute[];
   /** 0 = an ephemeral port (tests). */
   port: number;
   /** Default '127.0.0.1': the API is for applications on this host. */
@@ -60,7 +72,7 @@ export class HttpApiConfigError extends Error {
 }
 
 /** An error answered to the client with its status. */
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -229,6 +241,15 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     if (path === '/health') {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on /health; use GET`, { Allow: 'GET' });
       return [200, { ok: true, queue: await o.store.queueCounts() }];
+    }
+    const extra = o.routes?.filter((r) => r.path === path) ?? [];
+    if (extra.length) {
+      // Feature routes are the operator's: an account token acts on its own messages only.
+      if (caller.kind !== 'operator') throw new HttpError(403, `${path} needs the operator token`);
+      const r = extra.find((x) => x.method === req.method);
+      const allow = extra.map((x) => x.method).join(', ');
+      if (!r) throw new HttpError(405, `${req.method} not allowed on ${path}; use ${allow}`, { Allow: allow });
+      return r.handle({ body: () => readJson(req), query: url.searchParams });
     }
     throw new HttpError(404, `no such endpoint: ${req.method} ${path} (try POST /messages, GET /messages/:id, GET /inbox, GET /health)`);
   };

@@ -9,6 +9,7 @@ import { registerInbox } from './inbox.js';
 import { registerOutbound } from './outbound.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
+import { registerSelfService } from './selfservice.js';
 import { registerStatus } from './status.js';
 import { UsageError } from './common.js';
 
@@ -29,6 +30,7 @@ registerClients(program);
 registerAccounts(program);
 registerForwards(program);
 registerStatus(program);
+registerSelfService(program);
 
 try {
   await program.parseAsync(process.argv);

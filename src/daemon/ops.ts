@@ -17,9 +17,11 @@ import {
 } from '../accounts/index.js';
 import { addClient, importClients, removeClient } from '../commands/index.js';
 import { rearmForward } from '../forward/retry.js';
-import type { Forward, Store } from '../store/types.js';
+import type { Forward } from '../store/types.js';
 import { createCampaign, enqueueNotification } from '../queue/index.js';
-import type { StoreOp } from '../store/index.js';
+import { SelfService, type SelfServiceSettings } from '../selfservice/index.js';
+import type { Store, StoreOp } from '../store/index.js';
+import { normalizePhone } from '../util/phone.js';
 import type { PhoneOptions } from '../util/phone.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 
@@ -30,6 +32,9 @@ export interface OpsContext {
   logger?: Logger;
   /** Called after jobs were queued (the server wakes its worker). */
   onEnqueued?: () => void;
+  /** The server's instance (one serialiser per number); the CLI's direct mode builds one from the settings. */
+  selfService?: SelfService;
+  selfServiceSettings?: SelfServiceSettings;
   /** The running server's forward dispatcher: a re-armed forward is delivered at once, not at the next start. */
   forwards?: { retry(id: string): Promise<Forward> };
 }
@@ -65,6 +70,13 @@ async function requireAccount(store: Store, login: string): Promise<string> {
 
 export function makeOps(ctx: OpsContext): StoreOp {
   const log = moduleLogger(ctx.logger, 'ops');
+  let ownSelfService: SelfService | undefined;
+  const selfService = (store: Store): SelfService => {
+    if (ctx.selfService) return ctx.selfService;
+    if (!ctx.selfServiceSettings) throw new UnknownOpError('selfservice (not configured in this process)');
+    return (ownSelfService ??= new SelfService({ repo: store, settings: ctx.selfServiceSettings, key: ctx.key, logger: ctx.logger }));
+  };
+  const phoneArg = (args: unknown) => normalizePhone((args as { phone: string }).phone, ctx.phoneRule);
   return async (store, op, args, requestId) => {
     switch (op) {
       case 'clients.add': {
@@ -136,6 +148,12 @@ export function makeOps(ctx: OpsContext): StoreOp {
         log.info({ forward: f.id }, 'forward re-armed');
         return { id: f.id, status: f.status, nextAttemptAt: f.nextAttemptAt };
       }
+      case 'selfservice.verify':
+        return selfService(store).verify(phoneArg(args), (args as { code: string }).code);
+      case 'selfservice.unlock':
+        return selfService(store).unlock(phoneArg(args));
+      case 'selfservice.deactivate':
+        return selfService(store).deactivate(phoneArg(args));
       default:
         throw new UnknownOpError(op);
     }

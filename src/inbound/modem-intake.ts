@@ -30,7 +30,7 @@ export interface ModemIntakeOptions {
   pipeline: InboundPipeline;
   /** Modem id recorded on every entry (default `default`). */
   modem?: string;
-  /** The SIM's own number from the config (`modem.number`); unset: asked with AT+CNUM on attach. */
+  /** The SIM's own number (config `modem.number`), recorded as `to` on every entry; unset: asked with AT+CNUM on attach. */
   simNumber?: string;
   onStatusReport?: (r: StatusReportEvent) => void | Promise<void>;
   logger?: Logger;
