@@ -15,21 +15,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { num, parseArgs } from './lib/args.mjs';
+import { dist as load } from './lib/env.mjs';
 import { pct } from './lib/stats.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const dist = path.resolve(here, '../../dist');
-const load = (p) => import(pathToFileURL(path.join(dist, p)).href);
 const { LowdbStore } = await load('store/index.js');
 const { LastSenderRoute, PrefixRoute, NumberRoute } = await load('inbound/index.js');
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-};
-const records = arg('--records', 100_000);
-const lookups = arg('--lookups', 5_000);
+const args = parseArgs();
+const records = num(args.records, 100_000);
+const lookups = num(args.lookups, 5_000);
 const DAY = 86_400_000;
 const number = (i) => `+7900${String(i).padStart(7, '0')}`;
 const now = Date.now();

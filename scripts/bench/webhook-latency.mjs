@@ -14,12 +14,10 @@ import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { num, parseArgs } from './lib/args.mjs';
+import { dist as load } from './lib/env.mjs';
 import { pct } from './lib/stats.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const dist = path.resolve(here, '../../dist');
-const load = (p) => import(pathToFileURL(path.join(dist, p)).href);
 const { startSimulatorOnPty } = await load('sim/index.js');
 const { startServer } = await load('daemon/server.js');
 const { loadConfig } = await load('config/config.js');
@@ -28,13 +26,10 @@ const { createAccount, makeCredentials } = await load('accounts/index.js');
 const { loadOrCreateKey } = await load('util/secret.js');
 const { createLogger } = await load('util/log.js');
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
-const runs = Number(arg('--runs', '50'));
-const route = arg('--route', 'prefix');
-const profile = arg('--profile', 'generic');
+const args = parseArgs();
+const runs = num(args.runs, 50);
+const route = args.route ?? 'prefix';
+const profile = args.profile ?? 'generic';
 const SIM_NUMBER = '+79990000001';
 const SUBSCRIBER = '+79001234567';
 

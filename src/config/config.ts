@@ -5,6 +5,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { SmtpConfig } from '../forward/email-sender.js';
 import { SELF_SERVICE_DEFAULTS, type SelfServiceSettings } from '../selfservice/types.js';
 
 export type Language = 'en' | 'es' | 'ru';
@@ -70,17 +71,8 @@ export interface Config {
   smtp?: SmtpSettings;
 }
 
-export interface SmtpSettings {
-  host: string;
-  port: number;
-  /** true: TLS from the start (465); false: plain, upgraded by STARTTLS when offered (587/25). */
-  secure: boolean;
-  user?: string;
-  /** Never logged. */
-  pass?: string;
-  /** From address, e.g. `"SMS server" <sms@example.com>`. */
-  from: string;
-}
+/** `smtp`: the outgoing mail server for e-mail forwarding (the sender's own option type). */
+export type SmtpSettings = SmtpConfig;
 
 export const DEFAULTS: Config = {
   baudRate: 115200,

@@ -2,9 +2,9 @@
  * The accounts and forwards part of the Store contract, run against every backend with the same
  * assertions (memory.test.ts, lowdb-store.test.ts).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Account, NewForward, Store } from '../../src/store/types.js';
-import { inbound, type StoreFixture } from './contract.js';
+import { freshStore, inbound, type StoreFixture } from './contract.js';
 
 export function account(login: string, over: Partial<Account> = {}): Account {
   return { login, tokenHash: login.padEnd(64, '0').slice(0, 64), webhookSecretEnc: 'v1:a:b:c', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', ...over };
@@ -29,16 +29,10 @@ export function forwardIn(over: Partial<NewForward> = {}): NewForward {
 
 export function accountsContract(name: string, make: () => Promise<StoreFixture>): void {
   describe(`Store contract (accounts, forwards): ${name}`, () => {
-    let fx: StoreFixture;
+    const store = freshStore(make);
     let s: Store;
-    beforeEach(async () => {
-      fx = await make();
-      s = fx.store;
-      await s.open();
-    });
-    afterEach(async () => {
-      await s.close();
-      await fx.cleanup();
+    beforeEach(() => {
+      s = store();
     });
 
     it('accounts: put, get, find by token hash, list sorted by login, replace, remove', async () => {
