@@ -215,4 +215,28 @@ describe('ForwardDispatcher', () => {
     await waitFor(async () => (await t.store.getForward(f!.id))!.status === 'delivered', 'delivered after restart');
     expect(rx.requests.map((r) => r.headers['webhook-id'])).toEqual([f!.messageId, f!.messageId]);
   });
+
+  it('an e-mail forward without an SMTP configuration fails at once with a reason that says what to do; a removed account fails its forwards', async () => {
+    const rx = await receiver(200);
+    const t = setup();
+    await t.account('desk', rx.url, { email: 'desk@example.com' });
+    await t.dispatcher.start();
+    const made = await t.sms('desk');
+    expect(made.map((f) => f.channel)).toEqual(['webhook', 'email']);
+    const mail = await waitFor(async () => {
+      const f = (await t.store.getForward(made[1]!.id))!;
+      return f.status === 'failed' ? f : undefined;
+    }, 'e-mail forward failed');
+    expect(mail.reason).toMatch(/e-mail forwarding is not configured: set "smtp"/);
+    await waitFor(async () => (await t.store.getForward(made[0]!.id))!.status === 'delivered', 'webhook delivered');
+
+    await t.store.removeAccount('desk');
+    await t.store.updateForward(made[1]!.id, { status: 'pending', tries: 0, nextAttemptAt: new Date(t.clock.now()).toISOString() });
+    t.dispatcher.track([(await t.store.getForward(made[1]!.id))!]);
+    const gone = await waitFor(async () => {
+      const f = (await t.store.getForward(made[1]!.id))!;
+      return f.status === 'failed' && f.attempts.length === 2 ? f : undefined;
+    }, 'failed for a removed account');
+    expect(gone.reason).toBe('account "desk" no longer exists');
+  });
 });
