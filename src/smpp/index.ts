@@ -1,0 +1,19 @@
+/** SMPP 3.4 server for accounts: the listener, its ports, and the codec pieces other layers need. */
+export { SmppServer, SMPP_DEFAULTS, type SmppConfig, type SmppServerOptions, type SessionInfo } from './server.js';
+export {
+  SubmitThrottledError,
+  InvalidDestinationError,
+  type SmppAccount,
+  type SmppAccounts,
+  type AuthResult,
+  type SmppSubmission,
+  type SmppSubmitter,
+  type DeliverQueue,
+  type DeliverItem,
+  type DeliverMessage,
+  type InboundForSmpp,
+  type ReceiptForSmpp,
+  type ReceiptState,
+} from './ports.js';
+export { MAX_PASSWORD as SMPP_MAX_PASSWORD, Status as SmppStatus } from './constants.js';
+export { receiptText } from './receipt.js';
