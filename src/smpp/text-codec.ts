@@ -71,7 +71,9 @@ export function readSubmittedBody(f: SubmitFields): SubmittedBody {
   const dataCoding = asInt(f.data_coding);
   alphabet(dataCoding);
   const esmClass = asInt(f.esm_class);
-  const short = asBuffer(f.short_message);
+  // The package decodes a truncated body without complaint, leaving the missing fields undefined.
+  if (!Buffer.isBuffer(f.short_message)) throw new SmppCodecError('submit_sm body ends before short_message', Status.ESME_RINVCMDLEN);
+  const short = f.short_message;
   const payload = f.message_payload === undefined ? undefined : asBuffer(f.message_payload);
   if (payload && short.length > 0) {
     throw new SmppCodecError('submit_sm has both short_message and message_payload: send the text in one of them', Status.ESME_RINVMSGLEN);
