@@ -77,10 +77,10 @@ export class Client {
   }
 }
 
-export async function until<T>(f: () => T, what: string, ms = 8000): Promise<NonNullable<T>> {
+export async function until<T>(f: () => T | Promise<T>, what: string, ms = 8000): Promise<NonNullable<T>> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = f();
+    const v = await f();
     if (v) return v as NonNullable<T>;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
