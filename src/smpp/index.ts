@@ -1,5 +1,5 @@
 /** SMPP 3.4 server for accounts: the listener, its ports, and the codec pieces other layers need. */
-export { SmppServer, SMPP_DEFAULTS, type SmppConfig, type SmppServerOptions, type SessionInfo } from './server.js';
+export { SmppServer, type SmppConfig, type SmppServerOptions, type SessionInfo } from './server.js';
 export {
   SubmitThrottledError,
   InvalidDestinationError,

@@ -11,33 +11,10 @@ import { DeliveryPump } from './delivery-pump.js';
 import { createLibServer, type LibServer } from './library.js';
 import type { DeliverQueue, SmppAccount, SmppAccounts, SmppSubmitter } from './ports.js';
 import { SessionClosedError, SmppSession, joinSubmittedParts, type SessionHost, type SessionLimits, type SubmittedPart } from './session.js';
-import type { LongMessages } from './text-codec.js';
+import type { Config } from '../config/config.js';
 
-/** The `smpp` config section. */
-export interface SmppConfig {
-  enabled: boolean;
-  host: string;
-  port: number;
-  maxSessionsPerAccount: number;
-  windowSize: number;
-  /** Silence after which we send enquire_link. */
-  enquireLinkSeconds: number;
-  /** How long we wait for a response to our own request (enquire_link, deliver_sm, unbind). */
-  responseTimeoutSeconds: number;
-  /** Long inbound texts as UDH-concatenated deliver_sm parts or as one message_payload. */
-  longMessages: LongMessages;
-}
-
-export const SMPP_DEFAULTS: SmppConfig = {
-  enabled: false,
-  host: '127.0.0.1',
-  port: 2775,
-  maxSessionsPerAccount: 4,
-  windowSize: 10,
-  enquireLinkSeconds: 30,
-  responseTimeoutSeconds: 10,
-  longMessages: 'udh',
-};
+/** The `smpp` config section (defaults in `src/config/config.ts`). */
+export type SmppConfig = Config['smpp'];
 
 export interface SmppServerOptions {
   config: SmppConfig;

@@ -1,6 +1,7 @@
 /** A started SmppServer on a free loopback port with in-memory ports, and a promise-style `smpp` client. */
 import smpp from 'smpp';
-import { SmppServer, SMPP_DEFAULTS, type SmppConfig, type SmppServerOptions } from '../../src/smpp/index.js';
+import { SmppServer, type SmppConfig, type SmppServerOptions } from '../../src/smpp/index.js';
+import { DEFAULTS } from '../../src/config/config.js';
 import type { LibPdu, LibSession } from '../../src/smpp/library.js';
 import { MemoryAccounts, MemoryDeliverQueue, RecordingSubmitter } from './fakes.js';
 
@@ -16,7 +17,7 @@ export async function startSmsc(o: { config?: Partial<SmppConfig>; tuning?: Smpp
   const submitter = new RecordingSubmitter();
   const queue = new MemoryDeliverQueue();
   const server = new SmppServer({
-    config: { ...SMPP_DEFAULTS, enabled: true, port: 0, enquireLinkSeconds: 30, responseTimeoutSeconds: 2, ...o.config },
+    config: { ...DEFAULTS.smpp, enabled: true, port: 0, enquireLinkSeconds: 30, responseTimeoutSeconds: 2, ...o.config },
     accounts: new MemoryAccounts(o.passwords ?? { acme: 'secret1', beta: 'pw' }),
     submitter,
     deliverQueue: queue,
