@@ -3,6 +3,7 @@ export { SmppServer, type SmppConfig, type SmppServerOptions, type SessionInfo }
 export {
   SubmitThrottledError,
   InvalidDestinationError,
+  InvalidMessageError,
   type SmppAccount,
   type SmppAccounts,
   type AuthResult,
@@ -17,3 +18,4 @@ export {
 } from './ports.js';
 export { MAX_PASSWORD as SMPP_MAX_PASSWORD, Status as SmppStatus } from './constants.js';
 export { receiptText } from './receipt.js';
+export { StoreSubmitter, type StoreSubmitterOptions } from './adapters/store-submitter.js';

@@ -122,3 +122,12 @@ export class InvalidDestinationError extends Error {
     this.name = 'InvalidDestinationError';
   }
 }
+
+/** The text is empty or too long for one job (ESME_RINVMSGLEN). */
+export class InvalidMessageError extends Error {
+  readonly code = 'SMPP_INVALID_MESSAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidMessageError';
+  }
+}

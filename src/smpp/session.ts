@@ -12,7 +12,7 @@ import type { Clock, Timer } from '../util/clock.js';
 import { BIND_MODES, type BindCommand, MAX_PASSWORD, MAX_SYSTEM_ID, Status, statusName } from './constants.js';
 import { MALFORMED, genericNack, makePdu, type LibPdu, type LibSession } from './library.js';
 import type { ConcatAssembler } from './concat.js';
-import { InvalidDestinationError, SubmitThrottledError, type DeliverItem, type SmppAccount, type SmppAccounts, type SmppSubmission, type SmppSubmitter } from './ports.js';
+import { InvalidDestinationError, InvalidMessageError, SubmitThrottledError, type DeliverItem, type SmppAccount, type SmppAccounts, type SmppSubmission, type SmppSubmitter } from './ports.js';
 import { SmppCodecError, decodeText, encodeDeliverText, readSubmittedBody, type LongMessages, type SubmitFields, type SubmittedBody } from './text-codec.js';
 import { receiptFields, smppAddress } from './receipt.js';
 
@@ -450,6 +450,7 @@ function readSubmission(pdu: LibPdu): Omit<SmppSubmission, 'text' | 'parts'> {
 export function submitErrorStatus(e: unknown): number {
   if (e instanceof SubmitThrottledError) return Status.ESME_RTHROTTLED;
   if (e instanceof InvalidDestinationError) return Status.ESME_RINVDSTADR;
+  if (e instanceof InvalidMessageError) return Status.ESME_RINVMSGLEN;
   if (e instanceof SmppCodecError) return e.status;
   return Status.ESME_RSYSERR;
 }
