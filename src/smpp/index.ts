@@ -19,3 +19,4 @@ export {
 export { MAX_PASSWORD as SMPP_MAX_PASSWORD, Status as SmppStatus } from './constants.js';
 export { receiptText } from './receipt.js';
 export { StoreSubmitter, type StoreSubmitterOptions } from './adapters/store-submitter.js';
+export { StoredSmppAccounts, type AccountWithSmppPassword } from './adapters/stored-accounts.js';
