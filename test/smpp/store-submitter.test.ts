@@ -5,14 +5,17 @@ import { InvalidDestinationError, InvalidMessageError, StoreSubmitter, SubmitThr
 const msg = (o: Partial<SmppSubmission> = {}): SmppSubmission => ({ to: '79001234567', from: '', text: 'hello', registeredDelivery: 0, dataCoding: 0, parts: 1, ...o });
 
 describe('StoreSubmitter (SmppSubmitter on the Store)', () => {
-  it('queues a notification job for the normalised number and returns its id', async () => {
+  it('queues a notification job for the normalised number, attributed to the account, and returns its id', async () => {
     const store = new MemoryStore();
     let kicked = 0;
     const s = new StoreSubmitter({ store, phoneRule: { country: 'RU' }, perMinute: 10, onEnqueued: () => kicked++ });
     const id = await s.submit({ login: 'acme' }, msg({ to: '89001234567', text: 'Привет' }));
     const job = await store.getJob(id);
-    expect(job).toMatchObject({ to: '+79001234567', text: 'Привет', priority: 'notification', state: 'queued' });
-    expect(kicked).toBe(1);
+    expect(job).toMatchObject({ to: '+79001234567', text: 'Привет', priority: 'notification', state: 'queued', account: 'acme' });
+    expect(job!.smppReceipt).toBeUndefined();
+    const withReceipt = await store.getJob(await s.submit({ login: 'acme' }, msg({ registeredDelivery: 2, from: '12345' })));
+    expect(withReceipt!.smppReceipt).toEqual({ when: 'failure', originator: '12345' });
+    expect(kicked).toBe(2);
   });
 
   it('throttles an account over its rate without touching another account', async () => {

@@ -1,6 +1,7 @@
 /**
- * SmppSubmitter on the Store: a submitted message becomes a notification job (the same path as
- * `send` and `POST /messages`: number normalised, opt-out honoured), within a per-account rate.
+ * SmppSubmitter on the Store: a submitted message becomes a notification job attributed to the
+ * account (the same path as `send` and `POST /messages`: number normalised, opt-out honoured),
+ * within a per-account rate; a receipt request is kept on the job.
  */
 import { enqueueNotification } from '../../queue/notifications.js';
 import { InvalidRequestError } from '../../queue/errors.js';
@@ -33,7 +34,13 @@ export class StoreSubmitter implements SmppSubmitter {
     }
     let r;
     try {
-      r = await enqueueNotification(this.o.store, { to: m.to, text: m.text }, this.o.phoneRule, { clock: this.o.clock });
+      const receipt = m.registeredDelivery === 0 ? undefined : { when: m.registeredDelivery === 1 ? ('final' as const) : ('failure' as const), originator: m.from };
+      r = await enqueueNotification(
+        this.o.store,
+        { to: m.to, text: m.text, account: account.login, ...(receipt ? { extra: { smppReceipt: receipt } } : {}) },
+        this.o.phoneRule,
+        { clock: this.o.clock },
+      );
     } catch (e) {
       if (e instanceof InvalidRequestError) throw new InvalidMessageError(e.message);
       throw e;
