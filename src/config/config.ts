@@ -69,6 +69,21 @@ export interface Config {
   };
   /** Outgoing mail for e-mail forwarding; unset: e-mail forwards fail with a reason saying so. */
   smtp?: SmtpSettings;
+  /** SMPP 3.4 listener for accounts (system_id = login, password set with `accounts set --smpp-password`). */
+  smpp: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    maxSessionsPerAccount: number;
+    /** Requests in flight per session, each way: submit_sm being stored, deliver_sm awaiting its response. */
+    windowSize: number;
+    /** Silence from a client after which we send enquire_link. */
+    enquireLinkSeconds: number;
+    /** How long we wait for the response to our own request (enquire_link, deliver_sm, unbind). */
+    responseTimeoutSeconds: number;
+    /** Inbound texts longer than one SMS: UDH-concatenated deliver_sm parts, or one message_payload. */
+    longMessages: 'udh' | 'payload';
+  };
 }
 
 /** `smtp`: the outgoing mail server for e-mail forwarding (the sender's own option type). */
@@ -88,6 +103,7 @@ export const DEFAULTS: Config = {
   modem: { idleProbeSeconds: 60 },
   routing: { lastSenderDays: 14 },
   forward: { timeoutSeconds: 15, concurrency: 4 },
+  smpp: { enabled: false, host: '127.0.0.1', port: 2775, maxSessionsPerAccount: 4, windowSize: 10, enquireLinkSeconds: 30, responseTimeoutSeconds: 10, longMessages: 'udh' },
   selfService: { ...SELF_SERVICE_DEFAULTS },
 };
 
@@ -145,6 +161,19 @@ const SCHEMA: Record<string, Rule> = {
       sweepSeconds: { t: 'int', min: 1, max: 86_400 },
       multipartTimeoutHours: { t: 'int', min: 1, max: 24 * 30 },
       perSenderPerHour: { t: 'int', min: 1, max: 100_000 },
+    },
+  },
+  smpp: {
+    t: 'object',
+    keys: {
+      enabled: { t: 'bool' },
+      host: { t: 'string' },
+      port: { t: 'int', min: 0, max: 65535 },
+      maxSessionsPerAccount: { t: 'int', min: 1, max: 100 },
+      windowSize: { t: 'int', min: 1, max: 1000 },
+      enquireLinkSeconds: { t: 'int', min: 1, max: 3600 },
+      responseTimeoutSeconds: { t: 'int', min: 1, max: 600 },
+      longMessages: { t: 'string', oneOf: ['udh', 'payload'] },
     },
   },
   selfService: {
@@ -259,6 +288,7 @@ function merge(base: Config, over: Partial<Config>): Config {
     routing: { ...base.routing, ...over.routing },
     forward: { ...base.forward, ...over.forward },
     ...(base.smtp || over.smtp ? { smtp: { ...base.smtp, ...over.smtp } as SmtpSettings } : {}),
+    smpp: { ...base.smpp, ...over.smpp },
     selfService: { ...base.selfService, ...over.selfService },
   };
 }

@@ -14,8 +14,10 @@ export interface NotificationRequest {
   /** One number or a list, in any accepted form (`+7 900 123-45-67`, `89001234567`). */
   to: string | string[];
   text: string;
-  /** The account sending it (HTTP API with its token, `send --account`): replies route back to it. */
+  /** The account sending it (HTTP API with its token, `send --account`, SMPP): attributed on the job, replies route back to it. */
   account?: string;
+  /** Other job fields fixed by the submitting channel (e.g. an SMPP receipt request). */
+  extra?: Pick<Job, 'smppReceipt'>;
 }
 
 /** Why one recipient was not queued. */
@@ -101,6 +103,7 @@ export async function enqueueNotification(
             attempts: 0,
             nextAttemptAt: now,
             ...(req.account ? { account: req.account } : {}),
+            ...req.extra,
           })),
         );
   return { ids: jobs.map((j) => j.id), jobs, rejected };
