@@ -4,7 +4,7 @@
  * traces are for bugs only (LOG_LEVEL=debug shows them).
  */
 import { join } from 'node:path';
-import { loadConfig, MODEM_ID_PATTERN, resolveDataDir, type Config } from '../config/config.js';
+import { loadConfig, MODEM_ID_PATTERN, modemSpecs, resolveDataDir, type Config } from '../config/config.js';
 import { makeOps } from '../daemon/ops.js';
 import { LowdbStore, withStoreWriter, type StoreOp } from '../store/index.js';
 import { loadOrCreateKey } from '../util/secret.js';
@@ -36,6 +36,8 @@ export function cliOps(cfg: Config): StoreOp {
       phoneRule: { country: cfg.country },
       key: loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey }),
       selfServiceSettings: cfg.selfService,
+      // Queued while the server is down, an account's jobs are pinned like the server pins them.
+      modemForNumber: (n) => modemSpecs(cfg).find((m) => m.number === n)?.id,
     });
     return ops(store, op, args, id);
   };

@@ -5,6 +5,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { SmtpConfig } from '../forward/email-sender.js';
 import { SELF_SERVICE_DEFAULTS, type SelfServiceSettings } from '../selfservice/types.js';
 import { ConfigError } from './errors.js';
 import { modemSpecs, type ModemConfig } from './modems.js';
@@ -67,8 +68,40 @@ export interface Config {
     idleProbeSeconds: number;
     /** Overrides the profile's send timeout (PDU written → `+CMGS:`): slow networks need more, tests less. */
     sendTimeoutSeconds?: number;
+    /** The SIM's own number (E.164) for route `number` and inbox `to`; unset: asked with AT+CNUM (many SIMs do not know it). */
+    number?: string;
+  };
+  routing: {
+    /** Route `last-sender`: how long after the last SMS sent to a number its replies still go to that account. */
+    lastSenderDays: number;
+  };
+  forward: {
+    /** A webhook receiver must answer (status line) within this long. */
+    timeoutSeconds: number;
+    /** Deliveries in flight per account and channel: a slow receiver holds only its own. */
+    concurrency: number;
+  };
+  /** Outgoing mail for e-mail forwarding; unset: e-mail forwards fail with a reason saying so. */
+  smtp?: SmtpSettings;
+  /** SMPP 3.4 listener for accounts (system_id = login, password set with `accounts set --smpp-password`). */
+  smpp: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    maxSessionsPerAccount: number;
+    /** Requests in flight per session, each way: submit_sm being stored, deliver_sm awaiting its response. */
+    windowSize: number;
+    /** Silence from a client after which we send enquire_link. */
+    enquireLinkSeconds: number;
+    /** How long we wait for the response to our own request (enquire_link, deliver_sm, unbind). */
+    responseTimeoutSeconds: number;
+    /** Inbound texts longer than one SMS: UDH-concatenated deliver_sm parts, or one message_payload. */
+    longMessages: 'udh' | 'payload';
   };
 }
+
+/** `smtp`: the outgoing mail server for e-mail forwarding (the sender's own option type). */
+export type SmtpSettings = SmtpConfig;
 
 export const DEFAULTS: Config = {
   baudRate: 115200,
@@ -83,6 +116,9 @@ export const DEFAULTS: Config = {
   inbound: { sweepSeconds: 60, multipartTimeoutHours: 24, perSenderPerHour: 10 },
   modem: { idleProbeSeconds: 60 },
   pool: { pinnedWaitMinutes: 10, pinnedFallback: 'wait' },
+  routing: { lastSenderDays: 14 },
+  forward: { timeoutSeconds: 15, concurrency: 4 },
+  smpp: { enabled: false, host: '127.0.0.1', port: 2775, maxSessionsPerAccount: 4, windowSize: 10, enquireLinkSeconds: 30, responseTimeoutSeconds: 10, longMessages: 'udh' },
   selfService: { ...SELF_SERVICE_DEFAULTS },
 };
 
@@ -135,6 +171,19 @@ const SCHEMA: Record<string, Rule> = {
       perSenderPerHour: { t: 'int', min: 1, max: 100_000 },
     },
   },
+  smpp: {
+    t: 'object',
+    keys: {
+      enabled: { t: 'bool' },
+      host: { t: 'string' },
+      port: { t: 'int', min: 0, max: 65535 },
+      maxSessionsPerAccount: { t: 'int', min: 1, max: 100 },
+      windowSize: { t: 'int', min: 1, max: 1000 },
+      enquireLinkSeconds: { t: 'int', min: 1, max: 3600 },
+      responseTimeoutSeconds: { t: 'int', min: 1, max: 600 },
+      longMessages: { t: 'string', oneOf: ['udh', 'payload'] },
+    },
+  },
   selfService: {
     t: 'object',
     keys: {
@@ -146,7 +195,27 @@ const SCHEMA: Record<string, Rule> = {
       codesPerDay: { t: 'int', min: 1, max: 1000 },
     },
   },
-  modem: { t: 'object', keys: { idleProbeSeconds: { t: 'int', min: 5, max: 86_400 }, sendTimeoutSeconds: { t: 'int', min: 1, max: 600 } } },
+  modem: {
+    t: 'object',
+    keys: {
+      idleProbeSeconds: { t: 'int', min: 5, max: 86_400 },
+      sendTimeoutSeconds: { t: 'int', min: 1, max: 600 },
+      number: { t: 'string', optional: true },
+    },
+  },
+  routing: { t: 'object', keys: { lastSenderDays: { t: 'int', min: 1, max: 365 } } },
+  forward: { t: 'object', keys: { timeoutSeconds: { t: 'int', min: 1, max: 120 }, concurrency: { t: 'int', min: 1, max: 64 } } },
+  smtp: {
+    t: 'object',
+    keys: {
+      host: { t: 'string' },
+      port: { t: 'int', min: 1, max: 65535 },
+      secure: { t: 'bool' },
+      user: { t: 'string', optional: true },
+      pass: { t: 'string', optional: true },
+      from: { t: 'string' },
+    },
+  },
   modems: {
     t: 'list',
     item: {
@@ -254,8 +323,24 @@ function merge(base: Config, over: Partial<Config>): Config {
     inbound: { ...base.inbound, ...over.inbound },
     modem: { ...base.modem, ...over.modem },
     pool: { ...base.pool, ...over.pool },
+    routing: { ...base.routing, ...over.routing },
+    forward: { ...base.forward, ...over.forward },
+    ...(base.smtp || over.smtp ? { smtp: { ...base.smtp, ...over.smtp } as SmtpSettings } : {}),
+    smpp: { ...base.smpp, ...over.smpp },
     selfService: { ...base.selfService, ...over.selfService },
   };
+}
+
+/** A `smtp` section must name the server and the sender; port and TLS mode have the usual defaults. */
+function completeSmtp(cfg: Config, source: string): void {
+  if (!cfg.smtp) return;
+  const s = cfg.smtp as Partial<SmtpSettings>;
+  for (const k of ['host', 'from'] as const) {
+    if (!s[k]) throw new ConfigError(`${source}: "smtp.${k}" is required when "smtp" is set (e.g. {"host": "mail.example.com", "port": 587, "secure": false, "user": "…", "pass": "…", "from": "sms@example.com"})`);
+  }
+  s.secure ??= s.port === 465;
+  s.port ??= s.secure ? 465 : 587;
+  if (s.user !== undefined && s.pass === undefined) throw new ConfigError(`${source}: "smtp.pass" is required when "smtp.user" is set`);
 }
 
 export function readConfigFile(file: string): Partial<Config> {
@@ -290,6 +375,7 @@ export function loadConfig(opts: { dataDir?: string; configFile?: string; overri
   const overrides = validateConfig(stripUndefined(opts.overrides ?? {}), 'command line');
   const cfg = merge(merge(DEFAULTS, fromFile), overrides);
   cfg.dataDir = opts.dataDir || !fromFile.dataDir ? dataDir : resolve(fromFile.dataDir);
+  completeSmtp(cfg, opts.configFile ?? 'config');
   if (cfg.http.enabled && !cfg.http.token && !process.env.SMS_SERVER_HTTP_TOKEN) {
     throw new ConfigError(`"http.enabled" is true but no "http.token" (or SMS_SERVER_HTTP_TOKEN) is set: the API refuses to run without a bearer token`);
   }

@@ -47,6 +47,8 @@ export interface ModemDefaults {
   pin?: string;
   country: string;
   queue: { massPerMinute: number };
+  /** `modem.number`: the one modem's SIM number (with `device`). */
+  modem: { number?: string };
   modems?: ModemConfig[];
 }
 
@@ -59,15 +61,34 @@ export const MODEM_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
  * An empty result means no modem was configured (the caller says how to give one).
  */
 export function modemSpecs(cfg: ModemDefaults): ModemSpec[] {
+  const phoneRule: PhoneOptions = { country: cfg.country };
+  const e164 = (n: string, key: string) => {
+    try {
+      return normalizePhone(n, phoneRule);
+    } catch (e) {
+      throw new ConfigError(`"${key}": ${(e as Error).message}`);
+    }
+  };
   if (cfg.modems === undefined) {
     if (!cfg.device) return [];
-    return [{ id: DEFAULT_MODEM_ID, device: cfg.device, profile: cfg.profile, pin: cfg.pin, massPerMinute: cfg.queue.massPerMinute, baudRate: cfg.baudRate }];
+    const number = cfg.modem.number !== undefined ? e164(cfg.modem.number, 'modem.number') : undefined;
+    return [
+      {
+        id: DEFAULT_MODEM_ID,
+        device: cfg.device,
+        profile: cfg.profile,
+        ...(cfg.pin !== undefined ? { pin: cfg.pin } : {}),
+        ...(number ? { number } : {}),
+        massPerMinute: cfg.queue.massPerMinute,
+        baudRate: cfg.baudRate,
+      },
+    ];
   }
   if (cfg.device) {
     throw new ConfigError(`"device" and "modems" are both set: give one modem as "device", or every modem (each with its own "device") in "modems"`);
   }
+  if (cfg.modem.number !== undefined) throw new ConfigError(`"modem.number" is for the one modem of "device"; with "modems", give each its "number"`);
   if (cfg.modems.length === 0) throw new ConfigError(`"modems" is empty: list at least one modem, e.g. [{"id": "m1", "device": "/dev/serial/by-id/…"}]`);
-  const phoneRule: PhoneOptions = { country: cfg.country };
   const seen = { id: new Map<string, number>(), device: new Map<string, number>(), number: new Map<string, number>() };
   const unique = (kind: keyof typeof seen, value: string, i: number) => {
     const first = seen[kind].get(value);
@@ -81,15 +102,8 @@ export function modemSpecs(cfg: ModemDefaults): ModemSpec[] {
     if (!MODEM_ID_PATTERN.test(m.id)) throw new ConfigError(`"modems[${i}].id" must be 1–32 letters, digits, "-" or "_" (starting with a letter or digit), got ${JSON.stringify(m.id)}`);
     unique('id', m.id, i);
     unique('device', m.device, i);
-    let number: string | undefined;
-    if (m.number !== undefined) {
-      try {
-        number = normalizePhone(m.number, phoneRule);
-      } catch (e) {
-        throw new ConfigError(`"modems[${i}].number": ${(e as Error).message}`);
-      }
-      unique('number', number, i);
-    }
+    const number = m.number !== undefined ? e164(m.number, `modems[${i}].number`) : undefined;
+    if (number) unique('number', number, i);
     return {
       id: m.id,
       device: m.device,

@@ -158,9 +158,9 @@ export class ModemPool {
     for (const m of this.members) m.worker.kick();
   }
 
-  /** The modem whose SIM has this number (E.164 as configured), for an account's dedicated number. */
+  /** The modem whose SIM has this number (E.164: configured, else learned with AT+CNUM), for an account's dedicated number. */
   modemForNumber(number: string): string | undefined {
-    return this.members.find((m) => m.spec.number === number)?.spec.id;
+    return this.members.find((m) => (m.spec.number ?? m.intake.simNumber) === number)?.spec.id;
   }
 
   /** Seeds today's counters (one scan for all modems), recovers each worker's stranded jobs, starts the modems. */

@@ -8,3 +8,4 @@ export { PinnedFallback, type PinnedFallbackMode, type PinnedFallbackOptions } f
 export * from './worker.js';
 export * from './notifications.js';
 export * from './mass.js';
+export { accountPin, type PinForAccount } from './account-pin.js';

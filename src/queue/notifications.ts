@@ -7,6 +7,7 @@
 import type { Job, Store } from '../store/types.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { normalizePhone, type PhoneOptions, type PhoneRule } from '../util/phone.js';
+import { pinFields, type PinForAccount } from './account-pin.js';
 import { InvalidRequestError } from './errors.js';
 import { isOptedOut } from '../store/optout.js';
 
@@ -14,6 +15,10 @@ export interface NotificationRequest {
   /** One number or a list, in any accepted form (`+7 900 123-45-67`, `89001234567`). */
   to: string | string[];
   text: string;
+  /** The account sending it (HTTP API with its token, `send --account`, SMPP): attributed on the job, replies route back to it. */
+  account?: string;
+  /** Other job fields fixed by the submitting channel (e.g. an SMPP receipt request). */
+  extra?: Pick<Job, 'smppReceipt'>;
 }
 
 /** Why one recipient was not queued. */
@@ -32,6 +37,8 @@ export interface NotificationLimits {
   /** Characters per text (default 1600 ≈ 10 GSM-7 parts / 24 UCS-2 parts). */
   maxTextLength?: number;
   clock?: Clock;
+  /** The modem of the account's dedicated number: its jobs are pinned to it (see account-pin.ts). */
+  pinFor?: PinForAccount;
 }
 
 /** Checks the shape of a request: text and recipients present, within limits. Throws InvalidRequestError. */
@@ -87,11 +94,22 @@ export async function enqueueNotification(
     }
     accepted.push(phone);
   }
+  const pin = accepted.length === 0 ? {} : await pinFields(req.account, limits.pinFor);
   const jobs =
     accepted.length === 0
       ? []
       : await store.enqueue(
-          accepted.map((to) => ({ to, text: req.text, priority: 'notification' as const, state: 'queued' as const, attempts: 0, nextAttemptAt: now })),
+          accepted.map((to) => ({
+            to,
+            text: req.text,
+            priority: 'notification' as const,
+            state: 'queued' as const,
+            attempts: 0,
+            nextAttemptAt: now,
+            ...(req.account ? { account: req.account } : {}),
+            ...pin,
+            ...req.extra,
+          })),
         );
   return { ids: jobs.map((j) => j.id), jobs, rejected };
 }

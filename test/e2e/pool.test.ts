@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/store/index.js';
 import { startPoolHarness, waitFor, type PoolHarness, type PoolHarnessModem } from '../helpers/harness.js';
-import { addClients, allJobs, mass, numbers } from './outbound-helpers.js';
+import { addAccount } from './accounts-helpers.js';
+import { addClients, allJobs, mass, numbers, spoolOp } from './outbound-helpers.js';
 
 const CLI = join(process.cwd(), 'dist/cli/main.js');
 const CLIENT = '+79001234567';
@@ -90,6 +91,28 @@ describe('modem pool: assignment', { timeout: 120_000 }, () => {
     // The campaign goes on through the other two meanwhile.
     const campaign = (await allJobs(h)).filter((j) => j.priority === 'mass');
     expect(campaign.some((j) => j.state !== 'sent')).toBe(true);
+  });
+});
+
+describe('modem pool: accounts with a dedicated number', { timeout: 120_000 }, () => {
+  it('an account whose number is modem 3\'s SIM sends only through modem 3; an account without one through any', async () => {
+    h = await startPoolHarness({ modems: three({}, 100), config: CONFIG });
+    await addAccount(h, { login: 'shop', number: NUMBERS.m3 });
+    await addAccount(h, { login: 'office' });
+    const shopTo = numbers(6, 600);
+    await spoolOp(h, 'send', { to: shopTo.slice(0, 3), text: 'Your order is ready.', account: 'shop' });
+    await spoolOp(h, 'mass', { text: 'Shop news.', fileText: shopTo.slice(3).join('\n') + '\n', account: 'shop' });
+    const officeTo = numbers(12, 700);
+    await spoolOp(h, 'mass', { text: 'Office news.', fileText: officeTo.join('\n') + '\n', account: 'office' });
+    await waitFor(async () => (await allJobs(h!)).every((j) => j.state === 'sent'), 'all sent', 30_000);
+
+    for (const j of (await allJobs(h)).filter((x) => x.account === 'shop')) expect(j).toMatchObject({ modem: 'm3', via: 'm3' });
+    expect(sentBy(h, 'm3')).toEqual(expect.arrayContaining(shopTo));
+    expect([...sentBy(h, 'm1'), ...sentBy(h, 'm2')].filter((to) => shopTo.includes(to))).toEqual([]);
+    // The office's texts are not pinned: the other two modems carry most of them.
+    const office = (await allJobs(h)).filter((x) => x.account === 'office');
+    expect(office.every((j) => j.modem === undefined)).toBe(true);
+    expect(new Set(office.map((j) => j.via)).size).toBeGreaterThanOrEqual(2);
   });
 });
 

@@ -13,8 +13,9 @@ import { startSimulatorOnPty, type RunningSimulator, type SimulatorOnPtyOptions 
 import { LowdbStore } from '../../src/store/index.js';
 import { createLogger } from '../../src/util/log.js';
 import type { Logger } from '../../src/util/log.js';
+import type { Clock } from '../../src/util/clock.js';
 
-type Nested = 'http' | 'queue' | 'inbound' | 'modem' | 'selfService' | 'pool';
+type Nested = 'http' | 'queue' | 'inbound' | 'modem' | 'selfService' | 'routing' | 'forward' | 'pool';
 /** Config overrides: top-level keys, and any subset of the keys of each nested section. */
 export type HarnessConfig = Partial<Omit<Config, Nested>> & { [K in Nested]?: Partial<Config[K]> };
 
@@ -28,6 +29,8 @@ export interface HarnessOptions {
   startServer?: boolean;
   /** The server's logger (default: createLogger(E2E_LOG_LEVEL ?? 'silent')); e.g. to capture output. */
   logger?: Logger;
+  /** The server's clock for routing and forwarding (e.g. an OffsetClock to jump days ahead). */
+  clock?: Clock;
 }
 
 export interface Harness {
@@ -74,6 +77,8 @@ function harnessConfig(dataDir: string, c: HarnessConfig, fixed: Partial<Config>
     inbound: { ...base.inbound, ...c.inbound },
     modem: { ...base.modem, ...c.modem },
     pool: { ...base.pool, ...c.pool },
+    routing: { ...base.routing, ...c.routing },
+    forward: { ...base.forward, ...c.forward },
     selfService: { ...base.selfService, ...c.selfService },
     templates: { ...base.templates, ...c.templates },
   };
@@ -94,7 +99,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     server: undefined,
     cfg,
     async startServer() {
-      h.server = await startServer(cfg, logger);
+      h.server = await startServer(cfg, logger, { clock: o.clock });
       return h.server;
     },
     async stopServer() {
