@@ -95,7 +95,8 @@ export class StatusPublisher {
       configuredProfile: spec.profile,
       state: sup.state,
       ...(info ? { manufacturer: info.manufacturer, model: info.model, revision: info.revision, profile: info.profile } : {}),
-      ...this.radio.get(spec.id),
+      // Signal and network only while the modem answers: a dead modem's last reading would mislead.
+      ...(sup.state === 'ready' ? this.radio.get(spec.id) : {}),
       lastFault: sup.lastFault,
       sentToday: m.quota?.sentToday(now) ?? 0,
       ...(spec.dailyCap !== undefined ? { dailyCap: spec.dailyCap } : {}),
