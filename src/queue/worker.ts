@@ -158,6 +158,7 @@ export class QueueWorker extends EventEmitter {
   private readonly ownCap: boolean;
   private readonly quota?: ModemQuota;
   private readonly available: () => boolean;
+  private readonly gated: boolean;
   private readonly failover: boolean;
   private readonly pauseBase: number;
   private readonly pauseMax: number;
@@ -193,6 +194,7 @@ export class QueueWorker extends EventEmitter {
     this.cap = o.sharedCap ?? new DailyCap(o.dailyCap ?? 50, o.dayOffsetMinutes ?? -new Date().getTimezoneOffset());
     this.quota = o.quota;
     this.available = o.available ?? (() => true);
+    this.gated = o.available !== undefined;
     this.failover = o.failover ?? false;
     this.pauseBase = o.errorPause?.baseMs ?? 2_000;
     this.pauseMax = o.errorPause?.maxMs ?? 60_000;
@@ -435,13 +437,14 @@ export class QueueWorker extends EventEmitter {
 
   /**
    * The modem went away before the PDU was written (`link`): nothing reached the network, so no
-   * back-off. An unpinned job goes to the other modems at once; any job whose modem is down waits
-   * for it without a back-off on top (this worker claims nothing until it is back).
+   * back-off. An unpinned job goes to the other modems at once (`failover`); with an availability
+   * gate any job is due again at once — this worker claims nothing until its modem is ready, so a
+   * modem that is down is not hammered, and the job leaves as soon as it is back.
    */
   private retryAtOnce(job: Job, category: string, pin: Partial<Job>): boolean {
     if (category !== 'link') return false;
     const pinned = job.modem !== undefined || pin.modem !== undefined;
-    return (this.failover && !pinned) || !this.available();
+    return this.gated || (this.failover && !pinned);
   }
 
   /**

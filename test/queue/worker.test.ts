@@ -493,7 +493,7 @@ describe('QueueWorker serving one modem of a pool', () => {
     expect(sender.sent).toHaveLength(1);
   });
 
-  it('a link failure of an unpinned job with failover is queued again due now; pinned, it backs off', async () => {
+  it('a link failure of an unpinned job with failover is queued again due now; pinned, it backs off (no availability gate)', async () => {
     const { clock, store, sender, worker } = pooled({ failover: true, policy: { baseDelayMs: 30_000 } });
     const [free, pinned] = await store.enqueue([queued(A, 'free', 'notification'), { ...queued(B, 'pinned', 'notification'), modem: 'm1' }]);
     sender.failNext(new ModemUnavailableError('m1', 'recovering'), new PortClosedError('port closed before the prompt'));
@@ -503,6 +503,23 @@ describe('QueueWorker serving one modem of a pool', () => {
     expect(await store.getJob(pinned!.id)).toMatchObject({ state: 'queued', lastError: expect.stringMatching(/ModemUnavailableError/) });
     expect(Date.parse((await store.getJob(pinned!.id))!.nextAttemptAt)).toBe(clock.now() + 30_000);
     expect(await store.getJob(free!.id)).toMatchObject({ state: 'queued', nextAttemptAt: now, attempts: 1 });
+  });
+
+  it('with an availability gate a link failure is due again at once, pinned or not (the gate holds it until the modem is back)', async () => {
+    let up = true;
+    const { clock, store, sender, worker } = pooled({ available: () => up, policy: { baseDelayMs: 30_000 } });
+    const [pinned] = await store.enqueue([{ ...queued(B, 'pinned', 'reply'), modem: 'm1' }]);
+    sender.onSend = () => {
+      up = false;
+      throw new PortClosedError('device disconnected');
+    };
+    await worker.step();
+    expect(await store.getJob(pinned!.id)).toMatchObject({ state: 'queued', nextAttemptAt: new Date(clock.now()).toISOString(), modem: 'm1' });
+    expect(await worker.step()).toEqual({ kind: 'idle' });
+    up = true;
+    sender.onSend = undefined;
+    expect((await worker.step()).kind).toBe('done');
+    expect(await store.getJob(pinned!.id)).toMatchObject({ state: 'sent', attempts: 2 });
   });
 
   it('pins an unpinned multipart text to its modem once a part has left, on any way back to the queue', async () => {
