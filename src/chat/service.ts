@@ -367,6 +367,14 @@ export class ChatService {
     };
   }
 
+  /** A number the page can show as an example: the first allowed prefix filled to a full number. */
+  exampleNumber(): string {
+    const prefix = this.allowedPrefixes[0]!;
+    const rule = resolvePhoneRule(this.rule);
+    const digits = prefix.startsWith('+' + rule.countryCode) && rule.nationalLength ? rule.countryCode.length + rule.nationalLength : 11;
+    return prefix + '1234567890123'.slice(0, Math.max(0, digits - (prefix.length - 1)));
+  }
+
   /** Number of live sessions (status, tests). */
   get liveCount(): number {
     return this.live.size;

@@ -2,7 +2,8 @@
  * The composition root: one process that owns the modem and is the single writer of the data
  * folder. Wiring only — the logic lives in the layers: supervisor (modem life), ModemIntake and
  * InboundPipeline (receive, store, route), QueueWorker (send), StatusPublisher, spool and HTTP API.
- * Inbound routes, in order: keyword commands; nothing claiming → `ignored`.
+ * Inbound routes, in order: keyword commands; live web chats (when `web.enabled`); nothing
+ * claiming → `ignored`. The public web listener (chat page) is separate from the loopback API.
  */
 import { existsSync } from 'node:fs';
 import { startHttpApi } from '../api/index.js';
@@ -17,6 +18,7 @@ import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import { makeOps } from './ops.js';
+import { createPublicWeb, type PublicWeb } from './public-web.js';
 import { StatusPublisher } from './status-publisher.js';
 import { ModemSupervisor } from './supervisor.js';
 
@@ -29,6 +31,8 @@ export interface RunningServer {
   worker: QueueWorker;
   pipeline: InboundPipeline;
   http?: { port: number; close(): Promise<void> };
+  /** The public web listener and the chat, when `web.enabled`. */
+  web?: PublicWeb;
   stop(): Promise<void>;
 }
 
@@ -85,6 +89,10 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
     beforeJob: () => intake.idle(),
     logger,
   });
+  // The chat route comes after commands (and a future `prefix` route, inserted before 'chat') and
+  // before last-sender; its sessions are loaded before the first entry is routed.
+  const web = cfg.web.enabled ? await createPublicWeb({ cfg, store, worker, key, kick, logger }) : undefined;
+  if (web) pipeline.add(web.route);
   let http: { port: number; close(): Promise<void> } | undefined;
   const status = new StatusPublisher({ store, supervisor, device, http: () => http && { host: cfg.http.host, port: http.port }, logger });
 
@@ -103,6 +111,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
     http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, logger });
     log.info({ host, port: http.port }, 'HTTP API listening');
   }
+  await web?.listen();
 
   // Entries left unrouted by a crash between store and route. Bounded by age: an unbounded scan reads
   // the whole history (3.5 s, +100 MB RSS at 1M messages, scripts/bench/storage.mjs).
@@ -121,10 +130,12 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
       await spool.stop();
       await worker.stop();
       await intake.stop();
+      // After the worker and the inbound path: their last outcomes and replies reach the chat's store.
+      await web?.close();
       await supervisor.stop();
       await status.publish();
       await store.close();
       log.info('stopped');
     })());
-  return { store, supervisor, worker, pipeline, http, stop };
+  return { store, supervisor, worker, pipeline, http, web, stop };
 }

@@ -8,6 +8,7 @@
  *   clients.json                     {v, clients: {phone: Client}}
  *   partials.json                    {v, sets: {key: PartialSet}}   (incomplete multiparts: few)
  *   campaigns/<encoded id>.json      one Campaign each
+ *   chat/sessions/<id>.json          one web chat session each; chat/once.json used single-use keys (chat-files.ts)
  *   inbox/head.json                  {v, segmentSize}
  *   inbox/YYYY-MM/seg-000123.json    {v, n, records: InboxEntry[]}  ≤ segmentSize entries, id `in-<seq>`
  *   jobs/head.json                   {v, segmentSize}
@@ -44,6 +45,7 @@ import { DIR_MODE, DurableJsonFile, TEMP_SUFFIX, readJsonFile, writeFileDurable 
 import { CorruptFileError, NotFoundError, ReadOnlyStoreError, StoreClosedError } from './errors.js';
 import { emptyQueueCounts, emptyStateCounts, inboxPredicate, isPending, isoMs, jobPredicate, limitOf } from './filters.js';
 import { inboxId, jobId, seqOf } from './ids.js';
+import { ChatFiles } from './chat-files.js';
 import { acquireDataLock, type DataLock } from './lock.js';
 import { compareCampaigns } from './memory.js';
 import { PendingQueue } from './pending-queue.js';
@@ -52,6 +54,8 @@ import { SegmentLog } from './segment-log.js';
 import {
   PRIORITY_ORDER,
   type Campaign,
+  type ChatSession,
+  type ChatSessionFilter,
   type Client,
   type InboxEntry,
   type InboxFilter,
@@ -130,6 +134,7 @@ export class LowdbStore implements Store {
   private queueIndex!: Low<QueueIndexDoc>;
   private closed = new RangeSet();
   private readonly campaigns = new Map<string, Campaign>();
+  private readonly chat: ChatFiles;
 
   /** Pending (queued|sending) job count per open segment. */
   private readonly openSegs = new Map<number, number>();
@@ -158,6 +163,7 @@ export class LowdbStore implements Store {
     // Jobs are rewritten 2–4 times each while sending (sending, parts, sent), inbox entries about
     // once: smaller job segments keep that serialise+fsync cost low (bench: scripts/bench/throughput.mjs).
     this.jobs = new SegmentLog<Job>(path.join(dir, 'jobs'), { ...segOpts, segmentSize: opts.jobSegmentSize ?? opts.segmentSize ?? 200 });
+    this.chat = new ChatFiles(dir, () => this.clock.now());
   }
 
   async open(): Promise<void> {
@@ -179,6 +185,7 @@ export class LowdbStore implements Store {
         closedCampaigns: {},
       });
       await this.loadCampaigns();
+      await this.chat.load();
       await this.inbox.open();
       await this.jobs.open();
       await this.loadDedup();
@@ -560,6 +567,28 @@ export class LowdbStore implements Store {
   /** byState over all jobs ever; byPriority over pending (queued or sending) jobs. */
   queueCounts(): Promise<QueueCounts> {
     return this.run('queueCounts', false, async () => clone(this.counts));
+  }
+
+  // Web chat sessions and single-use keys (chat-files.ts) -----------------------------------
+
+  putChatSession(session: ChatSession): Promise<void> {
+    return this.run('putChatSession', true, () => this.chat.putChatSession(session));
+  }
+
+  getChatSession(id: string): Promise<ChatSession | undefined> {
+    return this.run('getChatSession', false, () => this.chat.getChatSession(id));
+  }
+
+  listChatSessions(filter?: ChatSessionFilter): Promise<ChatSession[]> {
+    return this.run('listChatSessions', false, () => this.chat.listChatSessions(filter));
+  }
+
+  deleteChatSession(id: string): Promise<void> {
+    return this.run('deleteChatSession', true, () => this.chat.deleteChatSession(id));
+  }
+
+  useOnce(key: string, expiresAt: string): Promise<boolean> {
+    return this.run('useOnce', true, () => this.chat.useOnce(key, expiresAt));
   }
 
   // Campaigns -----------------------------------------------------------------------------

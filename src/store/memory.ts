@@ -17,6 +17,8 @@ import { inboxId, jobId } from './ids.js';
 import {
   PRIORITY_ORDER,
   type Campaign,
+  type ChatSession,
+  type ChatSessionFilter,
   type Client,
   type InboxEntry,
   type InboxFilter,
@@ -46,6 +48,8 @@ export class MemoryStore implements Store {
   private readonly jobsById = new Map<string, Job>();
   private readonly campaigns = new Map<string, Campaign>();
   private readonly meta = new Map<string, unknown>();
+  private readonly chatSessions = new Map<string, ChatSession>();
+  private readonly onceKeys = new Map<string, string>();
   private inboxSeq = 0;
   private jobSeq = 0;
 
@@ -222,6 +226,37 @@ export class MemoryStore implements Store {
     const c = emptyStateCounts();
     for (const j of this.jobs) if (j.campaignId === id) c[j.state]++;
     return c;
+  }
+
+  // Web chat sessions and single-use keys ---------------------------------------------------
+
+  async putChatSession(session: ChatSession): Promise<void> {
+    this.chatSessions.set(session.id, clone(session));
+  }
+
+  async getChatSession(id: string): Promise<ChatSession | undefined> {
+    const s = this.chatSessions.get(id);
+    return s && clone(s);
+  }
+
+  /** Oldest first (by createdAt). */
+  async listChatSessions(f: ChatSessionFilter = {}): Promise<ChatSession[]> {
+    return [...this.chatSessions.values()]
+      .filter((s) => (!f.live || !s.endedAt) && (!f.since || s.createdAt >= f.since))
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
+      .map(clone);
+  }
+
+  async deleteChatSession(id: string): Promise<void> {
+    this.chatSessions.delete(id);
+  }
+
+  async useOnce(key: string, expiresAt: string): Promise<boolean> {
+    const now = this.clock.now();
+    for (const [k, exp] of this.onceKeys) if (Date.parse(exp) <= now) this.onceKeys.delete(k);
+    if (this.onceKeys.has(key)) return false;
+    this.onceKeys.set(key, expiresAt);
+    return true;
   }
 
   // Meta ----------------------------------------------------------------------------------

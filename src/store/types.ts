@@ -3,6 +3,10 @@
  * `LowdbStore` (files under the data folder, one writer) and `MemoryStore` (unit tests) implement it.
  */
 
+import type { ChatSessionStore, OnceStore } from './chat-types.js';
+
+export * from './chat-types.js';
+
 export type InboxStatus =
   /** Stored, not yet routed (src/inbound/pipeline.ts). */
   | 'new'
@@ -165,7 +169,7 @@ export interface QueueCounts {
   byState: Record<JobState, number>;
 }
 
-export interface Store {
+export interface Store extends ChatSessionStore, OnceStore {
   open(): Promise<void>;
   close(): Promise<void>;
 

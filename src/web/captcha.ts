@@ -1,7 +1,7 @@
 /**
  * Self-hosted proof-of-work captcha (ALTCHA v2, `altcha-lib`): no third-party service sees the
  * visitors. A challenge is signed (HMAC), expires, and is accepted once: the signature of every
- * accepted challenge is recorded until it expires (the `OnceGuard`, the store in the daemon), so a
+ * accepted challenge is recorded until it expires (`Store.useOnce`), so a
  * solved challenge cannot be replayed, not even after a restart.
  *
  * Deterministic mode: the server picks the counter the solver must reach (uniform in
@@ -14,6 +14,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createChallenge, randomInt, verifySolution, type Challenge, type Solution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
+import type { OnceStore } from '../store/types.js';
 import { realClock, type Clock } from '../util/clock.js';
 
 export type CaptchaMode = 'pow' | 'off';
@@ -31,14 +32,10 @@ export class CaptchaError extends Error {
   }
 }
 
-/** Records single-use keys: `useOnce` answers false when the key was already used (and has not expired). */
-export interface OnceGuard {
-  useOnce(key: string, expiresAt: string): Promise<boolean>;
-}
-
 export interface CaptchaOptions {
   mode: CaptchaMode;
-  guard: OnceGuard;
+  /** Where used challenges are recorded until they expire (the Store). */
+  guard: OnceStore;
   /** HMAC secret; default: random per process (outstanding challenges die with a restart). */
   secret?: Buffer;
   /** Highest counter the solver may have to reach (default 50 000: about 0.3–1 s in a browser). */
@@ -56,7 +53,7 @@ const ALGORITHM = 'SHA-256';
 export class PowCaptcha {
   readonly mode: CaptchaMode;
   readonly difficulty: number;
-  private readonly guard: OnceGuard;
+  private readonly guard: OnceStore;
   private readonly signSecret: string;
   private readonly keySecret: string;
   private readonly ttlMs: number;
@@ -139,17 +136,4 @@ function decodePayload(v: unknown): { challenge: Challenge; solution: Solution }
   const c = challenge as Partial<Challenge>;
   if (typeof c.signature !== 'string' || typeof c.parameters !== 'object' || c.parameters === null) return undefined;
   return { challenge: c as Challenge, solution: solution as Solution };
-}
-
-/** A OnceGuard in memory (tests; a process without a store). Expired keys are dropped as it goes. */
-export class MemoryOnceGuard implements OnceGuard {
-  private readonly used = new Map<string, number>();
-  constructor(private readonly clock: Clock = realClock) {}
-  async useOnce(key: string, expiresAt: string): Promise<boolean> {
-    const now = this.clock.now();
-    for (const [k, exp] of this.used) if (exp <= now) this.used.delete(k);
-    if (this.used.has(key)) return false;
-    this.used.set(key, Date.parse(expiresAt));
-    return true;
-  }
 }

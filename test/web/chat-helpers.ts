@@ -1,40 +1,18 @@
 /**
  * Test helpers for the public web layer and the chat: the real fastify listener on an ephemeral
- * port with the real chat service, captcha and limits, over a real Store (in memory) for the
- * queue; an HTTP client that keeps the session cookie; an SSE reader; the ALTCHA solver.
+ * port with the real chat service, captcha and limits, over a real Store (in memory: sessions,
+ * used captchas, the queue); an HTTP client that keeps the session cookie; an SSE reader; the ALTCHA solver.
  */
 import { solveChallenge, type Challenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { ChatService, type ChatServiceOptions } from '../../src/chat/service.js';
-import type { ChatSession, ChatSessionFilter, ChatSessionRepo } from '../../src/chat/types.js';
-import { MemoryStore } from '../../src/store/index.js';
+import { storeOutbox } from '../../src/chat/outbox.js';
+import { MemoryStore } from '../../src/store/memory.js';
 import type { Clock } from '../../src/util/clock.js';
-import { MemoryOnceGuard, PowCaptcha, type CaptchaMode } from '../../src/web/captcha.js';
+import { PowCaptcha, type CaptchaMode } from '../../src/web/captcha.js';
 import { registerChatRoutes } from '../../src/web/chat/routes.js';
 import type { PageLanguage } from '../../src/web/chat/strings.js';
 import { createWebServer, type WebServer } from '../../src/web/server.js';
-
-/** Chat sessions in memory (the store's chat methods, until they land in the Store). */
-export class MemoryChatRepo implements ChatSessionRepo {
-  readonly sessions = new Map<string, ChatSession>();
-  writes = 0;
-  async putChatSession(s: ChatSession): Promise<void> {
-    this.writes++;
-    this.sessions.set(s.id, structuredClone(s));
-  }
-  async getChatSession(id: string): Promise<ChatSession | undefined> {
-    const s = this.sessions.get(id);
-    return s && structuredClone(s);
-  }
-  async listChatSessions(f: ChatSessionFilter = {}): Promise<ChatSession[]> {
-    return [...this.sessions.values()]
-      .filter((s) => (!f.live || !s.endedAt) && (!f.since || s.createdAt >= f.since))
-      .map((s) => structuredClone(s));
-  }
-  async deleteChatSession(id: string): Promise<void> {
-    this.sessions.delete(id);
-  }
-}
 
 export interface ChatWebOptions {
   clock?: Clock;
@@ -44,7 +22,6 @@ export interface ChatWebOptions {
   trustProxy?: boolean;
   requestsPerMinute?: number;
   language?: PageLanguage;
-  repo?: MemoryChatRepo;
   store?: MemoryStore;
 }
 
@@ -55,27 +32,20 @@ export interface ChatWeb {
   chat: ChatService;
   captcha: PowCaptcha;
   store: MemoryStore;
-  repo: MemoryChatRepo;
   close(): Promise<void>;
 }
 
 export async function startChatWeb(o: ChatWebOptions = {}): Promise<ChatWeb> {
   const store = o.store ?? new MemoryStore({ clock: o.clock });
-  const repo = o.repo ?? new MemoryChatRepo();
   const chat = new ChatService({
-    repo,
-    outbox: {
-      async send(to, text) {
-        const [job] = await store.enqueue([{ to, text, priority: 'notification', state: 'queued', attempts: 0, nextAttemptAt: new Date().toISOString() }]);
-        return { jobId: job!.id };
-      },
-    },
+    repo: store,
+    outbox: storeOutbox(store, { clock: o.clock }),
     phoneRule: { country: 'RU' },
     clock: o.clock,
     ...o.chat,
   });
   await chat.start();
-  const captcha = new PowCaptcha({ mode: o.captcha ?? 'pow', guard: new MemoryOnceGuard(o.clock), difficulty: o.difficulty ?? 2000, clock: o.clock });
+  const captcha = new PowCaptcha({ mode: o.captcha ?? 'pow', guard: store, difficulty: o.difficulty ?? 2000, clock: o.clock });
   const web = await createWebServer({ port: 0, trustProxy: o.trustProxy, requestsPerMinute: o.requestsPerMinute });
   await registerChatRoutes(web.app, { chat, captcha, sse: web.sse, language: o.language ?? 'en', clock: o.clock });
   const port = await web.listen();
@@ -86,7 +56,6 @@ export async function startChatWeb(o: ChatWebOptions = {}): Promise<ChatWeb> {
     chat,
     captcha,
     store,
-    repo,
     async close() {
       await web.close();
       await chat.stop();

@@ -32,8 +32,6 @@ export interface ChatRoutesOptions {
   captcha: PowCaptcha;
   sse: SseRegistry;
   language: PageLanguage;
-  /** A number shown as the example under the mobile field. */
-  exampleNumber?: string;
   /** SSE heartbeat (default 15 s). */
   heartbeatMs?: number;
   clock?: Clock;
@@ -57,12 +55,11 @@ export async function registerChatRoutes(app: FastifyInstance, o: ChatRoutesOpti
   const log = moduleLogger(o.logger, 'web-chat');
   const strings = CHAT_STRINGS[o.language];
   const minutes = Math.round((chat.sessionMs / 60_000) * 10) / 10;
-  const example = o.exampleNumber ?? `${chat.allowedPrefixes[0]}…`;
   const html = renderPage('chat.html', {
     lang: o.language,
     ...strings.page,
     intro: fill(strings.page.intro, { max: chat.maxLength, minutes }),
-    mobileHint: fill(strings.page.mobileHint, { example }),
+    mobileHint: fill(strings.page.mobileHint, { example: chat.exampleNumber() }),
     maxLength: chat.maxLength,
     maxName: chat.maxNameLength,
     config: { lang: o.language, maxLength: chat.maxLength, strings: strings.client },

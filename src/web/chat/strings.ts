@@ -33,6 +33,7 @@ export interface ChatStrings {
     from: string;
     to: string;
     time: string;
+    state: string;
     out: string;
     in: string;
     sessionInfo: string;
@@ -72,8 +73,9 @@ const en: ChatStrings = {
     from: 'From',
     to: 'To',
     time: 'Time',
-    out: 'Sent',
-    in: 'Received',
+    state: 'Status',
+    out: 'Sent by you',
+    in: 'Answer',
     sessionInfo: 'The session ends at {time} unless a message is sent or received before.',
     states: { queued: 'queued', sent: 'sent', failed: 'not delivered', unknown: 'delivery unknown', received: 'received' },
     errors: {
@@ -131,8 +133,9 @@ const es: ChatStrings = {
     from: 'Desde',
     to: 'Para',
     time: 'Hora',
-    out: 'Enviado',
-    in: 'Recibido',
+    state: 'Estado',
+    out: 'Enviado por ti',
+    in: 'Respuesta',
     sessionInfo: 'La sesión finaliza a las {time} si no se envía ni se recibe un mensaje antes.',
     states: { queued: 'en cola', sent: 'enviado', failed: 'no entregado', unknown: 'entrega desconocida', received: 'recibido' },
     errors: {
@@ -190,8 +193,9 @@ const ru: ChatStrings = {
     from: 'От',
     to: 'Кому',
     time: 'Время',
-    out: 'Отправлено',
-    in: 'Получено',
+    state: 'Статус',
+    out: 'Ваше сообщение',
+    in: 'Ответ',
     sessionInfo: 'Сеанс завершится в {time}, если до этого не будет отправлено или получено сообщение.',
     states: { queued: 'в очереди', sent: 'отправлено', failed: 'не доставлено', unknown: 'доставка неизвестна', received: 'получено' },
     errors: {

@@ -132,13 +132,9 @@ function renderMessage(m) {
   const time = document.createElement('time');
   time.dateTime = m.at;
   time.textContent = `${S.time}: ${timeOf(m.at)}`;
-  meta.append(
-    metaItem('', m.direction === 'out' ? S.out : S.in, 'direction'),
-    metaItem(S.from, m.from, 'from'),
-    metaItem(S.to, m.to, 'to'),
-    time,
-    metaItem('', S.states[m.state] ?? m.state, 'state'),
-  );
+  // The direction is shown by colour and side; screen readers get it in words.
+  meta.append(metaItem('', m.direction === 'out' ? S.out : S.in, 'direction sr-only'), metaItem(S.from, m.from, 'from'), metaItem(S.to, m.to, 'to'), time);
+  if (m.direction === 'out') meta.append(metaItem(S.state, S.states[m.state] ?? m.state, 'state'));
   const p = document.createElement('p');
   p.className = 'text';
   p.textContent = m.text; // never innerHTML: a text with HTML is shown as text
@@ -152,7 +148,8 @@ function setState(messageId, state) {
     const li = c.messages.get(messageId);
     if (!li) continue;
     li.dataset.state = state;
-    li.querySelector('.state').textContent = S.states[state] ?? state;
+    const el = li.querySelector('.state');
+    if (el) el.textContent = `${S.state}: ${S.states[state] ?? state}`;
   }
 }
 
