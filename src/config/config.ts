@@ -7,6 +7,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_CHAT_LIMITS, type ChatLimitsConfig } from '../chat/limits.js';
 import { DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
+import { SELF_SERVICE_DEFAULTS, type SelfServiceSettings } from '../selfservice/types.js';
 
 export type Language = 'en' | 'es' | 'ru';
 export type OnUnknown = 'resend-once' | 'hold';
@@ -71,6 +72,8 @@ export interface Config {
     allowedPrefixes?: string[];
     limits: ChatLimitsConfig;
   };
+  /** Self-service access codes by SMS (seed 003); off unless enabled. */
+  selfService: SelfServiceSettings;
   modem: {
     /** Watchdog: probe with AT after this much silence. */
     idleProbeSeconds: number;
@@ -100,6 +103,7 @@ export const DEFAULTS: Config = {
     captchaDifficulty: 50_000,
     limits: { ...DEFAULT_CHAT_LIMITS },
   },
+  selfService: { ...SELF_SERVICE_DEFAULTS },
 };
 
 export class ConfigError extends Error {
@@ -157,6 +161,17 @@ const SCHEMA: Record<string, Rule> = {
       sweepSeconds: { t: 'int', min: 1, max: 86_400 },
       multipartTimeoutHours: { t: 'int', min: 1, max: 24 * 30 },
       perSenderPerHour: { t: 'int', min: 1, max: 100_000 },
+    },
+  },
+  selfService: {
+    t: 'object',
+    keys: {
+      enabled: { t: 'bool' },
+      activationKeyword: { t: 'string' },
+      codeLength: { t: 'int', min: 4, max: 12 },
+      maxFailures: { t: 'int', min: 1, max: 100 },
+      lockHours: { t: 'number', min: 0.0001, max: 24 * 365 },
+      codesPerDay: { t: 'int', min: 1, max: 1000 },
     },
   },
   modem: { t: 'object', keys: { idleProbeSeconds: { t: 'int', min: 5, max: 86_400 }, sendTimeoutSeconds: { t: 'int', min: 1, max: 600 } } },
@@ -280,6 +295,7 @@ function merge(base: Config, over: Partial<Config>): Config {
     modem: { ...base.modem, ...over.modem },
     web: { ...base.web, ...over.web },
     chat: { ...base.chat, ...over.chat, limits: { ...base.chat.limits, ...over.chat?.limits } },
+    selfService: { ...base.selfService, ...over.selfService },
   };
 }
 
@@ -317,6 +333,9 @@ export function loadConfig(opts: { dataDir?: string; configFile?: string; overri
   cfg.dataDir = opts.dataDir || !fromFile.dataDir ? dataDir : resolve(fromFile.dataDir);
   if (cfg.http.enabled && !cfg.http.token && !process.env.SMS_SERVER_HTTP_TOKEN) {
     throw new ConfigError(`"http.enabled" is true but no "http.token" (or SMS_SERVER_HTTP_TOKEN) is set: the API refuses to run without a bearer token`);
+  }
+  if (cfg.selfService.enabled && !/\S/.test(cfg.selfService.activationKeyword)) {
+    throw new ConfigError(`"selfService.activationKeyword" must not be empty: an empty SMS orders a code`);
   }
   if (!cfg.http.token && process.env.SMS_SERVER_HTTP_TOKEN) cfg.http.token = process.env.SMS_SERVER_HTTP_TOKEN;
   return cfg;

@@ -13,7 +13,7 @@ import { LowdbStore } from '../../src/store/index.js';
 import { createLogger } from '../../src/util/log.js';
 import type { Logger } from '../../src/util/log.js';
 
-type Nested = 'http' | 'queue' | 'inbound' | 'modem' | 'web' | 'chat';
+type Nested = 'http' | 'queue' | 'inbound' | 'modem' | 'selfService' | 'web' | 'chat';
 /** Config overrides: top-level keys, and any subset of the keys of each nested section. */
 export type HarnessConfig = Partial<Omit<Config, Nested>> & { [K in Nested]?: Partial<Config[K]> };
 
@@ -79,6 +79,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     modem: { ...base.modem, ...c.modem },
     web: { ...base.web, ...c.web },
     chat: { ...base.chat, ...c.chat, limits: { ...base.chat.limits, ...c.chat?.limits } },
+    selfService: { ...base.selfService, ...c.selfService },
     templates: { ...base.templates, ...c.templates },
   };
   const logger = o.logger ?? createLogger(process.env.E2E_LOG_LEVEL ?? 'silent');

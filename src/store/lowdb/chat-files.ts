@@ -9,9 +9,10 @@
  */
 import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { ChatSession, ChatSessionFilter, ChatSessionStore, OnceStore } from './chat-types.js';
+import type { ChatSession, ChatSessionFilter, ChatSessionStore, OnceStore } from '../chat-types.js';
 import { fsyncDir, readJsonFile, writeFileDurable } from './durable-json-file.js';
-import { CorruptFileError } from './errors.js';
+import { isNotFound } from '../../util/fs-errors.js';
+import { CorruptFileError } from '../errors.js';
 
 interface OnceDoc {
   v: 1;
@@ -43,7 +44,7 @@ export class ChatFiles implements ChatSessionStore, OnceStore {
     try {
       files = await readdir(this.sessionDir);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      if (!isNotFound(e)) throw e;
     }
     for (const f of files) {
       if (!f.endsWith('.json') || f.startsWith('.')) continue;
@@ -86,7 +87,7 @@ export class ChatFiles implements ChatSessionStore, OnceStore {
       await unlink(file);
       await fsyncDir(path.dirname(file));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      if (!isNotFound(e)) throw e;
     }
     this.sessions.delete(id);
   }
