@@ -18,24 +18,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { num, parseArgs } from './lib/args.mjs';
+import { dist } from './lib/env.mjs';
+import { fmt, pct, waitUntil } from './lib/stats.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const dist = path.resolve(here, '../../dist');
-const load = (p) => import(pathToFileURL(path.join(dist, p)).href);
-const { startSimulatorOnPty } = await load('sim/index.js');
-const { startServer } = await load('daemon/server.js');
-const { loadConfig } = await load('config/config.js');
-const { createLogger } = await load('util/log.js');
+const { startSimulatorOnPty } = await dist('sim/index.js');
+const { startServer } = await dist('daemon/server.js');
+const { loadConfig } = await dist('config/config.js');
+const { createLogger } = await dist('util/log.js');
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
-const runs = Number(arg('--runs', '20'));
-const sendDelayMs = Number(arg('--send-delay', '0'));
-const difficulty = Number(arg('--difficulty', '50000'));
+const args = parseArgs();
+const runs = num(args.runs, 20);
+const sendDelayMs = num(args['send-delay'], 0);
+const difficulty = num(args.difficulty, 50_000);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -58,11 +54,7 @@ const cfg = {
   },
 };
 const server = await startServer(cfg, createLogger('silent'));
-const t0 = Date.now();
-while (server.supervisor.state !== 'ready') {
-  if (Date.now() - t0 > 20_000) throw new Error('modem not ready after 20 s');
-  await new Promise((r) => setTimeout(r, 20));
-}
+await waitUntil(() => server.supervisor.state === 'ready', 'the modem ready', 20_000);
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 const page = await browser.newPage();
@@ -129,12 +121,8 @@ await server.stop();
 await sim.close();
 rmSync(dataDir, { recursive: true, force: true });
 
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
-const fmt = (xs) => `p50 ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(xs, 95).toFixed(1)} ms, min ${Math.min(...xs).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
+const line = (xs) => `p50 ${fmt(pct(xs, 0.5))} ms, p95 ${fmt(pct(xs, 0.95))} ms, min ${fmt(Math.min(...xs))} ms, max ${fmt(Math.max(...xs))} ms`;
 console.log(`chat latency: ${runs} messages, simulated send delay ${sendDelayMs} ms, node ${process.version}, Chromium ${chromiumVersion}`);
-console.log(`  click → AT+CMGS accepted by the modem:  ${fmt(clickMs)}`);
-console.log(`  injected reply → shown on the page:     ${fmt(replyMs)}`);
-if (captchaMs.length) console.log(`  captcha proof of work in the browser (difficulty ${difficulty}): ${fmt(captchaMs)} (n=${captchaMs.length})`);
+console.log(`  click → AT+CMGS accepted by the modem:  ${line(clickMs)}`);
+console.log(`  injected reply → shown on the page:     ${line(replyMs)}`);
+if (captchaMs.length) console.log(`  captcha proof of work in the browser (difficulty ${difficulty}): ${line(captchaMs)} (n=${captchaMs.length})`);

@@ -16,6 +16,7 @@ import {
   isoMs,
   jobPredicate,
   limitOf,
+  selectChatSessions,
 } from './filters.js';
 import { inboxId, jobId } from './ids.js';
 import {
@@ -304,13 +305,10 @@ export class MemoryStore implements Store {
     return s && clone(s);
   }
 
-  /** Oldest first (by createdAt). */
   async listChatSessions(f: ChatSessionFilter = {}): Promise<ChatSession[]> {
-    return [...this.chatSessions.values()]
-      .filter((s) => (!f.live || !s.endedAt) && (!f.since || s.createdAt >= f.since))
-      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
-      .map(clone);
+    return selectChatSessions(this.chatSessions.values(), f);
   }
+
 
   async deleteChatSession(id: string): Promise<void> {
     this.chatSessions.delete(id);

@@ -13,6 +13,7 @@ import type { ChatSession, ChatSessionFilter, ChatSessionStore, OnceStore } from
 import { fsyncDir, readJsonFile, writeFileDurable } from './durable-json-file.js';
 import { isNotFound } from '../../util/fs-errors.js';
 import { CorruptFileError } from '../errors.js';
+import { selectChatSessions } from '../filters.js';
 
 interface OnceDoc {
   v: 1;
@@ -75,11 +76,9 @@ export class ChatFiles implements ChatSessionStore, OnceStore {
   }
 
   async listChatSessions(f: ChatSessionFilter = {}): Promise<ChatSession[]> {
-    return [...this.sessions.values()]
-      .filter((s) => (!f.live || !s.endedAt) && (!f.since || s.createdAt >= f.since))
-      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
-      .map(clone);
+    return selectChatSessions(this.sessions.values(), f);
   }
+
 
   async deleteChatSession(id: string): Promise<void> {
     const file = this.fileOf(id);
