@@ -1,7 +1,7 @@
 /**
  * Static assets of the public pages: `src/web/public/` (copied to `dist/web/public/` by the build)
  * under `/assets/`, and the browser build of `altcha-lib` (the captcha solver, the same library
- * that verifies on the server) under `/assets/vendor/altcha/` — only the four modules it needs.
+ * that verifies on the server) under `/assets/vendor/altcha/` — only the five modules it needs.
  */
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
@@ -19,8 +19,8 @@ export function altchaBrowserDir(): string {
   return join(dirname(dirname(dirname(dirname(cjsEntry)))), 'dist', 'esm', 'v2');
 }
 
-/** The vendor modules a page may load: the solver and the browser SHA key derivation. */
-const ALTCHA_FILES = new Set(['/pow.js', '/helpers.js', '/types.js', '/algorithms/web/sha.js']);
+/** The vendor modules a page may load: the solver, its worker handler and the browser SHA key derivation. */
+const ALTCHA_FILES = new Set(['/pow.js', '/helpers.js', '/types.js', '/algorithms/web/sha.js', '/workers/shared.js']);
 
 export async function registerStatic(app: FastifyInstance): Promise<void> {
   await app.register(fastifyStatic, {

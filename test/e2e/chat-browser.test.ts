@@ -21,6 +21,8 @@ if (missing && process.env.CI) throw new Error(`browser tests must run in CI: ${
 let browser: Browser | undefined;
 let h: Harness | undefined;
 let page: Page | undefined;
+/** Console errors of the page (a CSP violation is reported there). */
+let consoleErrors: string[] = [];
 
 beforeAll(async () => {
   if (!missing) browser = await launchChromium();
@@ -50,8 +52,13 @@ async function start(config: HarnessConfig = {}): Promise<{ url: string }> {
   });
   const context = await browser!.newContext({ viewport: { width: 480, height: 900 }, locale: 'es-ES', timezoneId: 'UTC' });
   page = await context.newPage();
-  page.on('pageerror', (e) => {
-    throw e;
+  consoleErrors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) consoleErrors.push(`${r.status()} ${r.url()}`);
   });
   return { url: `http://127.0.0.1:${port}/chat` };
 }
@@ -127,6 +134,8 @@ describe.skipIf(!!missing)(`chat page in headless Chromium${missing ? ` (skipped
     await p.getByLabel('Escribe tu mensaje').fill('¿Quedamos mañana?');
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await p.screenshot({ path: SCREENSHOT, fullPage: true });
+    // Nothing was refused by the Content-Security-Policy (scripts, styles, the captcha workers) or thrown.
+    expect(consoleErrors).toEqual([]);
   });
 
   it('a short session ends on screen; a later reply stays in the inbox through the other routes', async () => {

@@ -1,6 +1,6 @@
 // The chat page: one session, one event stream, every conversation of the session rendered from
 // the stream's events. Text from visitors and mobiles is only ever set with textContent.
-import { solveChallenge } from '/assets/vendor/altcha/pow.js';
+import { solveChallenge, solveChallengeWorkers } from '/assets/vendor/altcha/pow.js';
 import { deriveKey } from '/assets/vendor/altcha/algorithms/web/sha.js';
 
 const cfg = JSON.parse(document.getElementById('chat-config').textContent);
@@ -78,7 +78,15 @@ function newCaptcha() {
     const ch = await api('GET', '/captcha');
     if (ch.mode === 'off') return undefined;
     const { mode: _mode, ...challenge } = ch;
-    const solution = await solveChallenge({ challenge, deriveKey });
+    // In workers (several cores, the page stays responsive); on the main thread without them.
+    const solution =
+      typeof Worker === 'function'
+        ? await solveChallengeWorkers({
+            challenge,
+            concurrency: Math.min(4, navigator.hardwareConcurrency || 1),
+            createWorker: () => new Worker('/assets/pow-worker.js', { type: 'module' }),
+          })
+        : await solveChallenge({ challenge, deriveKey });
     if (!solution) throw new Error('no solution');
     return btoa(JSON.stringify({ challenge, solution }));
   })();
