@@ -117,6 +117,8 @@ export class ChatService {
   /** job id → the outgoing message it carries (live sessions only). */
   private readonly byJob = new Map<string, { sessionId: string; conversationId: string; messageId: string }>();
   private readonly listeners = new Map<string, Set<ChatListener>>();
+  /** Per live session: the highest event id written and published (subscribers replay up to it). */
+  private readonly published = new Map<string, number>();
   private readonly writes = new Map<string, Promise<void>>();
 
   constructor(o: ChatServiceOptions) {
@@ -284,8 +286,7 @@ export class ChatService {
       throw e;
     }
     this.touch(s);
-    this.emit(s, 'message', messageEvent(conv, msg, s));
-    await this.write(s);
+    await this.emit(s, 'message', messageEvent(conv, msg, s));
     this.log.info({ session: s.id, conversation: conv.id, job: msg.jobId, to: draft.mobile }, 'chat message queued');
     return { conversationId: conv.id, messageId: msg.id };
   }
@@ -318,25 +319,23 @@ export class ChatService {
       };
       conv.messages.push(msg);
       this.touch(s);
-      this.emit(s, 'message', messageEvent(conv, msg, s));
-      await this.write(s);
+      await this.emit(s, 'message', messageEvent(conv, msg, s));
       this.log.info({ session: s.id, conversation: conv.id, entry: entry.id }, 'reply routed to a chat conversation');
     }
     return { sessionId: s.id, conversationId: conv.id };
   }
 
-  /** A queue job finished (or will be retried): the message's delivery state follows it. */
-  jobUpdate(jobId: string, state: ChatDeliveryState): void {
+  /** A queue job finished (or will be retried): the message's delivery state follows it (resolves once written and pushed). */
+  jobUpdate(jobId: string, state: ChatDeliveryState): Promise<void> {
     const ref = this.byJob.get(jobId);
     const s = ref && this.live.get(ref.sessionId);
-    if (!ref || !s) return;
+    if (!ref || !s) return Promise.resolve();
     const conv = s.conversations.find((c) => c.id === ref.conversationId);
     const msg = conv?.messages.find((m) => m.id === ref.messageId);
-    if (!conv || !msg || msg.state === state) return;
+    if (!conv || !msg || msg.state === state) return Promise.resolve();
     msg.state = state;
     if (state !== 'queued') this.byJob.delete(jobId);
-    this.emit(s, 'status', { conversationId: conv.id, messageId: msg.id, state, at: this.nowIso() });
-    void this.write(s);
+    return this.emit(s, 'status', { conversationId: conv.id, messageId: msg.id, state, at: this.nowIso() });
   }
 
   /** Every conversation of a session, oldest first. */
@@ -357,7 +356,8 @@ export class ChatService {
   subscribe(sessionId: string, afterId: number | undefined, listener: ChatListener): () => void {
     const s = this.live.get(sessionId);
     if (!s) throw new ChatError('session-ended', 'this chat session ended; start a new one');
-    for (const ev of s.events) if (afterId === undefined || ev.id > afterId) listener(ev);
+    const published = this.published.get(sessionId) ?? 0;
+    for (const ev of s.events) if ((afterId === undefined || ev.id > afterId) && ev.id <= published) listener(ev);
     let set = this.listeners.get(sessionId);
     if (!set) this.listeners.set(sessionId, (set = new Set()));
     set.add(listener);
@@ -391,6 +391,7 @@ export class ChatService {
   /** Takes a session into the live set: indexes its mobiles and queued jobs, arms its timer. */
   private adopt(s: ChatSession): void {
     this.live.set(s.id, s);
+    this.published.set(s.id, s.nextEventId - 1);
     for (const c of s.conversations) {
       // A mobile held by two sessions can only come from a hand-edited store: the newer wins.
       this.byMobile.set(c.mobile, { sessionId: s.id, conversationId: c.id });
@@ -406,7 +407,7 @@ export class ChatService {
         if (!m.jobId || m.state !== 'queued') continue;
         const job = await this.jobs.getJob(m.jobId);
         const state = job && jobStateToDelivery(job.state);
-        if (state && state !== 'queued') this.jobUpdate(m.jobId, state);
+        if (state && state !== 'queued') await this.jobUpdate(m.jobId, state);
       }
     }
   }
@@ -433,9 +434,12 @@ export class ChatService {
     if (t) this.clock.clearTimeout(t);
     this.timers.delete(id);
     s.endedAt = this.nowIso();
-    this.emit(s, 'ended', { sessionId: s.id, at: s.endedAt });
+    // Told at once, not after the write: a page must stop even if the write fails, and at a
+    // restart an unwritten end is found again (the session is past its expiry).
+    this.publish(id, this.record(s, 'ended', { sessionId: s.id, at: s.endedAt }));
     this.live.delete(id);
     this.listeners.delete(id);
+    this.published.delete(id);
     for (const c of s.conversations) {
       if (this.byMobile.get(c.mobile)?.sessionId === id) this.byMobile.delete(c.mobile);
       for (const m of c.messages) if (m.jobId) this.byJob.delete(m.jobId);
@@ -446,15 +450,29 @@ export class ChatService {
     else void this.write(s);
   }
 
-  private emit(s: ChatSession, type: ChatEventType, data: Record<string, unknown>): void {
+  /**
+   * Records an event with the session and publishes it once the snapshot holding it is written:
+   * an event id a page has seen (and sends back as Last-Event-ID) is never reused after a crash.
+   */
+  private emit(s: ChatSession, type: ChatEventType, data: Record<string, unknown>): Promise<void> {
+    const ev = this.record(s, type, data);
+    return this.write(s).then(() => this.publish(s.id, ev));
+  }
+
+  private record(s: ChatSession, type: ChatEventType, data: Record<string, unknown>): ChatEvent {
     const ev: ChatEvent = { id: s.nextEventId++, type, data };
     s.events.push(ev);
     if (s.events.length > MAX_EVENTS_KEPT) s.events.splice(0, s.events.length - MAX_EVENTS_KEPT);
-    for (const l of [...(this.listeners.get(s.id) ?? [])]) {
+    return ev;
+  }
+
+  private publish(sessionId: string, ev: ChatEvent): void {
+    if (ev.id > (this.published.get(sessionId) ?? 0)) this.published.set(sessionId, ev.id);
+    for (const l of [...(this.listeners.get(sessionId) ?? [])]) {
       try {
         l(ev);
       } catch (e) {
-        this.log.warn({ session: s.id, err: (e as Error).message }, 'chat listener failed');
+        this.log.warn({ session: sessionId, err: (e as Error).message }, 'chat listener failed');
       }
     }
   }

@@ -65,7 +65,7 @@ export async function createPublicWeb(o: {
     difficulty: cfg.chat.captchaDifficulty,
     secret: createHmac('sha256', o.key).update('sms-server chat captcha v1').digest(),
   });
-  o.worker.on('job', (job: Job, outcome: JobOutcome) => chat.jobUpdate(job.id, OUTCOME_STATE[outcome]));
+  o.worker.on('job', (job: Job, outcome: JobOutcome) => void chat.jobUpdate(job.id, OUTCOME_STATE[outcome]));
   await chat.start();
 
   let web: WebServer | undefined;

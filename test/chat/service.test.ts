@@ -153,6 +153,38 @@ describe('ChatService', () => {
   });
 });
 
+describe('events are published only once written', () => {
+  it('a page never sees an event id that a crash could hand out again', async () => {
+    class GatedStore extends MemoryStore {
+      gate: Promise<void> | undefined;
+      override async putChatSession(session: Parameters<MemoryStore['putChatSession']>[0]): Promise<void> {
+        await this.gate;
+        return super.putChatSession(session);
+      }
+    }
+    const store = new GatedStore();
+    const { make } = setup({}, store);
+    const chat = make();
+    await chat.start();
+    const { session } = await chat.createSession(IP);
+    const seen: number[] = [];
+    chat.subscribe(session.id, undefined, (ev) => seen.push(ev.id));
+    let open!: () => void;
+    store.gate = new Promise((r) => (open = r));
+    const sending = chat.send(session, chat.validate({ name: 'Ana', to: '+79001234567', text: 'hola' }), IP);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toEqual([]); // recorded, not yet on disk: not published
+    const late: number[] = [];
+    chat.subscribe(session.id, undefined, (ev) => late.push(ev.id)); // no replay of the unwritten event
+    expect(late).toEqual([]);
+    open();
+    await sending;
+    expect(seen).toEqual([1]);
+    expect(late).toEqual([1]); // delivered once, live
+    await chat.stop();
+  });
+});
+
 describe('chat template', () => {
   it('fills {name} and {text} once; refuses unknown placeholders and a template without {text}', () => {
     expect(renderChatSms('{name} (web): {text}', 'Ana {text}', 'hola {name}')).toBe('Ana {text} (web): hola {name}');

@@ -265,7 +265,7 @@ describe('events (SSE)', () => {
     const m1 = (await ev.next())!;
     expect(m1).toMatchObject({ id: '1', event: 'message', data: { conversationId: sent.body.conversationId, direction: 'out', from: 'Ana', to: '+79001234567', text: 'hola', at: expect.any(String) } });
     const [job] = await w.store.listJobs();
-    w.chat.jobUpdate(job!.id, 'sent');
+    await w.chat.jobUpdate(job!.id, 'sent');
     expect(await ev.next()).toMatchObject({ id: '2', event: 'status', data: { messageId: sent.body.messageId, state: 'sent' } });
 
     clock.advance(50_000);
