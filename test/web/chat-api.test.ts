@@ -341,6 +341,29 @@ describe('security', () => {
     expect((await fetch(w.base + '/assets/vendor/altcha/algorithms/sha.js')).status).toBe(404);
   });
 
+  it('the page in each language: lang attribute, title, and the strings for the script as JSON', async () => {
+    const titles = { en: 'Send an SMS', es: 'Enviar un SMS', ru: 'Отправить SMS' } as const;
+    for (const language of ['en', 'es', 'ru'] as const) {
+      const web = await startChatWeb({ captcha: 'off', language });
+      const html = await (await fetch(web.base + '/chat')).text();
+      await web.close();
+      expect(html).toContain(`<html lang="${language}">`);
+      expect(html).toContain(`<title>${titles[language]}</title>`);
+      const json = /<script type="application\/json" id="chat-config">(.*?)<\/script>/s.exec(html)![1]!;
+      expect(JSON.parse(json)).toMatchObject({ lang: language, maxLength: 150, strings: { states: { sent: expect.any(String) } } });
+    }
+  });
+
+  it('behind a TLS proxy (trustProxy, X-Forwarded-Proto: https) the session cookie is Secure; without trustProxy the header is ignored', async () => {
+    w = await startChatWeb({ captcha: 'off', trustProxy: true });
+    const tls = await new ChatClient(w.base, { 'x-forwarded-proto': 'https' }).session();
+    expect(tls.headers.get('set-cookie')).toMatch(/; Secure/);
+    expect((await new ChatClient(w.base).session()).headers.get('set-cookie')).not.toMatch(/Secure/);
+    await w.close();
+    w = await startChatWeb({ captcha: 'off' });
+    expect((await new ChatClient(w.base, { 'x-forwarded-proto': 'https' }).session()).headers.get('set-cookie')).not.toMatch(/Secure/);
+  });
+
   it('refuses state-changing requests from another origin (Origin, Sec-Fetch-Site); scripts without Origin pass', async () => {
     w = await startChatWeb({ captcha: 'off' });
     const evil = new ChatClient(w.base, { origin: 'https://evil.example' });
