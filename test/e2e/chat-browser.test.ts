@@ -132,6 +132,7 @@ describe.skipIf(!!missing)(`chat page in headless Chromium${missing ? ` (skipped
     await p.getByLabel('Tu nombre').fill('Ana');
     await p.getByLabel('Número móvil').fill('+7 900 123-45-67');
     await p.getByLabel('Escribe tu mensaje').fill('¿Quedamos mañana?');
+    await p.getByText('Listo: puedes enviar.').waitFor({ timeout: 60_000 });
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await p.screenshot({ path: SCREENSHOT, fullPage: true });
     // Nothing was refused by the Content-Security-Policy (scripts, styles, the captcha workers) or thrown.
