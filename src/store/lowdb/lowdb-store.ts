@@ -9,6 +9,7 @@
  *   selfservice.json                 {v, values: {phone: SelfServiceRecord}}
  *   partials.json                    {v, sets: {key: PartialSet}}   (incomplete multiparts: few)
  *   campaigns/<encoded id>.json      one Campaign each
+ *   chat/sessions/<id>.json          one web chat session each; chat/once.json used single-use keys (chat-files.ts)
  *   inbox/head.json                  {v, segmentSize}
  *   inbox/YYYY-MM/seg-000123.json    {v, n, records: InboxEntry[]}  ≤ segmentSize entries, id `in-<seq>`
  *   jobs/head.json                   {v, segmentSize}
@@ -47,6 +48,7 @@ import { CorruptFileError, LeaseLostError, NotFoundError, ReadOnlyStoreError, St
 import { compareCampaigns, emptyQueueCounts, emptyStateCounts, inboxPredicate, isPending, isoMs, jobPredicate, limitOf } from '../filters.js';
 import { inboxId, jobId, seqOf } from '../ids.js';
 import { LowdbAccountsForwards } from './lowdb-forwards.js';
+import { ChatFiles } from './chat-files.js';
 import { acquireDataLock, type DataLock } from './lock.js';
 import { PendingQueue } from './pending-queue.js';
 import { RangeSet, type Range } from './ranges.js';
@@ -58,6 +60,8 @@ import {
   type ForwardFilter,
   type NewForward,
   type Campaign,
+  type ChatSession,
+  type ChatSessionFilter,
   type ClaimOptions,
   type Client,
   type SelfServiceRecord,
@@ -179,6 +183,7 @@ export class LowdbStore implements Store {
   private queueIndex!: Low<QueueIndexDoc>;
   private closed = new RangeSet();
   private readonly campaigns = new Map<string, Campaign>();
+  private readonly chat: ChatFiles;
 
   /** Pending (queued|sending) job count per open segment. */
   private readonly openSegs = new Map<number, number>();
@@ -218,6 +223,7 @@ export class LowdbStore implements Store {
     // once: smaller job segments keep that serialise+fsync cost low (bench: scripts/bench/throughput.mjs).
     this.jobs = new SegmentLog<Job>(path.join(dir, 'jobs'), { ...segOpts, segmentSize: opts.jobSegmentSize ?? opts.segmentSize ?? 200 });
     this.acc = new LowdbAccountsForwards(dir, { ...segOpts, segmentSize: opts.jobSegmentSize ?? opts.segmentSize ?? 200 }, this.readOnly);
+    this.chat = new ChatFiles(dir, () => this.clock.now());
   }
 
   async open(): Promise<void> {
@@ -240,6 +246,7 @@ export class LowdbStore implements Store {
         closedCampaigns: {},
       });
       await this.loadCampaigns();
+      await this.chat.load();
       await this.inbox.open();
       await this.jobs.open();
       await this.loadDedup();
@@ -809,6 +816,28 @@ export class LowdbStore implements Store {
   /** byState over all jobs ever; byPriority over pending (queued or sending) jobs. */
   queueCounts(): Promise<QueueCounts> {
     return this.run('queueCounts', false, async () => clone(this.counts));
+  }
+
+  // Web chat sessions and single-use keys (chat-files.ts) -----------------------------------
+
+  putChatSession(session: ChatSession): Promise<void> {
+    return this.run('putChatSession', true, () => this.chat.putChatSession(session));
+  }
+
+  getChatSession(id: string): Promise<ChatSession | undefined> {
+    return this.run('getChatSession', false, () => this.chat.getChatSession(id));
+  }
+
+  listChatSessions(filter?: ChatSessionFilter): Promise<ChatSession[]> {
+    return this.run('listChatSessions', false, () => this.chat.listChatSessions(filter));
+  }
+
+  deleteChatSession(id: string): Promise<void> {
+    return this.run('deleteChatSession', true, () => this.chat.deleteChatSession(id));
+  }
+
+  useOnce(key: string, expiresAt: string): Promise<boolean> {
+    return this.run('useOnce', true, () => this.chat.useOnce(key, expiresAt));
   }
 
   // Campaigns -----------------------------------------------------------------------------
