@@ -2,8 +2,8 @@
  * The composition root: one process that owns the modem and is the single writer of the data
  * folder. Wiring only — the logic lives in the layers: supervisor (modem life), ModemIntake and
  * InboundPipeline (receive, store, route), QueueWorker (send), StatusPublisher, spool and HTTP API.
- * Inbound routes, in order: keyword commands (with self-service when enabled); live web chats
- * (when `web.enabled`); nothing claiming → `ignored`. The public web listener (chat page) is
+ * Inbound routes, in order: keyword commands (with self-service when enabled); `login: ` prefix;
+ * live web chats (when `web.enabled`); last sender; dedicated number; nothing claiming → `ignored`. The public web listener (chat page) is
  * separate from the loopback API.
  */
 import { startHttpApi } from '../api/index.js';
@@ -106,10 +106,11 @@ export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps 
     beforeJob: () => intake.idle(),
     logger,
   });
-  // The chat route comes after commands (and a future `prefix` route, inserted before 'chat') and
-  // before last-sender; its sessions are loaded before the first entry is routed.
+  // The chat route comes after the commands and the `login: ` prefix and before last-sender (a web
+  // visitor's live conversation wins over an account that texted the same mobile); its sessions are
+  // loaded before the first entry is routed.
   const web = cfg.web.enabled ? await createPublicWeb({ cfg, store, worker, key, kick, logger }) : undefined;
-  if (web) pipeline.add(web.route);
+  if (web) pipeline.add(web.route, { before: 'last-sender' });
   let http: { port: number; close(): Promise<void> } | undefined;
   const status = new StatusPublisher({ store, supervisor, device, http: () => http && { host: cfg.http.host, port: http.port }, logger });
 
