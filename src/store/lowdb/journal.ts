@@ -161,17 +161,16 @@ export class Journal<E extends object> {
     this.fhGen = -1;
   }
 
-  /** Deletes generations older than `keepFrom` (their content is in durable segment files). */
+  /**
+   * Deletes generations older than `keepFrom` (their content is in durable segment files). The
+   * file handle of an old generation stays open until the next flush switches files: unlinking an
+   * open file is safe, and a flush never races a close here.
+   */
   async removeBefore(keepFrom: number): Promise<void> {
     const gens = await listGenerations(this.dir);
     let removed = false;
     for (const g of gens) {
       if (g >= keepFrom) continue;
-      if (g === this.fhGen) {
-        await this.fh?.close().catch(() => {});
-        this.fh = undefined;
-        this.fhGen = -1;
-      }
       await unlink(journalFile(this.dir, g)).catch((e) => {
         if (!isNotFound(e)) throw e;
       });
@@ -192,7 +191,8 @@ export class Journal<E extends object> {
           let text = '';
           for (; i < batch.length && batch[i]!.gen === gen; i++) text += batch[i]!.line;
           const fh = await this.handle(gen);
-          await fh.write(text);
+          const buf = Buffer.from(text);
+          for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off)).bytesWritten;
           await fh.datasync();
         }
         this.flushes++;
@@ -212,8 +212,9 @@ export class Journal<E extends object> {
 
   private async handle(gen: number): Promise<FileHandle> {
     if (this.fh && this.fhGen === gen) return this.fh;
-    await this.fh?.close();
+    const old = this.fh;
     this.fh = undefined;
+    await old?.close();
     const file = journalFile(this.dir, gen);
     this.fh = await open(file, 'a', FILE_MODE);
     this.fhGen = gen;

@@ -11,14 +11,19 @@
  *   campaigns/<encoded id>.json      one Campaign each
  *   inbox/head.json                  {v, segmentSize}
  *   inbox/YYYY-MM/seg-000123.json    {v, n, records: InboxEntry[]}  ≤ segmentSize entries, id `in-<seq>`
+ *   inbox/journal-000007.jsonl       changed/added entries since the last checkpoint (segment-log.ts)
  *   jobs/head.json                   {v, segmentSize}
  *   jobs/YYYY-MM/seg-000045.json     {v, n, records: Job[]}         id `job-<seq>`
+ *   jobs/journal-000012.jsonl        job state changes since the last checkpoint
  *   queue/index.json                 {v, closed: [[a,b]…], closedCounts, closedCampaigns}
  *   spool/                           CLI → server requests (spool.ts); not touched by the store
  *
- * Why this shape: lowdb rewrites a whole file per write (416 ms at 100k records), so every write here
- * rewrites one bounded file: the inbox tail segment, the one job segment holding the job, or a small
- * document. Ids carry a sequence number, so seq → segment is arithmetic (no id index).
+ * Why this shape: lowdb rewrites a whole file per write (416 ms at 100k records), so history is split
+ * into bounded segment files, and a record change is not even a segment rewrite: it is one line
+ * appended to the log's journal, group-committed (one write + fdatasync for every change of the same
+ * moment), folded into the segment files at checkpoints (segment-log.ts). Small documents (clients,
+ * meta, partials, …) are still rewritten whole. Ids carry a sequence number, so seq → segment is
+ * arithmetic (no id index).
  *
  * Jobs: a segment is "closed" once it is sealed (full) and none of its jobs is queued/sending.
  * queue/index.json lists closed segments (as ranges) and their summed counts, and changes only when a
@@ -32,8 +37,10 @@
  * stops once `limit` entries matched (or, with `since`, at the first segment entirely older).
  *
  * Concurrency: one process writes (server.lock); inside it every operation runs in order through one
- * promise chain, so a segment is never read from disk while its newer copy is being written.
- * Readers in other processes ({readOnly: true}) see whole files thanks to the atomic rename.
+ * promise chain, so a segment is never read from disk while its newer copy is being written. An
+ * operation resolves once the journal lines it wrote or could have seen are durable (`run`).
+ * Readers in other processes ({readOnly: true}) see whole files thanks to the atomic rename, and
+ * replay the journal at open (ignoring a line still being written).
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';

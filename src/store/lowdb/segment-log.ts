@@ -28,7 +28,7 @@ import type { Clock } from '../../util/clock.js';
 import { isNotFound } from '../../util/fs-errors.js';
 import { CorruptFileError } from '../errors.js';
 import { DurableJsonFile, readJsonFile, writeFileDurable } from './durable-json-file.js';
-import { Journal, listGenerations, readJournal } from './journal.js';
+import { Journal, listGenerations, readJournal, type JournalReplay } from './journal.js';
 
 export interface SegmentDoc<R> {
   v: 1;
@@ -105,10 +105,35 @@ export class SegmentLog<R> {
     } else if (!this.opts.readOnly) {
       await writeFileDurable(headFile, JSON.stringify({ v: 1, segmentSize: this.segmentSize } satisfies HeadDoc));
     }
+    if (!this.opts.readOnly) {
+      await this.load();
+      return this.fold(await readJournal<Entry<R>>(this.root));
+    }
+    // A reader may race the writer's checkpoint: if a generation it listed first is gone by the
+    // time it read the journal, a segment it read may predate that checkpoint — read again.
+    for (let attempt = 0; ; attempt++) {
+      const before = await listGenerations(this.root);
+      await this.load();
+      const rep = await readJournal<Entry<R>>(this.root).catch((e) => {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      });
+      if (rep && before.every((g) => rep.gens.includes(g))) return this.fold(rep);
+      if (attempt >= 5) throw new CorruptFileError(this.root, 'journal kept changing under a reader (a checkpoint per open attempt)');
+    }
+  }
+
+  /** (Re)reads the segment list and the tail; forgets everything held in memory. */
+  private async load(): Promise<void> {
+    this.files.clear();
+    this.numbers = [];
+    this.cache.clear();
+    this.pinned.clear();
+    this.dirty.clear();
+    this.tail = undefined;
     await this.discover();
     const last = this.numbers.at(-1);
     if (last !== undefined) this.tail = await this.readSeg(last);
-    await this.replay();
   }
 
   /** Last checkpoint, then closes the journal (a clean folder has no journal files). */
@@ -264,13 +289,8 @@ export class SegmentLog<R> {
     })();
   }
 
-  private async replay(): Promise<void> {
-    const rep = await readJournal<Entry<R>>(this.root).catch((e) => {
-      // A reader raced the writer's checkpoint (a generation deleted between list and read):
-      // the segment files now hold those lines.
-      if (this.opts.readOnly && isNotFound(e)) return readJournal<Entry<R>>(this.root);
-      throw e;
-    });
+  /** Replays the journal onto the segments; the writer then checkpoints and starts a new generation. */
+  private async fold(rep: JournalReplay<Entry<R>>): Promise<void> {
     for (const e of rep.entries) {
       const n = this.segmentOf(e.s);
       const idx = e.s % this.segmentSize;
