@@ -151,11 +151,13 @@ describe('LowdbStore on disk', () => {
     await s.putCampaign({ id: 'c', name: 'n', text: 't', createdAt: NOW.toISOString(), total: 1, skippedOptOut: 0, skippedInvalid: 0, duplicatesRemoved: 0 });
     const files = await listFiles(dir);
     expect(files).toContain('server.lock');
+    expect(files).toContain('jobs/journal-000001.jsonl');
     for (const f of files) expect([f, await modeOf(path.join(dir, f))]).toEqual([f, 0o600]);
+    await s.close(); // the checkpoint writes the segment files
+    for (const f of await listFiles(dir)) expect([f, await modeOf(path.join(dir, f))]).toEqual([f, 0o600]);
     for (const d of ['inbox', 'jobs', 'campaigns', 'inbox/' + new Date().toISOString().slice(0, 7)]) {
       expect([d, await modeOf(path.join(dir, d))]).toEqual([d, 0o700]);
     }
-    await s.close();
   });
 
   it('a torn temp file left by a crash is ignored and removed at open', async () => {
