@@ -31,20 +31,54 @@
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, num } from './lib/args.mjs';
-import { CLI, ensureBuilt, ensurePeers } from './lib/env.mjs';
+import { CLI, cliNodeFlags, ensureBuilt, ensurePeers } from './lib/env.mjs';
 
 const CONNECTIONS = 8;
 
 function vmKb(pid, key) {
   const m = new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
+}
+
+const TICK_MS = 10; // CLK_TCK 100 on Linux x86-64 (lib/proc.mjs reads it with getconf)
+
+/** CPU ms of each thread group of a process (main JS thread, libuv pool, V8 workers …) from /proc/PID/task. */
+function threadCpu(pid) {
+  const out = {};
+  let dirs = [];
+  try {
+    dirs = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of dirs) {
+    let s;
+    try {
+      s = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const comm = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    const name = Number(tid) === pid ? 'main' : comm.replace(/[\d-]+$/, '').trim();
+    const o = (out[name] ??= { user: 0, sys: 0 });
+    o.user += Number(f[11]) * TICK_MS;
+    o.sys += Number(f[12]) * TICK_MS;
+  }
+  return out;
+}
+
+function threadDelta(a, b) {
+  const out = {};
+  for (const [k, v] of Object.entries(b)) out[k] = { user: v.user - (a[k]?.user ?? 0), sys: v.sys - (a[k]?.sys ?? 0) };
+  return out;
 }
 
 function freePort() {
@@ -96,13 +130,13 @@ async function startOurs(dir, sim) {
 }
 
 /** Resolves with the CPU sample taken when the simulator has accepted `parts` PDUs. */
-function cpuAtPart(sim, proc, parts, timeoutMs) {
+function cpuAtPart(sim, proc, parts, timeoutMs, extra = () => undefined) {
   return new Promise((resolve, reject) => {
     const check = () => {
       if (sim.rec.sent.length < parts) return false;
       off();
       clearTimeout(t);
-      resolve({ cpuMs: proc.sample().cpuMs, t: sim.rec.sent[parts - 1].t });
+      resolve({ cpuMs: proc.sample().cpuMs, t: sim.rec.sent[parts - 1].t, extra: extra() });
       return true;
     };
     const off = sim.onSent(check);
@@ -126,7 +160,8 @@ export async function measureHttpCost(n) {
   try {
     ours = await startOurs(path.join(dir, 'd'), sim);
     const { proc, agent, port, token } = ours;
-    const done = cpuAtPart(sim, proc, parts, 60_000 + parts * 2_000);
+    const done = cpuAtPart(sim, proc, parts, 60_000 + parts * 2_000, () => threadCpu(proc.pid));
+    const threads0 = threadCpu(proc.pid);
     const cpu0 = proc.sample().cpuMs;
     const t0 = performance.now();
     const answers = await Promise.all(messages.map((m) => request(agent, port, token, 'POST', '/messages', { to: m.to, text: m.text })));
@@ -149,6 +184,7 @@ export async function measureHttpCost(n) {
       windowS,
       msgPerS: n / windowS,
       cpuMsPerMsg: (end.cpuMs - cpu0) / n,
+      threads: threadDelta(threads0, end.extra),
       peakRssMB: vmKb(proc.pid, 'VmHWM') / 1024,
     };
   } finally {
@@ -223,7 +259,7 @@ export async function measureMass(recipients, { drain = true } = {}) {
     const sentBefore = sim.rec.sent.length;
     const cpu0 = proc.sample().cpuMs;
     const t0 = performance.now();
-    const cli = startMeasured(process.execPath, [CLI, 'mass', '--file', file, '--text', 'Weekend sale: 20% off everything.', '--data', data], { sampleMs: 20 });
+    const cli = startMeasured(process.execPath, [...cliNodeFlags(), CLI, 'mass', '--file', file, '--text', 'Weekend sale: 20% off everything.', '--data', data], { sampleMs: 20 });
     let cliPeakKb = 0;
     const cliTimer = setInterval(() => (cliPeakKb = Math.max(cliPeakKb, cli.sample().rssKb)), 20);
     const code = await cli.exited;
@@ -270,6 +306,16 @@ export function line(r) {
   );
 }
 
+/** Where the CPU went: ms per message by thread group, user+sys. */
+export function threadLine(r) {
+  if (!r.threads) return '';
+  const parts = Object.entries(r.threads)
+    .filter(([, v]) => v.user + v.sys > 0)
+    .sort((a, b) => b[1].user + b[1].sys - (a[1].user + a[1].sys))
+    .map(([k, v]) => `${k} ${f((v.user + v.sys) / r.n, 2)} (user ${f(v.user / r.n, 2)}, sys ${f(v.sys / r.n, 2)})`);
+  return `  CPU ms/msg by thread: ${parts.join('; ')}`;
+}
+
 export function massLine(r) {
   const flat = r.rssAt.map((x) => `${x.sent}: ${f(x.rssMB)}`).join(', ');
   return (
@@ -303,6 +349,7 @@ export async function runHttpCost({ n = 200, runs = 1, peer = false, peerN = n, 
   for (let i = 0; i < runs; i++) {
     rows.push(await measureHttpCost(n));
     log(line(rows.at(-1)));
+    log(threadLine(rows.at(-1)));
   }
   let peerRow;
   if (peer) {

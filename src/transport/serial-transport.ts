@@ -4,7 +4,10 @@
  * `ttyUSB1` after a USB reset is followed on reopen.
  */
 import { stat } from 'node:fs/promises';
-import { SerialPort } from 'serialport';
+// serialport's own packages, not the `serialport` wrapper: the wrapper also loads ten parsers and a
+// mock binding the server never uses (17 modules).
+import { autoDetect, type AutoDetectTypes } from '@serialport/bindings-cpp';
+import { SerialPortStream } from '@serialport/stream';
 import type { Logger } from 'pino';
 import { PortClosedError } from '../at/errors.js';
 import { moduleLogger } from '../util/log.js';
@@ -39,6 +42,9 @@ function isIoctlError(err: Error): boolean {
   return /inappropriate ioctl|ENOTTY/i.test(err.message);
 }
 
+type SerialPort = SerialPortStream<AutoDetectTypes>;
+let binding: AutoDetectTypes | undefined;
+
 export class SerialTransport extends FramedTransport {
   private port: SerialPort | undefined;
   private presenceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -60,7 +66,9 @@ export class SerialTransport extends FramedTransport {
 
   async open(): Promise<void> {
     if (this.isOpen) return;
-    const port = new SerialPort({
+    binding ??= autoDetect();
+    const port: SerialPort = new SerialPortStream({
+      binding,
       path: this.opts.path,
       baudRate: this.opts.baudRate ?? 115200,
       autoOpen: false,
