@@ -21,7 +21,19 @@ import type { Job, Store } from '../store/types.js';
 import { moduleLogger } from '../util/log.js';
 import { resolvePhoneRule, type PhoneOptions, type PhoneRule } from '../util/phone.js';
 
+/**
+ * A route added by a feature module (e.g. `POST /self-service/verify`): same token, body limit and
+ * error handling as the built-in routes. `body()` reads and parses the JSON body.
+ */
+export interface ApiRoute {
+  method: 'GET' | 'POST';
+  path: string;
+  handle(req: { body(): Promise<unknown>; query: URLSearchParams }): Promise<[number, unknown]>;
+}
+
 export interface HttpApiOptions {
+  /** Feature routes, matched by exact path after the built-in ones. */
+  routes?: ApiRoute[];
   /** 0 = an ephemeral port (tests). */
   port: number;
   /** Default '127.0.0.1': the API is for applications on this host. */
@@ -54,7 +66,7 @@ export class HttpApiConfigError extends Error {
 }
 
 /** An error answered to the client with its status. */
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -68,15 +80,16 @@ const MIN_TOKEN_LENGTH = 16;
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /**
- * The request's path. The plain paths the API serves skip the URL parser (one per POST adds up);
- * anything else (dot segments, percent-escapes, a query) goes through it and is normalised.
+ * The request's path and query. The plain paths the API serves skip the URL parser (one per POST
+ * adds up); anything else (dot segments, percent-escapes, a query) goes through it and is normalised.
  */
-function pathOf(url = '/'): string {
-  if (/^\/[A-Za-z0-9_/-]*$/.test(url) && !url.includes('//')) return url;
+function target(url = '/'): { path: string; query: URLSearchParams } {
+  if (/^\/[A-Za-z0-9_/-]*$/.test(url) && !url.includes('//')) return { path: url, query: new URLSearchParams() };
   try {
-    return new URL(url, 'http://localhost').pathname;
+    const u = new URL(url, 'http://localhost');
+    return { path: u.pathname, query: u.searchParams };
   } catch {
-    return '/';
+    return { path: '/', query: new URLSearchParams() };
   }
 }
 
@@ -175,7 +188,7 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     return [201, out];
   };
 
-  const route = async (req: IncomingMessage, path: string): Promise<[number, unknown]> => {
+  const route = async (req: IncomingMessage, path: string, query: URLSearchParams): Promise<[number, unknown]> => {
     if (path === '/messages') {
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} not allowed on /messages; use POST`, { Allow: 'POST' });
       return postMessages(req);
@@ -192,6 +205,13 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on /health; use GET`, { Allow: 'GET' });
       return [200, { ok: true, queue: await o.store.queueCounts() }];
     }
+    const extra = o.routes?.filter((r) => r.path === path) ?? [];
+    if (extra.length) {
+      const r = extra.find((x) => x.method === req.method);
+      const allow = extra.map((x) => x.method).join(', ');
+      if (!r) throw new HttpError(405, `${req.method} not allowed on ${path}; use ${allow}`, { Allow: allow });
+      return r.handle({ body: () => readJson(req), query });
+    }
     throw new HttpError(404, `no such endpoint: ${req.method} ${path} (try POST /messages, GET /messages/:id, GET /health)`);
   };
 
@@ -203,7 +223,7 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
 
   const server = createServer((req, res) => {
     const started = Date.now();
-    const path = pathOf(req.url);
+    const { path, query } = target(req.url);
     const done = (status: number) => log.info({ method: req.method, path, status, ms: Date.now() - started }, 'http'); // never headers: they carry the token
     (async () => {
       if (!authorized(req)) {
@@ -211,7 +231,7 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
           'WWW-Authenticate': req.headers.authorization ? 'Bearer realm="sms-server", error="invalid_token"' : 'Bearer realm="sms-server"',
         });
       }
-      return route(req, path);
+      return route(req, path, query);
     })().then(
       ([status, body]) => {
         send(res, status, body);

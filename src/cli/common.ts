@@ -3,6 +3,7 @@
  * Every error a user can cause ends with one clear line on stderr and a non-zero exit; stack
  * traces are for bugs only (LOG_LEVEL=debug shows them).
  */
+import { join } from 'node:path';
 import { loadConfig, resolveDataDir, type Config } from '../config/config.js';
 import { makeOps } from '../daemon/ops.js';
 import { LowdbStore, withStoreWriter, type StoreOp } from '../store/index.js';
@@ -34,6 +35,7 @@ export function cliOps(cfg: Config): StoreOp {
       dataDir: cfg.dataDir,
       phoneRule: { country: cfg.country },
       key: loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey }),
+      selfServiceSettings: cfg.selfService,
     });
     return ops(store, op, args, id);
   };
@@ -77,4 +79,9 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
       process.exitCode = err instanceof UsageError || err.code === 'CONFIG' ? 2 : 1;
     }
   };
+}
+
+/** Where `serve --simulate` puts the simulated modem's device link and control socket. */
+export function simulatorPaths(dataDir: string): { link: string; control: string } {
+  return { link: join(dataDir, 'sim-modem'), control: join(dataDir, 'sim-control.sock') };
 }

@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   outbox: async () => (await import('./outbound.js')).registerOutbound,
   clients: async () => (await import('./clients.js')).registerClients,
   status: async () => (await import('./status.js')).registerStatus,
+  selfservice: async () => (await import('./selfservice.js')).registerSelfService,
 };
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
