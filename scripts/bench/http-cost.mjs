@@ -121,11 +121,16 @@ async function startOurs(dir, sim, { logLevel = 'info' } = {}) {
   const t0 = performance.now();
   const proc = startServerProcess(dir, sim.path);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  await waitUntil(async () => {
-    if (proc.child.exitCode !== null) throw new Error(`sms-server exited (${proc.child.exitCode}); see ${dir}/server.log`);
-    return (await request(agent, port, token, 'GET', '/health').catch(() => undefined))?.status === 200;
-  }, 'the HTTP API', 60_000, 20);
-  await waitUntil(() => sim.rec.commands.some((c) => c.line.startsWith('AT+CMGL')), 'the first storage sweep', 60_000);
+  try {
+    await waitUntil(async () => {
+      if (proc.child.exitCode !== null) throw new Error(`sms-server exited (${proc.child.exitCode}); see ${dir}/server.log`);
+      return (await request(agent, port, token, 'GET', '/health').catch(() => undefined))?.status === 200;
+    }, 'the HTTP API', 60_000, 20);
+    await waitUntil(() => sim.rec.commands.some((c) => c.line.startsWith('AT+CMGL')), 'the first storage sweep', 60_000);
+  } catch (e) {
+    await proc.stop();
+    throw e;
+  }
   const startupS = (performance.now() - t0) / 1000;
   await sleep(1000);
   return { proc, agent, port, token, startupS, rssStartKb: vmKb(proc.pid, 'VmRSS') };
@@ -150,17 +155,38 @@ function cpuAtPart(sim, proc, parts, timeoutMs, extra = () => undefined) {
   });
 }
 
-/** One run of N messages through sms-server's HTTP API. */
-export async function measureHttpCost(n, { logLevel } = {}) {
-  const { startSim, checkDelivered } = await import('./lib/sim.mjs');
+/**
+ * A temp folder and a zero-delay simulator for one run: `fn(dir, sim, stopLater)`; whatever is
+ * handed to stopLater (a measured process) is stopped before the simulator closes.
+ */
+async function withSimulator(prefix, fn) {
+  const { startSim } = await import('./lib/sim.mjs');
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const sim = await startSim(dir, { sendDelayMs: 0 });
+  let proc;
+  try {
+    return await fn(dir, sim, (p) => (proc = p));
+  } finally {
+    await proc?.stop();
+    await sim.close();
+    if (!process.env.BENCH_KEEP) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The HTTP-cost mix of n messages and its PDU count. */
+async function burst(n) {
   const { costWorkload } = await import('./lib/workload.mjs');
   const messages = costWorkload(n);
-  const parts = messages.reduce((s, m) => s + m.parts, 0);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-httpcost-'));
-  const sim = await startSim(dir, { sendDelayMs: 0 });
-  let ours;
-  try {
-    ours = await startOurs(path.join(dir, 'd'), sim, { logLevel });
+  return { messages, parts: messages.reduce((s, m) => s + m.parts, 0) };
+}
+
+/** One run of N messages through sms-server's HTTP API. */
+export async function measureHttpCost(n, { logLevel } = {}) {
+  const { checkDelivered } = await import('./lib/sim.mjs');
+  const { messages, parts } = await burst(n);
+  return withSimulator('bench-httpcost-', async (dir, sim, stopLater) => {
+    const ours = await startOurs(path.join(dir, 'd'), sim, { logLevel });
+    stopLater(ours.proc);
     const { proc, agent, port, token } = ours;
     const done = cpuAtPart(sim, proc, parts, 60_000 + parts * 2_000, () => threadCpu(proc.pid));
     const threads0 = threadCpu(proc.pid);
@@ -189,28 +215,19 @@ export async function measureHttpCost(n, { logLevel } = {}) {
       threads: threadDelta(threads0, end.extra),
       peakRssMB: vmKb(proc.pid, 'VmHWM') / 1024,
     };
-  } finally {
-    await ours?.proc.stop();
-    await sim.close();
-    if (!process.env.BENCH_KEEP) await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The same drop for smstools3 tuned: files into `outgoing` while it runs. */
 export async function measureSmstoolsCost(n) {
-  const { startSim, checkDelivered } = await import('./lib/sim.mjs');
-  const { costWorkload } = await import('./lib/workload.mjs');
+  const { checkDelivered } = await import('./lib/sim.mjs');
   const { setupSmstools, queueSmstools, startSmstools } = await import('./lib/smstools.mjs');
   const { waitUntil, sleep } = await import('./lib/stats.mjs');
-  const messages = costWorkload(n);
-  const parts = messages.reduce((s, m) => s + m.parts, 0);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-httpcost-smstools-'));
-  const sim = await startSim(dir, { sendDelayMs: 0 });
-  let proc;
-  try {
+  const { messages, parts } = await burst(n);
+  return withSimulator('bench-httpcost-smstools-', async (dir, sim, stopLater) => {
     const setup = setupSmstools(path.join(dir, 'd'), sim.path, { tuned: true });
     const tStart = performance.now();
-    proc = startSmstools(setup);
+    const proc = stopLater(startSmstools(setup));
     // Started = its modem process has initialised the modem and polled storage once.
     await waitUntil(() => sim.rec.commands.some((c) => /^AT\+(CPMS\?|CMGL|CMGR)/i.test(c.line)), 'smstools3 to poll the modem', 120_000);
     const startupS = (performance.now() - tStart) / 1000;
@@ -238,23 +255,16 @@ export async function measureSmstoolsCost(n) {
       cpuMsPerMsg: (end.cpuMs - cpu0) / n,
       peakRssMB: proc.sample().rssKb / 1024,
     };
-  } finally {
-    await proc?.stop();
-    await sim.close();
-    if (!process.env.BENCH_KEEP) await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** `sms-server mass --file` with `recipients` numbers to the running server, then (optionally) the drain. */
 export async function measureMass(recipients, { drain = true } = {}) {
-  const { startSim } = await import('./lib/sim.mjs');
   const { startMeasured } = await import('./lib/proc.mjs');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-httpcost-mass-'));
-  const sim = await startSim(dir, { sendDelayMs: 0 });
-  const data = path.join(dir, 'd');
-  let ours;
-  try {
-    ours = await startOurs(data, sim);
+  return withSimulator('bench-httpcost-mass-', async (dir, sim, stopLater) => {
+    const data = path.join(dir, 'd');
+    const ours = await startOurs(data, sim);
+    stopLater(ours.proc);
     const { proc } = ours;
     const file = path.join(dir, 'recipients.txt');
     writeFileSync(file, Array.from({ length: recipients }, (_, i) => '+7905' + String(1000000 + i)).join('\n') + '\n');
@@ -291,11 +301,7 @@ export async function measureMass(recipients, { drain = true } = {}) {
     }
     r.peakRssMB = vmKb(proc.pid, 'VmHWM') / 1024;
     return r;
-  } finally {
-    await ours?.proc.stop();
-    await sim.close();
-    if (!process.env.BENCH_KEEP) await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
