@@ -148,10 +148,11 @@ export class SerialTransport extends FramedTransport {
         }
         reject(this.isOpen && !isDeviceGone(err) ? err : new PortClosedError(`write to ${this.opts.path} failed: port closed (${err.message})`));
       };
-      port.write(data, (err) => {
-        if (err) fail(err);
-      });
-      port.drain((err) => (err ? fail(err) : resolve()));
+      // Done once the bytes are with the OS (the write callback), not after `drain()`: tcdrain is
+      // one more round trip through libuv's thread pool per write, and nothing waits for the UART
+      // — the modem's answer is what the AT engine waits for, and serialport keeps writes in order.
+      // Without it a 200-message burst cost 6.3 instead of 8.0 CPU ms per message (http-cost.mjs).
+      port.write(data, (err) => (err ? fail(err) : resolve()));
     });
   }
 
