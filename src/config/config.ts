@@ -54,6 +54,21 @@ export interface Config {
     /** Overrides the profile's send timeout (PDU written → `+CMGS:`): slow networks need more, tests less. */
     sendTimeoutSeconds?: number;
   };
+  /** SMPP 3.4 listener for accounts (system_id = login, password set with `accounts set --smpp-password`). */
+  smpp: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    maxSessionsPerAccount: number;
+    /** Requests in flight per session, each way: submit_sm being stored, deliver_sm awaiting its response. */
+    windowSize: number;
+    /** Silence from a client after which we send enquire_link. */
+    enquireLinkSeconds: number;
+    /** How long we wait for the response to our own request (enquire_link, deliver_sm, unbind). */
+    responseTimeoutSeconds: number;
+    /** Inbound texts longer than one SMS: UDH-concatenated deliver_sm parts, or one message_payload. */
+    longMessages: 'udh' | 'payload';
+  };
 }
 
 export const DEFAULTS: Config = {
@@ -68,6 +83,7 @@ export const DEFAULTS: Config = {
   queue: { massPerMinute: 10, maxAttempts: 8, onUnknown: 'resend-once', dailyCap: 50, retryBaseSeconds: 30, unknownResendSeconds: 60 },
   inbound: { sweepSeconds: 60, multipartTimeoutHours: 24, perSenderPerHour: 10 },
   modem: { idleProbeSeconds: 60 },
+  smpp: { enabled: false, host: '127.0.0.1', port: 2775, maxSessionsPerAccount: 4, windowSize: 10, enquireLinkSeconds: 30, responseTimeoutSeconds: 10, longMessages: 'udh' },
   selfService: { ...SELF_SERVICE_DEFAULTS },
 };
 
@@ -125,6 +141,19 @@ const SCHEMA: Record<string, Rule> = {
       sweepSeconds: { t: 'int', min: 1, max: 86_400 },
       multipartTimeoutHours: { t: 'int', min: 1, max: 24 * 30 },
       perSenderPerHour: { t: 'int', min: 1, max: 100_000 },
+    },
+  },
+  smpp: {
+    t: 'object',
+    keys: {
+      enabled: { t: 'bool' },
+      host: { t: 'string' },
+      port: { t: 'int', min: 0, max: 65535 },
+      maxSessionsPerAccount: { t: 'int', min: 1, max: 100 },
+      windowSize: { t: 'int', min: 1, max: 1000 },
+      enquireLinkSeconds: { t: 'int', min: 1, max: 3600 },
+      responseTimeoutSeconds: { t: 'int', min: 1, max: 600 },
+      longMessages: { t: 'string', oneOf: ['udh', 'payload'] },
     },
   },
   selfService: {
@@ -216,6 +245,7 @@ function merge(base: Config, over: Partial<Config>): Config {
     queue: { ...base.queue, ...over.queue },
     inbound: { ...base.inbound, ...over.inbound },
     modem: { ...base.modem, ...over.modem },
+    smpp: { ...base.smpp, ...over.smpp },
     selfService: { ...base.selfService, ...over.selfService },
   };
 }

@@ -14,6 +14,10 @@ export interface NotificationRequest {
   /** One number or a list, in any accepted form (`+7 900 123-45-67`, `89001234567`). */
   to: string | string[];
   text: string;
+  /** The account it is sent for (attributed on the job: the last-sender route finds it). */
+  account?: string;
+  /** Other job fields fixed by the submitting channel (e.g. an SMPP receipt request). */
+  extra?: Pick<Job, 'smppReceipt'>;
 }
 
 /** Why one recipient was not queued. */
@@ -91,7 +95,16 @@ export async function enqueueNotification(
     accepted.length === 0
       ? []
       : await store.enqueue(
-          accepted.map((to) => ({ to, text: req.text, priority: 'notification' as const, state: 'queued' as const, attempts: 0, nextAttemptAt: now })),
+          accepted.map((to) => ({
+            to,
+            text: req.text,
+            priority: 'notification' as const,
+            state: 'queued' as const,
+            attempts: 0,
+            nextAttemptAt: now,
+            ...(req.account ? { account: req.account } : {}),
+            ...req.extra,
+          })),
         );
   return { ids: jobs.map((j) => j.id), jobs, rejected };
 }

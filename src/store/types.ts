@@ -143,6 +143,12 @@ export interface Job {
   /** 8-bit concatenation reference of a multipart text, fixed before its first part goes out (`Store.concatRef`). */
   concatRef?: number;
   /**
+   * Submitted over SMPP with `registered_delivery`: send the account a delivery receipt (deliver_sm)
+   * when the job's delivery is known — on any outcome, or on failure only. `originator` is the
+   * client's source_addr (the receipt's destination_addr).
+   */
+  smppReceipt?: { when: 'final' | 'failure'; originator: string };
+  /**
    * `text` is encrypted (it carries credentials: the `CLIENT info` result). The worker decrypts it
    * only to encode the PDU; listings show it as sealed. Keeps passwords unreadable at rest.
    */
