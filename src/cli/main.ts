@@ -26,6 +26,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   mass: async () => (await import('./outbound.js')).registerOutbound,
   outbox: async () => (await import('./outbound.js')).registerOutbound,
   clients: async () => (await import('./clients.js')).registerClients,
+  accounts: async () => (await import('./accounts.js')).registerAccounts,
+  forwards: async () => (await import('./forwards.js')).registerForwards,
   status: async () => (await import('./status.js')).registerStatus,
   selfservice: async () => (await import('./selfservice.js')).registerSelfService,
 };

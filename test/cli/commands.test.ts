@@ -14,7 +14,7 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => cli?.remove());
 
-const TOP_LEVEL = ['serve', 'simulate', 'inbox', 'send', 'mass', 'outbox', 'clients', 'status', 'selfservice'];
+const TOP_LEVEL = ['serve', 'simulate', 'inbox', 'send', 'mass', 'outbox', 'clients', 'accounts', 'forwards', 'status', 'selfservice'];
 
 describe('CLI command registration', () => {
   it('help lists every top-level command, in the documented order', async () => {
