@@ -21,7 +21,7 @@ import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js
 import { moduleLogger, type Logger } from '../util/log.js';
 import { queuePolicyOptions, serialModemOptions } from './config-options.js';
 import { makeOps } from './ops.js';
-import { createPublicWeb, type PublicWeb } from './public-web.js';
+import type { PublicWeb } from './public-web.js';
 import { StatusPublisher } from './status-publisher.js';
 import { ModemSupervisor } from './supervisor.js';
 
@@ -108,8 +108,9 @@ export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps 
   });
   // The chat route comes after the commands and the `login: ` prefix and before last-sender (a web
   // visitor's live conversation wins over an account that texted the same mobile); its sessions are
-  // loaded before the first entry is routed.
-  const web = cfg.web.enabled ? await createPublicWeb({ cfg, store, worker, key, kick, logger }) : undefined;
+  // loaded before the first entry is routed. Imported only when enabled: the web layer (fastify and
+  // its plugins) is ~20 MB of RSS.
+  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, worker, key, kick, logger }) : undefined;
   if (web) pipeline.add(web.route, { before: 'last-sender' });
   let http: { port: number; close(): Promise<void> } | undefined;
   const status = new StatusPublisher({ store, supervisor, device, http: () => http && { host: cfg.http.host, port: http.port }, logger });

@@ -149,6 +149,27 @@ describe('HTTP API requests', () => {
     expect(await store.listJobs()).toEqual([]);
   });
 
+  it('reads the path as the URL parser does: query strings, dot segments and escapes', async () => {
+    // Raw requests: fetch() would normalise the path before sending it.
+    const get = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: api.port, path, headers: { Authorization: `Bearer ${TOKEN}` } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect((await get('/health?verbose=1')).status).toBe(200);
+    expect((await get('/messages/../health')).status).toBe(200);
+    expect((await get('/./health')).status).toBe(200);
+    const escaped = await get('/messages/job%2D999');
+    expect(escaped.status).toBe(404);
+    expect(escaped.body).toContain('job-999');
+  });
+
   it('answers 404 for an unknown route and 405 for a wrong method', async () => {
     const h = { Authorization: `Bearer ${TOKEN}` };
     expect((await fetch(url('/nope'), { headers: h })).status).toBe(404);
