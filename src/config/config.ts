@@ -34,7 +34,10 @@ export interface Config {
     dailyCap: number;
     /** First retry back-off after a transient send error (doubles per attempt, capped at 15 min). */
     retryBaseSeconds: number;
-    /** Wait before the single re-send of an unknown outcome: a late `+CMGS` or status report may land first. */
+    /**
+     * Wait before the single re-send of an unknown outcome of a notification or mass text: a late
+     * `+CMGS` or status report may land first. Replies go again as soon as the modem answers a probe.
+     */
     unknownResendSeconds: number;
   };
   inbound: {

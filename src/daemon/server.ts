@@ -10,7 +10,7 @@ import { CommandService, resolveTemplates } from '../commands/index.js';
 import type { Config } from '../config/config.js';
 import type { ModemDriver } from '../modem/driver.js';
 import { loadProfile } from '../modem/profile.js';
-import { QueueWorker } from '../queue/index.js';
+import { QueueWorker, unknownResendDelays } from '../queue/index.js';
 import { LowdbStore, SpoolServer, spoolHandlerFor, type InboxEntry } from '../store/index.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
@@ -92,7 +92,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
       maxAttempts: cfg.queue.maxAttempts,
       onUnknown: cfg.queue.onUnknown,
       baseDelayMs: cfg.queue.retryBaseSeconds * 1000,
-      unknownResendDelayMs: cfg.queue.unknownResendSeconds * 1000,
+      unknownResendDelayMs: unknownResendDelays(cfg.queue.unknownResendSeconds),
     },
     rate: { massPerMinute: cfg.queue.massPerMinute },
     dailyCap: cfg.queue.dailyCap,

@@ -102,7 +102,6 @@ export const WORKER_META_KEY = 'queue.worker';
 /** Synthetic error for a job found mid-write after a restart: the PDU may have gone out. */
 export class InterruptedSendError extends Error {
   readonly code = 'SEND_INTERRUPTED';
-  readonly pduWritten = true;
   constructor(jobId: string, seq: number, since: string) {
     super(`server stopped while part ${seq} of job ${jobId} was being written to the modem (since ${since}); it may have been sent`);
     this.name = 'InterruptedSendError';

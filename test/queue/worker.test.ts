@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { QueueWorker, WORKER_META_KEY, type WorkerMeta } from '../../src/queue/worker.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import { AtTimeoutError, CmsError, PortClosedError } from '../../src/at/errors.js';
+import { AtTimeoutError, CmsError } from '../../src/at/errors.js';
+import { PortClosedError } from '../../src/transport/errors.js';
 import { decodePdu, type DecodedSubmit } from '../../src/sms/index.js';
 import { FakeClock, FakeSender, queued, addClient, tick } from './helpers.js';
 
