@@ -228,6 +228,12 @@ export class SimulatedModem extends EventEmitter {
       this.final(`+CMS ERROR: ${check.cms}`);
       return;
     }
+    const hangMs = this.fault.takeSendHang();
+    if (hangMs !== undefined) {
+      this.log.debug({ ms: hangMs }, 'swallowing the submit and hanging');
+      this.faults.hang(hangMs);
+      return;
+    }
     this.busy = true;
     this.maybeNoise();
     this.after(this.opts.sendDelayMs ?? 0, () => {
@@ -521,6 +527,9 @@ export class SimulatedModem extends EventEmitter {
         if (f.hangTimer) this.clock.clearTimeout(f.hangTimer);
         f.hangTimer = ms === undefined ? undefined : this.clock.setTimeout(() => this.faults.clear(), ms);
       },
+      hangOnNextSend: (ms) => {
+        f.nextSendHangMs = ms;
+      },
       cmsOnNextSend: (code) => {
         f.nextSendCms = code;
       },
@@ -557,6 +566,7 @@ export class SimulatedModem extends EventEmitter {
         if (f.hangTimer) this.clock.clearTimeout(f.hangTimer);
         f.hangTimer = undefined;
         f.nextSendCms = undefined;
+        f.nextSendHangMs = undefined;
         f.dropCmti = 0;
         f.failDelete = 0;
       },
