@@ -5,6 +5,10 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { TEMPLATE_PLACEHOLDERS } from '../commands/templates.js';
+
+/** The HTTP API's bearer token is a secret: this short, it could be guessed. */
+export const MIN_HTTP_TOKEN_LENGTH = 16;
 
 export type Language = 'en' | 'es' | 'ru';
 export type OnUnknown = 'resend-once' | 'hold';
@@ -82,7 +86,6 @@ type Rule =
   | { t: 'string'; optional?: boolean; oneOf?: readonly string[] }
   | { t: 'int'; min: number; max: number }
   | { t: 'bool' }
-  | { t: 'map' }
   | { t: 'object'; keys: Record<string, Rule> };
 
 const SCHEMA: Record<string, Rule> = {
@@ -93,7 +96,7 @@ const SCHEMA: Record<string, Rule> = {
   dataDir: { t: 'string' },
   country: { t: 'string' },
   language: { t: 'string', oneOf: ['en', 'es', 'ru'] },
-  templates: { t: 'map' },
+  templates: { t: 'object', keys: Object.fromEntries(Object.keys(TEMPLATE_PLACEHOLDERS).map((k) => [k, { t: 'string' } as Rule])) },
   secretKey: { t: 'string', optional: true },
   logLevel: { t: 'string', oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
   http: {
@@ -136,8 +139,6 @@ function describe(rule: Rule): string {
       return `a whole number from ${rule.min} to ${rule.max}`;
     case 'bool':
       return 'true or false';
-    case 'map':
-      return 'an object of strings';
     case 'object':
       return `an object with keys ${Object.keys(rule.keys).join(', ')}`;
   }
@@ -154,12 +155,6 @@ function check(path: string, value: unknown, rule: Rule, source: string): void {
       return;
     case 'bool':
       if (typeof value !== 'boolean') throw bad();
-      return;
-    case 'map':
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
-      for (const [k, v] of Object.entries(value)) {
-        if (typeof v !== 'string') throw new ConfigError(`${source}: "${path}.${k}" must be a string, got ${JSON.stringify(v)}`);
-      }
       return;
     case 'object':
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
@@ -210,7 +205,8 @@ export function readConfigFile(file: string): Partial<Config> {
   }
   let obj: unknown;
   try {
-    obj = JSON.parse(text);
+    // Windows editors (Notepad) save UTF-8 with a byte-order mark; it is not JSON but means no harm.
+    obj = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
   }
@@ -237,6 +233,11 @@ export function loadConfig(opts: { dataDir?: string; configFile?: string; overri
     throw new ConfigError(`"http.enabled" is true but no "http.token" (or SMS_SERVER_HTTP_TOKEN) is set: the API refuses to run without a bearer token`);
   }
   if (!cfg.http.token && process.env.SMS_SERVER_HTTP_TOKEN) cfg.http.token = process.env.SMS_SERVER_HTTP_TOKEN;
+  if (cfg.http.enabled && cfg.http.token!.length < MIN_HTTP_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `"http.token" (or SMS_SERVER_HTTP_TOKEN) must be at least ${MIN_HTTP_TOKEN_LENGTH} characters, got ${cfg.http.token!.length}: generate one with \`openssl rand -hex 24\``,
+    );
+  }
   return cfg;
 }
 

@@ -9,13 +9,13 @@ import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
 import type { Config } from '../config/config.js';
 import type { ModemDriver } from '../modem/driver.js';
-import { loadProfile } from '../modem/profile.js';
 import { QueueWorker, unknownResendDelays } from '../queue/index.js';
-import { LowdbStore, SpoolServer, spoolHandlerFor, type InboxEntry } from '../store/index.js';
+import { LowdbStore, SpoolServer, spoolHandlerFor, type DataLock, type InboxEntry } from '../store/index.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import { makeOps } from './ops.js';
+import { preflight } from './preflight.js';
 import { Receiver } from './receiver.js';
 import { ModemSupervisor } from './supervisor.js';
 import { SerialQueue } from './serial-queue.js';
@@ -51,14 +51,32 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(cfg: Config, logger: Logger): Promise<RunningServer> {
+export interface StartOptions {
+  /** The data lock, when the caller took it first (`serve`: before the simulator starts); it releases it. */
+  lock?: DataLock;
+}
+
+/**
+ * Checks the whole configuration, then opens and starts everything. Any start-up error stops what
+ * was already started (lock released, port closed, timers cleared) before it is thrown: a server
+ * that cannot run exits instead of holding the data folder half-started.
+ */
+export async function startServer(cfg: Config, logger: Logger, o: StartOptions = {}): Promise<RunningServer> {
+  preflight(cfg);
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    return await assemble(cfg, logger, o, undo);
+  } catch (e) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() => Promise<unknown>)[]): Promise<RunningServer> {
   const log = moduleLogger(logger, 'server');
-  if (!cfg.device) throw new Error('no modem device: pass --device PATH (e.g. /dev/serial/by-id/usb-…), or --simulate');
-  // An unknown profile name is a configuration error: refuse to start (UnknownProfileError names
-  // the known ones) instead of failing later inside the reconnect loop.
-  if (cfg.profile !== 'auto') loadProfile(cfg.profile);
-  const store = new LowdbStore(cfg.dataDir, { lockWaitMs: 3000, logger });
+  const store = new LowdbStore(cfg.dataDir, o.lock ? { lock: false, logger } : { lockWaitMs: 3000, logger });
   await store.open();
+  undo.push(() => store.close());
   const key = loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey });
   const phoneRule = { country: cfg.country };
   const templates = resolveTemplates(cfg.language, cfg.templates);
@@ -73,7 +91,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
   const supervisor = new ModemSupervisor({
-    device: cfg.device,
+    device: cfg.device!, // preflight: set
     baudRate: cfg.baudRate,
     profile: cfg.profile,
     pin: cfg.pin,
@@ -84,9 +102,11 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   const worker = new QueueWorker({
     store,
     sender: {
-      // Waits while the modem is down: the job stays `sending` with nothing written, and the
-      // worker is not spun through back-offs for a fault the supervisor is already handling.
-      sendPart: async (part, opts) => (await supervisor.whenReady()).send(part, opts),
+      // The worker waits while the modem is down (the job stays queued, nothing written), and is
+      // not spun through back-offs for a fault the supervisor is already handling; stop() ends the wait.
+      sendPart: async (part, opts) => (await supervisor.whenReady(opts?.signal)).send(part, opts),
+      isReady: () => supervisor.isReady,
+      whenReady: (signal) => supervisor.whenReady(signal),
     },
     policy: {
       maxAttempts: cfg.queue.maxAttempts,
@@ -159,7 +179,10 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
       inbound.push(async () => {
         const r = await receiver.ingest(pdu);
         await driver.ackDirect();
-        if (r.kind === 'stored') await handleEntry(r.entry);
+        if (r.kind === 'stored') {
+          log.info({ id: r.entry.id, from: r.entry.from, parts: r.entry.parts, text: r.entry.text }, 'SMS received');
+          await handleEntry(r.entry);
+        }
       }),
     );
     driver.on('status-report', (sr) => {
@@ -196,6 +219,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
     if (d && supervisor.state === 'ready') inbound.push(() => sweep(d));
   }, cfg.inbound.sweepSeconds * 1000);
   sweepTimer.unref();
+  undo.push(async () => clearInterval(sweepTimer));
 
   const startedAt = new Date().toISOString();
   let http: { port: number; close(): Promise<void> } | undefined;
@@ -237,12 +261,14 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   };
   const statusTimer = setInterval(() => void pollStatus(), 30_000);
   statusTimer.unref();
+  undo.push(async () => clearInterval(statusTimer));
   supervisor.on('ready', () => void pollStatus());
 
   // Requests from CLI processes: applied here, by the only writer.
   const ops = makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: () => worker.kick() });
   const spool = new SpoolServer(cfg.dataDir, { logger });
   await spool.start(spoolHandlerFor(store, ops));
+  undo.push(() => spool.stop());
 
   if (cfg.http.enabled) {
     http = await startHttpApi({
@@ -255,7 +281,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
       onEnqueued: () => worker.kick(),
       logger,
     });
-    log.info({ host: cfg.http.host, port: http.port }, 'HTTP API listening');
+    undo.push(() => http!.close());
   }
 
   // Entries left 'new' by a crash between store and processing. Bounded by age: without `since` the
@@ -264,8 +290,11 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   const resumeSince = new Date(Date.now() - RESUME_NEW_MAX_AGE_MS).toISOString();
   for (const entry of await store.listInbound({ status: 'new', since: resumeSince, limit: 1000 })) await handleEntry(entry);
 
+  undo.push(() => inbound.idle());
   await worker.start();
+  undo.push(() => worker.stop());
   supervisor.start();
+  undo.push(() => supervisor.stop());
   await publishStatus();
   log.info({ device: cfg.device, data: cfg.dataDir, profile: cfg.profile }, 'server started');
 
@@ -278,8 +307,10 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
       await http?.close();
       await spool.stop();
       await worker.stop();
-      await inbound.idle();
+      // The port closes before inbound work is awaited: on a wedged modem each of its commands
+      // would otherwise wait out its own timeout.
       await supervisor.stop();
+      await inbound.idle();
       await publishStatus();
       await store.close();
       log.info('stopped');

@@ -62,6 +62,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
   driver: ModemDriver | undefined;
   private stopped = false;
   private transport: Transport | undefined;
+  private resetTransport: Transport | undefined;
   private failuresInARow = 0;
   private wake: (() => void) | undefined;
   private readyWaiters: ((d: ModemDriver) => void)[] = [];
@@ -103,10 +104,31 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     this.loopDone = this.loop();
   }
 
-  /** Resolves with the driver once the modem is initialised (immediately when it is). */
-  whenReady(): Promise<ModemDriver> {
-    if (this.state === 'ready' && this.driver) return Promise.resolve(this.driver);
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  /** Whether a driver can take a command now (state 'ready'). */
+  get isReady(): boolean {
+    return this.state === 'ready' && this.driver !== undefined;
+  }
+
+  /**
+   * Resolves with the driver once the modem is initialised (immediately when it is). Rejects with
+   * `signal.reason` when `signal` aborts first: a stopping queue must not wait for a modem that
+   * may never come back (a missing device would hold SIGTERM forever).
+   */
+  whenReady(signal?: AbortSignal): Promise<ModemDriver> {
+    if (this.isReady) return Promise.resolve(this.driver!);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const waiter = (d: ModemDriver) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(d);
+      };
+      const onAbort = () => {
+        this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.readyWaiters.push(waiter);
+    });
   }
 
   async stop(): Promise<void> {
@@ -114,6 +136,8 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     this.setState('stopped');
     this.faultSignal?.({ step: 'stop', reason: 'shutting down' });
     this.wake?.();
+    // A reset in progress waits up to 15 s for its answer: closing its port ends it now.
+    await this.resetTransport?.close().catch(() => undefined);
     await this.loopDone;
   }
 
@@ -320,8 +344,10 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     if (!existsSync(device)) return;
     const profile = loadProfile(this.opts.profile === 'auto' ? 'generic' : this.opts.profile);
     const transport = new SerialTransport({ path: device, baudRate: this.opts.baudRate, logger: this.opts.logger });
+    this.resetTransport = transport;
     try {
       await transport.open();
+      if (this.stopped) return;
       const engine = new AtEngine(transport, { ...engineOptionsFromProfile(profile), logger: this.opts.logger });
       this.log.warn({ cmd: profile.reset }, 'resetting the modem');
       await engine.escape();
@@ -330,6 +356,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     } catch (e) {
       this.fault('reset', `${profile.reset} failed: ${(e as Error).message}`);
     } finally {
+      this.resetTransport = undefined;
       await transport.close().catch(() => undefined);
     }
   }

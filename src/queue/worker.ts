@@ -8,13 +8,22 @@
  *
  * Durability (each step is persisted before the next, so a crash leaves a state we can judge):
  * 1. `state: 'sending'`, `attempts + 1` and the marker `writing: {seq}` naming the first unsent
- *    part — in one write, before anything is written to the modem;
+ *    part — in one write, once the modem is ready (the worker waits for it with the job still
+ *    queued), right before the PDU is written;
  * 2. `parts: [{seq, mr}]` after each part the modem accepted, with the marker moved to the next
- *    part — a restart resumes from the first unsent part, with the same concatenation reference;
+ *    part — a restart resumes from the first unsent part, with the same concatenation reference.
+ *    If the modem is down by then, the parts are written with the marker cleared, and the marker
+ *    is set again once the modem is back;
  * 3. `state: 'sent'`, `sentAt`, marker cleared — one write.
  * The marker lives in the job record (not a separate file): two writes for a one-part SMS instead
- * of four (scripts/bench/throughput.mjs). Its cost is conservatism: a crash after step 1 and before
- * the PDU left counts as "may have been sent" (at most one extra resend, counted in `duplicates`).
+ * of four (scripts/bench/throughput.mjs). It is set only while a PDU is about to be or being
+ * written, so "may have been sent" (one re-send, counted in `duplicates`) is claimed only then —
+ * not for a job that waited for a missing modem. (Left: a crash in the milliseconds between the
+ * marker write and the PDU write still counts one.)
+ *
+ * Stopping: stop() aborts a wait for the modem at once (the job goes back to `queued`, the attempt
+ * not counted); a PDU in flight gets `stopGraceMs` to be answered, after which stop() resolves and
+ * the job keeps its marker — the next start treats it as possibly sent.
  * Rate limit: only mass texts wait for it. While a mass text waits, the loop sleeps until the
  * mass slot (≤ one interval): a new reply or notification kick()s it awake at once; one whose
  * back-off ends inside that interval may wait for the rest of it.
@@ -33,11 +42,19 @@ import { DailyCap } from './daily-cap.js';
 import { MassRateLimiter } from './rate-limiter.js';
 import { DEFAULT_RETRY_POLICY, decide, describeError, type RetryDecision, type RetryPolicy } from './retry-policy.js';
 import { isOptedOut } from '../store/optout.js';
+import { SendAbortedError } from './errors.js';
 
 /** What the worker needs from the modem: submit one PDU, answer its TP-MR. The driver's `send` fits. */
 export interface SmsSender {
-  /** `sensitive`: the text carries credentials — the AT trace must not print the PDU. */
-  sendPart(part: SubmitPart, opts?: { sensitive?: boolean }): Promise<{ mr: number }>;
+  /**
+   * `sensitive`: the text carries credentials — the AT trace must not print the PDU.
+   * `signal`: aborted by stop(); a sender still waiting for the modem rejects with its reason.
+   */
+  sendPart(part: SubmitPart, opts?: { sensitive?: boolean; signal?: AbortSignal }): Promise<{ mr: number }>;
+  /** Whether a PDU can be written now (default: always). */
+  isReady?(): boolean;
+  /** Resolves when a PDU can be written; rejects with `signal.reason` when it aborts first. */
+  whenReady?(signal: AbortSignal): Promise<unknown>;
 }
 
 /** Encoder: one text → its SMS-SUBMIT parts, with this concatenation reference. */
@@ -64,6 +81,8 @@ export interface QueueWorkerOptions {
   errorPause?: { baseMs?: number; maxMs?: number };
   /** Longest idle sleep before the store is asked again even without kick() (default 60 s). */
   maxSleepMs?: number;
+  /** How long stop() lets a PDU in flight be answered before it gives up on it (default 5 s). */
+  stopGraceMs?: number;
   /**
    * Awaited before each job is picked. The daemon passes "inbound work done": an SMS whose +CMTI
    * came while a submit held the modem is read and answered (its reply queued) before the next
@@ -140,6 +159,11 @@ export class QueueWorker extends EventEmitter {
   private wake?: () => void;
   private loopDone?: Promise<void>;
   private consecutiveErrors = 0;
+  private readonly stopGraceMs: number;
+  /** Aborted by stop(): ends a wait for the modem. */
+  private abort = new AbortController();
+  /** stop() gave up on a PDU in flight: its late outcome is not written (the store is closing). */
+  private detached = false;
 
   constructor(o: QueueWorkerOptions) {
     super();
@@ -160,6 +184,7 @@ export class QueueWorker extends EventEmitter {
     this.pauseMax = o.errorPause?.maxMs ?? 60_000;
     this.maxSleepMs = o.maxSleepMs ?? 60_000;
     this.beforeJob = o.beforeJob;
+    this.stopGraceMs = o.stopGraceMs ?? 5_000;
   }
 
   /** Recovers jobs left in `sending`, seeds the daily cap, then runs the loop in the background. */
@@ -167,6 +192,8 @@ export class QueueWorker extends EventEmitter {
     if (this.running) throw new Error('QueueWorker already started');
     this.running = true;
     this.stopping = false;
+    this.detached = false;
+    this.abort = new AbortController();
     const report = await this.recover();
     await this.cap.seed(this.store, this.clock.now());
     this.loopDone = this.loop();
@@ -179,11 +206,22 @@ export class QueueWorker extends EventEmitter {
     this.wake?.();
   }
 
-  /** Lets the part being written finish (its job is re-queued if parts remain), then resolves. */
+  /**
+   * Ends a wait for the modem at once; lets a part being written finish (its job is re-queued if
+   * parts remain) for at most `stopGraceMs`, then resolves.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.abort.abort(new SendAbortedError());
     this.wake?.();
-    await this.loopDone;
+    let timer: Timer | undefined;
+    const grace = new Promise<'grace'>((resolve) => (timer = this.clock.setTimeout(() => resolve('grace'), this.stopGraceMs)));
+    const how = await Promise.race([this.loopDone ?? Promise.resolve(), grace]);
+    if (timer !== undefined) this.clock.clearTimeout(timer);
+    if (how === 'grace') {
+      this.detached = true;
+      this.log.warn({ graceMs: this.stopGraceMs }, 'the modem did not answer the part in flight; its job stays marked as possibly sent');
+    }
     this.running = false;
     this.loopDone = undefined;
     this.stopping = false; // drain()/start() may be used again
@@ -261,8 +299,11 @@ export class QueueWorker extends EventEmitter {
   private async sendJob(queued: Job): Promise<StepResult> {
     const sent = new Map<number, number>();
     for (const p of queued.parts ?? []) if (p.mr !== undefined) sent.set(p.seq, p.mr);
+    const sentBefore = sent.size;
     let first = 1;
     while (sent.has(first)) first++;
+    // Wait for the modem with the job still queued: nothing is in flight while it is missing.
+    if (!(await this.modemReady())) return { kind: 'stopped' };
     let job = await this.store.updateJob(queued.id, {
       state: 'sending',
       attempts: queued.attempts + 1,
@@ -295,15 +336,27 @@ export class QueueWorker extends EventEmitter {
       if (job.priority === 'mass') this.rate.book(startMs);
       let mr: number;
       try {
-        ({ mr } = await this.sender.sendPart(part, { sensitive: job.sealed === true }));
+        ({ mr } = await this.sender.sendPart(part, { sensitive: job.sealed === true, signal: this.abort.signal }));
       } catch (err) {
+        if (this.detached) return { kind: 'stopped' };
+        if (err instanceof SendAbortedError) return this.finish(await this.requeueUnsent(job, sent, sentBefore), 'interrupted');
         return this.finish(...(await this.afterError(job, err, sent)));
       }
+      if (this.detached) return { kind: 'stopped' };
       sent.set(part.seq, mr);
       // The mr and the marker for the next unsent part in one write. The last part's mr goes with
       // the `sent` write below.
       const next = parts.find((p) => !sent.has(p.seq));
-      if (next) job = await this.store.updateJob(job.id, { parts: partsList(sent), writing: { seq: next.seq, at: iso(this.clock.now()) } });
+      if (next) {
+        if (this.sender.isReady?.() !== false) {
+          job = await this.store.updateJob(job.id, { parts: partsList(sent), writing: { seq: next.seq, at: iso(this.clock.now()) } });
+        } else {
+          // The modem went away between parts: record what went out, clear the marker while waiting.
+          job = await this.store.updateJob(job.id, { parts: partsList(sent), writing: undefined });
+          if (!(await this.modemReady())) return this.finish(await this.requeueUnsent(job, sent, sentBefore), 'interrupted');
+          job = await this.store.updateJob(job.id, { writing: { seq: next.seq, at: iso(this.clock.now()) } });
+        }
+      }
     }
 
     const sentMs = this.clock.now();
@@ -314,8 +367,36 @@ export class QueueWorker extends EventEmitter {
     }
     if (job.priority !== 'reply') this.cap.record(job.to, sentMs);
     this.consecutiveErrors = 0;
-    this.log.debug({ job: job.id, parts: parts.length, priority: job.priority }, 'sent');
+    // Number, job and parts only: a sealed reply's text carries credentials.
+    this.log.info({ job: job.id, to: job.to, parts: parts.length, priority: job.priority, mrs: partsList(sent).map((p) => p.mr) }, 'SMS sent');
     return this.finish(job, 'sent');
+  }
+
+  /** Waits until the sender can take a PDU; false when stop() ended the wait. */
+  private async modemReady(): Promise<boolean> {
+    if (!this.sender.whenReady || this.sender.isReady?.() !== false) return !this.stopping;
+    try {
+      await this.sender.whenReady(this.abort.signal);
+      return !this.stopping;
+    } catch (err) {
+      if (err instanceof SendAbortedError) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * stop() while the job waited for the modem: nothing of the unsent parts was written, so it goes
+   * back to `queued` without a marker (no "may have been sent"). An attempt in which no part was
+   * written is given back.
+   */
+  private async requeueUnsent(job: Job, sent: Map<number, number>, sentBefore: number): Promise<Job> {
+    return this.store.updateJob(job.id, {
+      state: 'queued',
+      nextAttemptAt: iso(this.clock.now()),
+      parts: partsList(sent),
+      writing: undefined,
+      ...(sent.size === sentBefore ? { attempts: Math.max(0, job.attempts - 1) } : {}),
+    });
   }
 
   private async afterError(job: Job, err: unknown, sent: Map<number, number>): Promise<[Job, JobOutcome]> {
