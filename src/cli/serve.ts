@@ -7,10 +7,10 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/config.js';
 import { preflight } from '../daemon/preflight.js';
-import { simulatorPaths, startServer } from '../daemon/server.js';
+import { startServer } from '../daemon/server.js';
 import { acquireDataLock, DataLockedError, readDataLock, type DataLock, type LockInfo } from '../store/index.js';
 import { createLogger } from '../util/log.js';
-import { action, cliConfig, intOption, UsageError } from './common.js';
+import { action, cliConfig, intOption, simulatorPaths, UsageError } from './common.js';
 
 interface ServeOpts {
   device?: string;
