@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { listClients, type ImportResult } from '../commands/index.js';
-import { loadOrCreateKey } from '../util/secret.js';
+import { loadKey } from '../util/secret.js';
 import { action, applyOp, cliConfig, openReadOnly, printJson, UsageError } from './common.js';
 import { renderTable } from './table.js';
 
@@ -54,10 +54,11 @@ export function registerClients(program: Command): void {
     .option('--config <file>', 'config file')
     .action(
       action(async (o: { showPasswords?: boolean; json?: boolean; data?: string; config?: string }) => {
-        const cfg = cliConfig(o);
+        const cfg = cliConfig(o, {}, 'read');
         const store = await openReadOnly(cfg.dataDir);
         try {
-          const key = o.showPasswords ? loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey }) : undefined;
+          const key = o.showPasswords ? loadKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey }) : undefined;
+          if (o.showPasswords && !key) throw new UsageError(`no key in ${cfg.dataDir} (secret.key), "secretKey" or SMS_SERVER_KEY: no password was stored with one`);
           const rows = await listClients(store, { showPasswords: o.showPasswords, key });
           if (o.json) return printJson(rows);
           if (!rows.length) return void process.stdout.write('no clients\n');

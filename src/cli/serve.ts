@@ -45,9 +45,10 @@ export function registerServe(program: Command): void {
           profile: o.profile,
           pin: o.pin,
           logLevel: o.logLevel,
+          // Merged over the file's "http" section (merge is per section).
+          ...(o.httpPort !== undefined ? { http: { enabled: true, port: o.httpPort } as Config['http'] } : {}),
         };
-        let cfg = cliConfig(o, overrides);
-        if (o.httpPort !== undefined) cfg = cliConfig(o, { ...overrides, http: { ...cfg.http, enabled: true, port: o.httpPort } });
+        const cfg = cliConfig(o, overrides, 'create');
         if (o.simulate && o.device) throw new UsageError('--simulate and --device are exclusive: the simulator provides the device');
         preflight(cfg, { simulate: o.simulate });
         const logger = createLogger(cfg.logLevel);

@@ -3,7 +3,9 @@
  * device), and control a running one: `simulate sms|call|pdu|sent|storage|fault|unplug|replug`.
  * The control socket protocol is documented in src/sim/CONTROL.md.
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { locateDataDir } from '../config/config.js';
 import { action, dataDirOf, intOption, printJson, simulatorPaths, UsageError } from './common.js';
 
 interface CtlOpts {
@@ -43,15 +45,11 @@ export function registerSimulate(program: Command): void {
     .action(
       action(async (o: { profile: string; link?: string; socket?: string; sendDelay: number; data?: string }) => {
         const { runSimulateCommand } = await import('../sim/index.js');
-        const { mkdirSync } = await import('node:fs');
-        const dir = dataDirOf(o);
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
-        await runSimulateCommand({
-          profile: o.profile,
-          link: o.link,
-          control: o.socket ?? simulatorPaths(dir).control,
-          sendDelayMs: o.sendDelay,
-        });
+        // The socket goes into the data folder when there is one (so `simulate sms` finds it), else
+        // into the temp folder (printed): the simulator never creates a data folder.
+        const choice = locateDataDir({ dataDir: o.data });
+        const control = o.socket ?? (o.data || existsSync(choice.dir) ? simulatorPaths(dataDirOf(o)).control : undefined);
+        await runSimulateCommand({ profile: o.profile, link: o.link, control, sendDelayMs: o.sendDelay });
       }),
     );
 

@@ -213,22 +213,52 @@ export function readConfigFile(file: string): Partial<Config> {
   return validateConfig(obj, file);
 }
 
-/** The data folder: --data, else SMS_SERVER_DATA, else ./data. */
-export function resolveDataDir(flag?: string): string {
-  return resolve(flag ?? process.env.SMS_SERVER_DATA ?? DEFAULTS.dataDir);
+/**
+ * The host-wide config file: `SMS_SERVER_CONFIG`, else `/etc/sms-server/config.json`. Read when
+ * present, below the data folder's own config; its `dataDir` lets an operator's CLI find the
+ * service's folder from any working directory.
+ */
+export function systemConfigPath(): string {
+  return process.env.SMS_SERVER_CONFIG || '/etc/sms-server/config.json';
+}
+
+function readSystemConfig(): { file: string; config: Partial<Config> } | undefined {
+  const file = systemConfigPath();
+  return existsSync(file) ? { file, config: readConfigFile(file) } : undefined;
+}
+
+export interface DataDirChoice {
+  /** Absolute path. */
+  dir: string;
+  /** Where it came from, for messages: `--data`, `SMS_SERVER_DATA`, `dataDir in FILE`, `the default ./data`. */
+  source: string;
 }
 
 /**
- * Effective configuration: defaults ← config file (explicit, or `<data>/config.json`) ← flags.
- * Flags are already-typed partials from the CLI.
+ * The data folder: `--data`, else `dataDir` of `--config FILE`, else `SMS_SERVER_DATA`, else
+ * `dataDir` of the system config, else `./data` (relative to the working directory).
+ */
+export function locateDataDir(opts: { dataDir?: string; configFile?: string } = {}): DataDirChoice {
+  if (opts.dataDir) return { dir: resolve(opts.dataDir), source: '--data' };
+  const explicit = opts.configFile ? readConfigFile(opts.configFile).dataDir : undefined;
+  if (explicit) return { dir: resolve(explicit), source: `dataDir in ${opts.configFile}` };
+  if (process.env.SMS_SERVER_DATA) return { dir: resolve(process.env.SMS_SERVER_DATA), source: 'SMS_SERVER_DATA' };
+  const system = readSystemConfig();
+  if (system?.config.dataDir) return { dir: resolve(system.config.dataDir), source: `dataDir in ${system.file}` };
+  return { dir: resolve(DEFAULTS.dataDir), source: 'the default ./data' };
+}
+
+/**
+ * Effective configuration: defaults ← system config (when present) ← config file (`--config FILE`,
+ * else `<data>/config.json` when present) ← flags. Flags are already-typed partials from the CLI.
  */
 export function loadConfig(opts: { dataDir?: string; configFile?: string; overrides?: Partial<Config> } = {}): Config {
-  const dataDir = resolveDataDir(opts.dataDir);
+  const { dir: dataDir } = locateDataDir(opts);
   const file = opts.configFile ?? join(dataDir, 'config.json');
   const fromFile = opts.configFile || existsSync(file) ? readConfigFile(file) : {};
   const overrides = validateConfig(stripUndefined(opts.overrides ?? {}), 'command line');
-  const cfg = merge(merge(DEFAULTS, fromFile), overrides);
-  cfg.dataDir = opts.dataDir || !fromFile.dataDir ? dataDir : resolve(fromFile.dataDir);
+  const cfg = merge(merge(merge(DEFAULTS, readSystemConfig()?.config ?? {}), fromFile), overrides);
+  cfg.dataDir = dataDir;
   if (cfg.http.enabled && !cfg.http.token && !process.env.SMS_SERVER_HTTP_TOKEN) {
     throw new ConfigError(`"http.enabled" is true but no "http.token" (or SMS_SERVER_HTTP_TOKEN) is set: the API refuses to run without a bearer token`);
   }
