@@ -166,7 +166,12 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     const m = /^\/messages\/([^/]+)$/.exec(path);
     if (m) {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on ${path}; use GET`, { Allow: 'GET' });
-      const id = decodeURIComponent(m[1]!);
+      let id: string;
+      try {
+        id = decodeURIComponent(m[1]!);
+      } catch {
+        throw new HttpError(400, `malformed percent-encoding in the message id ${JSON.stringify(m[1])}`);
+      }
       const job = await o.store.getJob(id);
       if (!job) throw new HttpError(404, `no message with id ${JSON.stringify(id)}`);
       return [200, jobView(job)];

@@ -61,6 +61,11 @@ export async function openReadOnly(dataDir: string): Promise<LowdbStore> {
   return store;
 }
 
+/** A listing cut at --limit says so on stderr (stdout stays the JSON or table a script reads). */
+export function noteMore(what: string, limit: number): void {
+  process.stderr.write(`sms-server: more ${what} exist than --limit ${limit} shows (newest first); raise --limit to see them\n`);
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { STATUS_META_KEY, type ServerStatus } from '../daemon/status-publisher.js';
 import { readDataLock } from '../store/index.js';
+import { terminalSafe } from './terminal-safe.js';
 import { action, dataDirOf, openReadOnly, printJson } from './common.js';
 
 export function registerStatus(program: Command): void {
@@ -39,7 +40,8 @@ export function registerStatus(program: Command): void {
           `jobs:     ${Object.entries(queue.byState).map(([k, v]) => `${k} ${v}`).join(', ')}`,
           ...(m.lastFault ? [`last fault: ${m.lastFault.at} ${m.lastFault.step}: ${m.lastFault.reason}`] : []),
         ];
-        process.stdout.write(out.join('\n') + '\n');
+        // The modem's own strings (operator, model, fault text) are shown, never obeyed by the terminal.
+        process.stdout.write(out.map(terminalSafe).join('\n') + '\n');
       }),
     );
 }
