@@ -22,10 +22,11 @@ import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/pr
 import path from 'node:path';
 import { Low } from 'lowdb';
 import type { Logger } from 'pino';
-import { moduleLogger } from '../util/log.js';
-import { readRegularFile } from '../util/regular-file.js';
+import { moduleLogger } from '../../util/log.js';
+import { readRegularFile } from '../../util/regular-file.js';
 import { DIR_MODE, DurableJsonFile, FILE_MODE, fsyncDir, writeFileDurable } from './durable-json-file.js';
-import { SpoolRemoteError, SpoolTimeoutError, StoreError } from './errors.js';
+import { SpoolRemoteError, SpoolTimeoutError, StoreError } from '../errors.js';
+import { isNotFound } from '../../util/fs-errors.js';
 
 export interface SpoolRequest {
   id: string;
@@ -72,8 +73,6 @@ async function ensureDirs(dataDir: string): Promise<ReturnType<typeof spoolPaths
   for (const d of [p.tmp, p.in, p.work, p.out]) await mkdir(d, { recursive: true, mode: DIR_MODE });
   return p;
 }
-
-const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException).code === 'ENOENT';
 
 export interface SubmitOptions {
   /** Give up (and withdraw the request if the server has not taken it) after this long. Default 30 s. */
@@ -131,7 +130,7 @@ export class SpoolClient {
           await unlink(file).catch(() => {});
           finish(() => resolve(res));
         } catch (e) {
-          if (!isMissing(e)) finish(() => reject(e));
+          if (!isNotFound(e)) finish(() => reject(e));
         } finally {
           checking = false;
         }
@@ -255,7 +254,7 @@ export class SpoolServer {
           try {
             await rename(path.join(p.in, name), path.join(p.work, name));
           } catch (e) {
-            if (isMissing(e)) continue; // withdrawn by its CLI
+            if (isNotFound(e)) continue; // withdrawn by its CLI
             throw e;
           }
           await this.processClaimed(name);
@@ -286,7 +285,7 @@ export class SpoolServer {
       }
       text = read.text;
     } catch (e) {
-      if (isMissing(e)) return;
+      if (isNotFound(e)) return;
       text = e as Error; // e.g. EACCES: written by another user; answered, never retried forever
     }
     let res = this.appliedById.get(id);
@@ -302,7 +301,7 @@ export class SpoolServer {
     }
     await writeFileDurable(path.join(p.out, name), JSON.stringify(res));
     await unlink(workFile).catch((e) => {
-      if (!isMissing(e)) throw e;
+      if (!isNotFound(e)) throw e;
     });
   }
 
