@@ -67,7 +67,7 @@ describe('spool', () => {
     const t = Date.now();
     await server.stop();
     server = undefined;
-    expect(Date.now() - t).toBeLessThan(1000);
+    expect(Date.now() - t).toBeLessThan(5000); // on main the FIFO read never returns
   });
 
   it('a handler error reaches the CLI as SpoolRemoteError with the code and message', async () => {
