@@ -9,7 +9,7 @@ import type { Config } from '../config/config.js';
 import { preflight } from '../daemon/preflight.js';
 import { startServer } from '../daemon/server.js';
 import { acquireDataLock, DataLockedError, readDataLock, type DataLock, type LockInfo } from '../store/index.js';
-import { createLogger } from '../util/log.js';
+import { createLogger, defaultLogFormat, type LogFormat } from '../util/log.js';
 import { action, cliConfig, intOption, simulatorPaths, UsageError } from './common.js';
 
 interface ServeOpts {
@@ -21,6 +21,7 @@ interface ServeOpts {
   pin?: string;
   simulate?: boolean;
   logLevel?: string;
+  logFormat?: LogFormat;
   httpPort?: number;
 }
 
@@ -36,6 +37,10 @@ export function registerServe(program: Command): void {
     .option('--pin <pin>', 'SIM PIN (prefer the config file: command lines are visible to other users)')
     .option('--simulate', 'start the built-in simulated modem on a pseudo-terminal and serve on it')
     .option('--log-level <level>', 'trace, debug (AT trace), info, warn, error')
+    .option('--log-format <format>', 'pretty (for a person; the default on a terminal) or json (the default otherwise: journald)', (v: string) => {
+      if (v !== 'pretty' && v !== 'json') throw new UsageError(`--log-format must be pretty or json, got "${v}"`);
+      return v as LogFormat;
+    })
     .option('--http-port <n>', 'enable the HTTP API on this port (token from config or SMS_SERVER_HTTP_TOKEN)', intOption('--http-port', 0, 65535))
     .action(
       action(async (o: ServeOpts) => {
@@ -51,7 +56,7 @@ export function registerServe(program: Command): void {
         const cfg = cliConfig(o, overrides, 'create');
         if (o.simulate && o.device) throw new UsageError('--simulate and --device are exclusive: the simulator provides the device');
         preflight(cfg, { simulate: o.simulate });
-        const logger = createLogger(cfg.logLevel);
+        const logger = createLogger(cfg.logLevel, undefined, o.logFormat ?? defaultLogFormat());
         const lock = await takeLock(cfg.dataDir);
         let sim: { close(): Promise<void> } | undefined;
         try {

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -24,8 +25,28 @@ export const REDACT_PATHS = [
 
 export const silentLogger: Logger = pino({ level: 'silent' });
 
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info', dest?: NodeJS.WritableStream): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, dest as never);
+/** `json`: one object per line (journald, log shippers); `pretty`: for a person at a terminal. */
+export type LogFormat = 'json' | 'pretty';
+
+/** Pretty when stdout is a terminal, JSON otherwise (a service's journal). */
+export function defaultLogFormat(): LogFormat {
+  return process.stdout.isTTY ? 'pretty' : 'json';
+}
+
+export function createLogger(level = process.env.LOG_LEVEL ?? 'info', dest?: NodeJS.WritableStream, format: LogFormat = 'json'): Logger {
+  const opts = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  if (format === 'json') return pino(opts, dest as never);
+  // pino-pretty as an in-process stream (not a worker transport): lines stay in order with the
+  // process's other output and nothing is lost when it exits. Redaction happens before it.
+  const pretty = pinoPretty({
+    destination: dest ?? 1,
+    sync: true,
+    colorize: dest === undefined && process.stdout.isTTY === true,
+    translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
+    ignore: 'pid,hostname,module',
+    messageFormat: '{if module}[{module}] {end}{msg}',
+  });
+  return pino(opts, pretty);
 }
 
 /** A child logger for one module (architecture practice 5). */
