@@ -81,15 +81,20 @@ export function registerSimulate(program: Command): void {
     .description('SMS stored on the simulated SIM')
     .action(action(async (o: CtlOpts) => printJson(await request(o, { cmd: 'storage' }))));
   ctl(sim.command('fault <type>'))
-    .description('inject a fault: hang, cmsOnNextSend, garbage, noiseBurst, simFull, dropNextCmti, failNextDelete, clear')
+    .description('inject a fault: hang, hangOnNextSend, cmsOnNextSend, garbage, noiseBurst, simFull, dropNextCmti, failNextDelete, clear')
     .option('--code <n>', 'CMS error code for cmsOnNextSend')
-    .option('--ms <n>', 'duration for hang')
+    .option('--ms <n>', 'duration for hang and hangOnNextSend')
     .option('--line <text>', 'line for garbage')
     .option('--count <n>', 'lines for noiseBurst')
     .action(
       action(async (type: string, o: CtlOpts & { code?: string; ms?: string; line?: string; count?: string }) => {
-        const num = (v?: string) => (v === undefined ? undefined : Number(v));
-        printJson(await request(o, { cmd: 'fault', type, code: num(o.code), ms: num(o.ms), line: o.line, count: num(o.count) }));
+        const num = (flag: string, v?: string) => {
+          if (v === undefined) return undefined;
+          if (!/^\d+$/.test(v)) throw new UsageError(`${flag} must be a whole number, got "${v}"`);
+          return Number(v);
+        };
+        // The control protocol calls noiseBurst's count `n` (src/sim/CONTROL.md).
+        printJson(await request(o, { cmd: 'fault', type, code: num('--code', o.code), ms: num('--ms', o.ms), line: o.line, n: num('--count', o.count) }));
       }),
     );
   ctl(sim.command('unplug')).description('pull the simulated USB stick').action(action(async (o: CtlOpts) => printJson(await request(o, { cmd: 'unplug' }))));
