@@ -6,6 +6,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TEMPLATE_PLACEHOLDERS } from '../commands/templates.js';
+import { SELF_SERVICE_DEFAULTS, type SelfServiceSettings } from '../selfservice/types.js';
 
 /** The HTTP API's bearer token is a secret: this short, it could be guessed. */
 export const MIN_HTTP_TOKEN_LENGTH = 16;
@@ -52,6 +53,8 @@ export interface Config {
     /** Per-sender commands accepted per hour before they are rejected (SMS bombing costs money). */
     perSenderPerHour: number;
   };
+  /** Self-service access codes by SMS (seed 003); off unless enabled. */
+  selfService: SelfServiceSettings;
   modem: {
     /** Watchdog: probe with AT after this much silence. */
     idleProbeSeconds: number;
@@ -72,6 +75,7 @@ export const DEFAULTS: Config = {
   queue: { massPerMinute: 10, maxAttempts: 8, onUnknown: 'resend-once', dailyCap: 50, retryBaseSeconds: 30, unknownResendSeconds: 60 },
   inbound: { sweepSeconds: 60, multipartTimeoutHours: 24, perSenderPerHour: 10 },
   modem: { idleProbeSeconds: 60 },
+  selfService: { ...SELF_SERVICE_DEFAULTS },
 };
 
 export class ConfigError extends Error {
@@ -85,6 +89,7 @@ export class ConfigError extends Error {
 type Rule =
   | { t: 'string'; optional?: boolean; oneOf?: readonly string[] }
   | { t: 'int'; min: number; max: number }
+  | { t: 'number'; min: number; max: number }
   | { t: 'bool' }
   | { t: 'object'; keys: Record<string, Rule> };
 
@@ -128,6 +133,17 @@ const SCHEMA: Record<string, Rule> = {
       perSenderPerHour: { t: 'int', min: 1, max: 100_000 },
     },
   },
+  selfService: {
+    t: 'object',
+    keys: {
+      enabled: { t: 'bool' },
+      activationKeyword: { t: 'string' },
+      codeLength: { t: 'int', min: 4, max: 12 },
+      maxFailures: { t: 'int', min: 1, max: 100 },
+      lockHours: { t: 'number', min: 0.0001, max: 24 * 365 },
+      codesPerDay: { t: 'int', min: 1, max: 1000 },
+    },
+  },
   modem: { t: 'object', keys: { idleProbeSeconds: { t: 'int', min: 5, max: 86_400 }, sendTimeoutSeconds: { t: 'int', min: 1, max: 600 } } },
 };
 
@@ -137,6 +153,8 @@ function describe(rule: Rule): string {
       return rule.oneOf ? `one of ${rule.oneOf.map((s) => `"${s}"`).join(', ')}` : 'a string';
     case 'int':
       return `a whole number from ${rule.min} to ${rule.max}`;
+    case 'number':
+      return `a number from ${rule.min} to ${rule.max}`;
     case 'bool':
       return 'true or false';
     case 'object':
@@ -152,6 +170,9 @@ function check(path: string, value: unknown, rule: Rule, source: string): void {
       return;
     case 'int':
       if (typeof value !== 'number' || !Number.isInteger(value) || value < rule.min || value > rule.max) throw bad();
+      return;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < rule.min || value > rule.max) throw bad();
       return;
     case 'bool':
       if (typeof value !== 'boolean') throw bad();
@@ -193,6 +214,7 @@ function merge(base: Config, over: Partial<Config>): Config {
     queue: { ...base.queue, ...over.queue },
     inbound: { ...base.inbound, ...over.inbound },
     modem: { ...base.modem, ...over.modem },
+    selfService: { ...base.selfService, ...over.selfService },
   };
 }
 
@@ -261,6 +283,9 @@ export function loadConfig(opts: { dataDir?: string; configFile?: string; overri
   cfg.dataDir = dataDir;
   if (cfg.http.enabled && !cfg.http.token && !process.env.SMS_SERVER_HTTP_TOKEN) {
     throw new ConfigError(`"http.enabled" is true but no "http.token" (or SMS_SERVER_HTTP_TOKEN) is set: the API refuses to run without a bearer token`);
+  }
+  if (cfg.selfService.enabled && !/\S/.test(cfg.selfService.activationKeyword)) {
+    throw new ConfigError(`"selfService.activationKeyword" must not be empty: an empty SMS orders a code`);
   }
   if (!cfg.http.token && process.env.SMS_SERVER_HTTP_TOKEN) cfg.http.token = process.env.SMS_SERVER_HTTP_TOKEN;
   if (cfg.http.enabled && cfg.http.token!.length < MIN_HTTP_TOKEN_LENGTH) {

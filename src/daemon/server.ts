@@ -2,19 +2,19 @@
  * The composition root: one process that owns the modem and is the single writer of the data
  * folder. Wiring only — the logic lives in the layers: supervisor (modem life), ModemIntake and
  * InboundPipeline (receive, store, route), QueueWorker (send), StatusPublisher, spool and HTTP API.
- * Inbound routes, in order: keyword commands; nothing claiming → `ignored`.
+ * Inbound routes, in order: keyword commands (with self-service when enabled); nothing claiming → `ignored`.
  */
-import { existsSync } from 'node:fs';
 import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
 import type { Config } from '../config/config.js';
 import { InboundPipeline, ModemIntake, Receiver } from '../inbound/index.js';
-import { QueueWorker, unknownResendDelays } from '../queue/index.js';
+import { QueueWorker } from '../queue/index.js';
+import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
 import { DEFAULT_MODEM_ID, LowdbStore, SpoolServer, spoolHandlerFor, type DataLock } from '../store/index.js';
-import { SerialTransport } from '../transport/index.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
 import { moduleLogger, type Logger } from '../util/log.js';
+import { queuePolicyOptions, serialModemOptions } from './config-options.js';
 import { makeOps } from './ops.js';
 import { preflight } from './preflight.js';
 import { StatusPublisher } from './status-publisher.js';
@@ -62,10 +62,13 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   const key = loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey });
   const phoneRule = { country: cfg.country };
   const kick = () => worker.kick();
+  const templates = resolveTemplates(cfg.language, cfg.templates);
+  const selfService = cfg.selfService.enabled ? new SelfService({ repo: store, settings: cfg.selfService, key, logger }) : undefined;
 
   const commands = new CommandService({
     store,
-    templates: resolveTemplates(cfg.language, cfg.templates),
+    templates,
+    handlers: selfService ? selfServiceHandlers(selfService, templates, store) : [],
     phoneRule,
     rateLimiter: new RateLimiter({ limit: cfg.inbound.perSenderPerHour, windowMs: 3_600_000 }),
     decryptPassword: (enc) => decryptSecret(enc, key),
@@ -75,18 +78,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: kick, logger });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
   const intake = new ModemIntake({ store, receiver, pipeline, modem: DEFAULT_MODEM_ID, logger });
-  const supervisor = new ModemSupervisor({
-    id: DEFAULT_MODEM_ID,
-    device,
-    baudRate: cfg.baudRate,
-    profile: cfg.profile,
-    pin: cfg.pin,
-    idleProbeMs: cfg.modem.idleProbeSeconds * 1000,
-    sendTimeoutMs: cfg.modem.sendTimeoutSeconds !== undefined ? cfg.modem.sendTimeoutSeconds * 1000 : undefined,
-    openTransport: (path, baudRate) => new SerialTransport({ path, baudRate, logger }),
-    deviceExists: existsSync,
-    logger,
-  });
+  const supervisor = new ModemSupervisor(serialModemOptions(cfg, device, logger));
   const worker = new QueueWorker({
     store,
     sender: {
@@ -96,14 +88,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
       isReady: () => supervisor.isReady,
       whenReady: (signal) => supervisor.whenReady(signal),
     },
-    policy: {
-      maxAttempts: cfg.queue.maxAttempts,
-      onUnknown: cfg.queue.onUnknown,
-      baseDelayMs: cfg.queue.retryBaseSeconds * 1000,
-      unknownResendDelayMs: unknownResendDelays(cfg.queue.unknownResendSeconds),
-    },
-    rate: { massPerMinute: cfg.queue.massPerMinute },
-    dailyCap: cfg.queue.dailyCap,
+    ...queuePolicyOptions(cfg),
     unseal: (t) => decryptSecret(t, key),
     // Replies first: an SMS read during a submit is routed before the worker's next AT+CMGS.
     beforeJob: () => intake.idle(),
@@ -123,11 +108,13 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
 
   // Requests from CLI processes: applied here, by the only writer.
   const spool = new SpoolServer(cfg.dataDir, { logger });
-  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick })));
+  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService })));
   undo.push(() => spool.stop());
   if (cfg.http.enabled) {
     const { port, host, token, maxBodyBytes } = cfg.http;
-    http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, logger });
+    const routes = selfService ? selfServiceApiRoutes(selfService, phoneRule) : [];
+    // It logs "HTTP API listening" itself.
+    http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, logger });
     undo.push(() => http!.close());
   }
 
