@@ -64,6 +64,7 @@ describe('spool', () => {
       if (rejected.length < 3) await new Promise((r) => setTimeout(r, 100));
     }
     expect(rejected.map((n) => n.replace(/\.\d+$/, '')).sort()).toEqual([name(1), name(2), name(3)]);
+    await server.idle(); // the answered request's work file goes after its response
     expect(await readdir(p.work)).toEqual([]);
     expect(warnings.map((w) => (w as { what: string }).what).sort()).toEqual(['directory', 'named pipe', 'symbolic link']);
     // One line each, not one per scan.
