@@ -115,7 +115,7 @@ export function registerClients(program: Command): void {
         }
         let csv: string;
         try {
-          csv = decodeText(bytes, file, o.encoding);
+          csv = await decodeText(bytes, file, o.encoding);
         } catch (e) {
           if (!(e instanceof TextEncodingError)) throw e;
           // Lines and columns only: the bytes may be part of a password.

@@ -3,7 +3,6 @@
  * user sees it in `ps` and it lands in shell history: from stdin (`--password-stdin`, for scripts)
  * or typed at a hidden prompt (`read`, npm's own prompt library, echo off).
  */
-import { read } from 'read';
 import { UsageError } from './common.js';
 
 /** The whole of stdin, without the one line end a `printf`/`echo` adds. */
@@ -20,6 +19,7 @@ export async function passwordFromPrompt(): Promise<string> {
   if (!process.stdin.isTTY) {
     throw new UsageError('no password: pass --password-stdin and pipe it in (printf %s "$PW" | sms-server clients add … --password-stdin), or run in a terminal to be asked');
   }
+  const { read } = await import('read'); // only when a person is asked
   const ask = (prompt: string) => read({ prompt, silent: true, replace: '', output: process.stderr });
   const first = await ask('Portal password: ');
   const again = await ask('Again: ');

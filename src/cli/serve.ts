@@ -9,7 +9,7 @@ import type { Config } from '../config/config.js';
 import { preflight } from '../daemon/preflight.js';
 import { startServer } from '../daemon/server.js';
 import { acquireDataLock, DataLockedError, readDataLock, type DataLock, type LockInfo } from '../store/index.js';
-import { createLogger, defaultLogFormat, type LogFormat } from '../util/log.js';
+import { createLogger, defaultLogFormat, logDestination, type LogFormat } from '../util/log.js';
 import { action, cliConfig, intOption, simulatorPaths, UsageError } from './common.js';
 
 interface ServeOpts {
@@ -56,7 +56,7 @@ export function registerServe(program: Command): void {
         const cfg = cliConfig(o, overrides, 'create');
         if (o.simulate && o.device) throw new UsageError('--simulate and --device are exclusive: the simulator provides the device');
         preflight(cfg, { simulate: o.simulate });
-        const logger = createLogger(cfg.logLevel, undefined, o.logFormat ?? defaultLogFormat());
+        const logger = createLogger(cfg.logLevel, await logDestination(o.logFormat ?? defaultLogFormat()));
         const lock = await takeLock(cfg.dataDir);
         let sim: { close(): Promise<void> } | undefined;
         try {

@@ -1,5 +1,4 @@
 import { pino, type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -33,20 +32,27 @@ export function defaultLogFormat(): LogFormat {
   return process.stdout.isTTY ? 'pretty' : 'json';
 }
 
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info', dest?: NodeJS.WritableStream, format: LogFormat = 'json'): Logger {
-  const opts = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
-  if (format === 'json') return pino(opts, dest as never);
-  // pino-pretty as an in-process stream (not a worker transport): lines stay in order with the
-  // process's other output and nothing is lost when it exits. Redaction happens before it.
-  const pretty = pinoPretty({
-    destination: dest ?? 1,
+export function createLogger(level = process.env.LOG_LEVEL ?? 'info', dest?: NodeJS.WritableStream): Logger {
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, dest as never);
+}
+
+/**
+ * The destination for `format` on stdout: undefined for JSON (pino's own), a pino-pretty stream
+ * for `pretty` — in-process (not a worker transport), so lines stay in order with the process's
+ * other output and nothing is lost at exit; redaction happens before it. Imported only when asked
+ * for: every CLI command loads this module, only `serve --log-format pretty` needs the formatter.
+ */
+export async function logDestination(format: LogFormat): Promise<NodeJS.WritableStream | undefined> {
+  if (format === 'json') return undefined;
+  const { default: pinoPretty } = await import('pino-pretty');
+  return pinoPretty({
+    destination: 1,
     sync: true,
-    colorize: dest === undefined && process.stdout.isTTY === true,
+    colorize: process.stdout.isTTY === true,
     translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
     ignore: 'pid,hostname,module',
     messageFormat: '{if module}[{module}] {end}{msg}',
   });
-  return pino(opts, pretty);
 }
 
 /** A child logger for one module (architecture practice 5). */

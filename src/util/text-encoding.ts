@@ -5,7 +5,6 @@
  * customer can type; other encodings go through iconv-lite, a well-kept decoder table, not ours.
  * Messages name lines and columns, never the bytes: they may be part of a password.
  */
-import iconv from 'iconv-lite';
 
 export class TextEncodingError extends Error {
   readonly code = 'TEXT_ENCODING';
@@ -22,8 +21,9 @@ export class TextEncodingError extends Error {
 const UTF8 = new Set(['utf8', 'utf-8']);
 
 /** Decodes `bytes` as `encoding` (default UTF-8; a UTF-8 BOM is dropped). `source` names the file in messages. */
-export function decodeText(bytes: Buffer, source: string, encoding = 'utf8'): string {
+export async function decodeText(bytes: Buffer, source: string, encoding = 'utf8'): Promise<string> {
   if (!UTF8.has(encoding.toLowerCase())) {
+    const { default: iconv } = await import('iconv-lite'); // only for files that are not UTF-8
     if (!iconv.encodingExists(encoding)) throw new TextEncodingError(`unknown encoding "${encoding}" (e.g. utf8, cp1251, koi8-r, latin1)`);
     return iconv.decode(bytes, encoding);
   }

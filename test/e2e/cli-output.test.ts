@@ -84,24 +84,31 @@ describe('terminal safety (item 8)', () => {
   });
 
   it('--follow lines are terminal-safe too', async () => {
-    const out = await follow(['--limit', '1'], 1500);
+    const out = await follow(['--limit', '1'], 1);
     expect(out).toContain('Hi␛]0;pwned␇');
     expect(out).not.toMatch(RAW_CONTROLS);
   });
 });
 
-/** `inbox --follow …` for `ms`, optionally adding entries meanwhile; returns what it printed. */
-function follow(args: string[], ms: number, during?: () => Promise<void>): Promise<string> {
+/**
+ * `inbox --follow …`: once it has printed `lines` lines, runs `during` (adding entries), then waits
+ * for `more` further lines (at most 15 s) and stops it; returns what it printed.
+ */
+function follow(args: string[], lines: number, during?: () => Promise<void>, more = 0): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli.main, 'inbox', '--follow', '--data', dir, ...args], { env: { ...process.env, LOG_LEVEL: 'silent' } });
     let out = '';
+    const count = () => out.split('\n').length - 1;
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.on('error', reject);
     child.on('exit', () => resolve(out));
-    setTimeout(async () => {
+    void (async () => {
+      for (let i = 0; i < 300 && count() < lines; i++) await new Promise((r) => setTimeout(r, 50));
       await during?.();
-      setTimeout(() => child.kill('SIGTERM'), 2500);
-    }, ms);
+      for (let i = 0; i < 300 && count() < lines + more; i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 1500)); // anything printed beyond that would show too
+      child.kill('SIGTERM');
+    })();
   });
 }
 
@@ -119,10 +126,10 @@ describe('small contract bugs (item 9)', () => {
   });
 
   it('inbox --follow --limit 2 prints the newest 2, then only what arrives', async () => {
-    const out = await follow(['--limit', '2', '--json'], 1500, () => withStore((s) => s.addInbound(inbound(IVAN, 'arrived while following'))).then(() => undefined));
+    const out = await follow(['--limit', '2', '--json'], 2, () => withStore((s) => s.addInbound(inbound(IVAN, 'arrived while following'))).then(() => undefined), 1);
     const texts = out.trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
     expect(texts).toEqual(['national sender', EVIL, 'arrived while following']);
-  }, 20_000);
+  }, 60_000);
 
   it('inbox --from takes the number in any form, like send does', async () => {
     for (const form of ['89001112233', '8 900 111-22-33', '+7 (900) 111-22-33', IVAN]) {
