@@ -245,7 +245,12 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     const m = /^\/messages\/([^/]+)$/.exec(path);
     if (m) {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on ${path}; use GET`, { Allow: 'GET' });
-      const id = decodeURIComponent(m[1]!);
+      let id: string;
+      try {
+        id = decodeURIComponent(m[1]!);
+      } catch {
+        throw new HttpError(400, `malformed percent-encoding in the message id ${JSON.stringify(m[1])}`);
+      }
       const job = await o.store.getJob(id);
       // Another account's job answers exactly like a missing one: ids of others are not confirmed.
       if (!job || (caller.kind === 'account' && job.account !== caller.login)) throw new HttpError(404, `no message with id ${JSON.stringify(id)}`);

@@ -5,8 +5,9 @@ import { normalizeLogin } from '../accounts/index.js';
 import { campaignStatus, type CampaignResult } from '../queue/index.js';
 import type { Job, JobState } from '../store/index.js';
 import { parseRecipientsFile } from '../util/csv.js';
-import { action, applyOp, cliConfig, dataDirOf, intOption, openReadOnly, printJson, UsageError } from './common.js';
+import { action, applyOp, cliConfig, dataDirOf, intOption, noteMore, openReadOnly, printJson, UsageError } from './common.js';
 import { renderTable } from './table.js';
+import { terminalSafe } from './terminal-safe.js';
 
 const STATES: JobState[] = ['queued', 'sending', 'sent', 'failed', 'unknown'];
 const SEALED = '[sealed: contains credentials]';
@@ -138,7 +139,7 @@ export function registerOutbound(program: Command): void {
           const line = `${target.id} ${target.name ? `"${target.name}" ` : ''}${bar(done, s.total)} ${done}/${s.total}` +
             ` sent ${s.counts.sent ?? 0}, failed ${s.counts.failed ?? 0}, unknown ${s.counts.unknown ?? 0}, pending ${s.pending}` +
             (s.eta ? `, ETA ${s.eta}` : '');
-          process.stdout.write(line + '\n');
+          process.stdout.write(terminalSafe(line) + '\n');
         } finally {
           await store.close();
         }
@@ -158,8 +159,12 @@ export function registerOutbound(program: Command): void {
     .action(
       action(async (o: { json?: boolean; status?: JobState; limit: number; data?: string }) => {
         const store = await openReadOnly(dataDirOf(o));
-        const jobs = await store.listJobs({ state: o.status, limit: o.limit });
+        const jobs = await store.listJobs({ state: o.status, limit: o.limit + 1 });
         await store.close();
+        if (jobs.length > o.limit) {
+          jobs.length = o.limit;
+          noteMore('jobs', o.limit);
+        }
         if (o.json) return printJson(jobs.map(jobJson));
         if (!jobs.length) return void process.stdout.write('outbox is empty\n');
         const dups = jobs.reduce((n, j) => n + (j.duplicates ?? 0), 0);

@@ -3,7 +3,9 @@
  * device), and control a running one: `simulate sms|call|pdu|sent|storage|fault|unplug|replug`.
  * The control socket protocol is documented in src/sim/CONTROL.md.
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { locateDataDir } from '../config/config.js';
 import { action, dataDirOf, intOption, printJson, simulatorPaths, UsageError } from './common.js';
 
 interface CtlOpts {
@@ -43,15 +45,11 @@ export function registerSimulate(program: Command): void {
     .action(
       action(async (o: { profile: string; link?: string; socket?: string; sendDelay: number; data?: string }) => {
         const { runSimulateCommand } = await import('../sim/index.js');
-        const { mkdirSync } = await import('node:fs');
-        const dir = dataDirOf(o);
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
-        await runSimulateCommand({
-          profile: o.profile,
-          link: o.link,
-          control: o.socket ?? simulatorPaths(dir).control,
-          sendDelayMs: o.sendDelay,
-        });
+        // The socket goes into the data folder when there is one (so `simulate sms` finds it), else
+        // into the temp folder (printed): the simulator never creates a data folder.
+        const choice = locateDataDir({ dataDir: o.data });
+        const control = o.socket ?? (o.data || existsSync(choice.dir) ? simulatorPaths(dataDirOf(o)).control : undefined);
+        await runSimulateCommand({ profile: o.profile, link: o.link, control, sendDelayMs: o.sendDelay });
       }),
     );
 
@@ -83,15 +81,20 @@ export function registerSimulate(program: Command): void {
     .description('SMS stored on the simulated SIM')
     .action(action(async (o: CtlOpts) => printJson(await request(o, { cmd: 'storage' }))));
   ctl(sim.command('fault <type>'))
-    .description('inject a fault: hang, cmsOnNextSend, garbage, noiseBurst, simFull, dropNextCmti, failNextDelete, clear')
+    .description('inject a fault: hang, hangOnNextSend, cmsOnNextSend, garbage, noiseBurst, simFull, dropNextCmti, failNextDelete, clear')
     .option('--code <n>', 'CMS error code for cmsOnNextSend')
-    .option('--ms <n>', 'duration for hang')
+    .option('--ms <n>', 'duration for hang and hangOnNextSend')
     .option('--line <text>', 'line for garbage')
     .option('--count <n>', 'lines for noiseBurst')
     .action(
       action(async (type: string, o: CtlOpts & { code?: string; ms?: string; line?: string; count?: string }) => {
-        const num = (v?: string) => (v === undefined ? undefined : Number(v));
-        printJson(await request(o, { cmd: 'fault', type, code: num(o.code), ms: num(o.ms), line: o.line, count: num(o.count) }));
+        const num = (flag: string, v?: string) => {
+          if (v === undefined) return undefined;
+          if (!/^\d+$/.test(v)) throw new UsageError(`${flag} must be a whole number, got "${v}"`);
+          return Number(v);
+        };
+        // The control protocol calls noiseBurst's count `n` (src/sim/CONTROL.md).
+        printJson(await request(o, { cmd: 'fault', type, code: num('--code', o.code), ms: num('--ms', o.ms), line: o.line, n: num('--count', o.count) }));
       }),
     );
   ctl(sim.command('unplug')).description('pull the simulated USB stick').action(action(async (o: CtlOpts) => printJson(await request(o, { cmd: 'unplug' }))));

@@ -11,10 +11,9 @@ import { CommandService, resolveTemplates } from '../commands/index.js';
 import type { Config } from '../config/config.js';
 import { EmailSender, ForwardDispatcher, WebhookSender, type ChannelSender } from '../forward/index.js';
 import { InboundPipeline, LastSenderRoute, ModemIntake, NumberRoute, PrefixRoute, Receiver } from '../inbound/index.js';
-import { loadProfile } from '../modem/profile.js';
 import { QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
-import { DEFAULT_MODEM_ID, LowdbStore, SpoolServer, spoolHandlerFor, type Account } from '../store/index.js';
+import { DEFAULT_MODEM_ID, LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock } from '../store/index.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
@@ -22,6 +21,7 @@ import { moduleLogger, type Logger } from '../util/log.js';
 import { queuePolicyOptions, serialModemOptions } from './config-options.js';
 import { makeOps } from './ops.js';
 import type { PublicWeb } from './public-web.js';
+import { preflight } from './preflight.js';
 import { StatusPublisher } from './status-publisher.js';
 import { ModemSupervisor } from './supervisor.js';
 
@@ -44,20 +44,38 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export interface ServerDeps {
+export interface StartOptions {
+  /** The data lock, when the caller took it first (`serve`: before the simulator starts); it releases it. */
+  lock?: DataLock;
   /** Time source of routing and forwarding (tests jump it to cover "within 14 days" and a 24 h retry schedule). */
   clock?: Clock;
 }
+/** @deprecated name kept for callers of the accounts work: the same options. */
+export type ServerDeps = StartOptions;
 
-export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps = {}): Promise<RunningServer> {
-  const clock = deps.clock ?? realClock;
+/**
+ * Checks the whole configuration (preflight), then opens and starts everything. Any start-up error
+ * stops what was already started (lock released, port closed, timers cleared) before it is thrown:
+ * a server that cannot run exits instead of holding the data folder half-started.
+ */
+export async function startServer(cfg: Config, logger: Logger, o: StartOptions = {}): Promise<RunningServer> {
+  preflight(cfg);
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    return await assemble(cfg, logger, o, undo);
+  } catch (e) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() => Promise<unknown>)[]): Promise<RunningServer> {
+  const clock = o.clock ?? realClock;
   const log = moduleLogger(logger, 'server');
-  const device = cfg.device;
-  if (!device) throw new Error('no modem device: pass --device PATH (e.g. /dev/serial/by-id/usb-…), or --simulate');
-  // An unknown profile is a configuration error: refuse to start, not fail inside the reconnect loop.
-  if (cfg.profile !== 'auto') loadProfile(cfg.profile);
-  const store = new LowdbStore(cfg.dataDir, { lockWaitMs: 3000, logger });
+  const device = cfg.device!; // preflight: set
+  const store = new LowdbStore(cfg.dataDir, o.lock ? { lock: false, logger } : { lockWaitMs: 3000, logger });
   await store.open();
+  undo.push(() => store.close());
   const key = loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey });
   const phoneRule = { country: cfg.country };
   const kick = () => worker.kick();
@@ -98,8 +116,13 @@ export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps 
   const supervisor = new ModemSupervisor(serialModemOptions(cfg, device, logger));
   const worker = new QueueWorker({
     store,
-    // Waits while the modem is down: the job stays `sending` and is not spun through back-offs.
-    sender: { sendPart: async (part, opts) => (await supervisor.whenReady()).send(part, opts) },
+    sender: {
+      // The worker waits while the modem is down (the job stays queued, nothing written), and is
+      // not spun through back-offs for a fault the supervisor is already handling; stop() ends the wait.
+      sendPart: async (part, opts) => (await supervisor.whenReady(opts?.signal)).send(part, opts),
+      isReady: () => supervisor.isReady,
+      whenReady: (signal) => supervisor.whenReady(signal),
+    },
     ...queuePolicyOptions(cfg),
     unseal: (t) => decryptSecret(t, key),
     // Replies first: an SMS read during a submit is routed before the worker's next AT+CMGS.
@@ -111,7 +134,10 @@ export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps 
   // loaded before the first entry is routed. Imported only when enabled: the web layer (fastify and
   // its plugins) is ~20 MB of RSS.
   const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, worker, key, kick, logger }) : undefined;
-  if (web) pipeline.add(web.route, { before: 'last-sender' });
+  if (web) {
+    pipeline.add(web.route, { before: 'last-sender' });
+    undo.push(() => web.close());
+  }
   let http: { port: number; close(): Promise<void> } | undefined;
   const status = new StatusPublisher({ store, supervisor, device, http: () => http && { host: cfg.http.host, port: http.port }, logger });
 
@@ -120,16 +146,20 @@ export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps 
     kick();
   });
   intake.startSweeping(cfg.inbound.sweepSeconds * 1000, () => (supervisor.state === 'ready' ? supervisor.driver : undefined));
+  undo.push(() => intake.stop());
   status.start();
+  undo.push(async () => status.stop());
 
   // Requests from CLI processes: applied here, by the only writer.
   const spool = new SpoolServer(cfg.dataDir, { logger });
   await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards })));
+  undo.push(() => spool.stop());
   if (cfg.http.enabled) {
     const { port, host, token, maxBodyBytes } = cfg.http;
     const routes = selfService ? selfServiceApiRoutes(selfService, phoneRule) : [];
+    // It logs "HTTP API listening" itself.
     http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, logger });
-    log.info({ host, port: http.port }, 'HTTP API listening');
+    undo.push(() => http!.close());
   }
   await web?.listen();
 
@@ -138,8 +168,11 @@ export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps 
   await pipeline.resume(new Date(Date.now() - RESUME_NEW_MAX_AGE_MS));
   // Pending forwards (a crash, a restart, a receiver that was down) are delivered again, same webhook-id.
   await forwards.start();
+  undo.push(() => forwards.stop());
   await worker.start();
+  undo.push(() => worker.stop());
   supervisor.start();
+  undo.push(() => supervisor.stop());
   await status.publish();
   log.info({ device, data: cfg.dataDir, profile: cfg.profile }, 'server started');
 
@@ -151,12 +184,14 @@ export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps 
       await http?.close();
       await spool.stop();
       await worker.stop();
-      await intake.stop();
       await forwards.stop();
       await Promise.all(Object.values(senders).map((x) => x?.close?.()));
-      // After the worker and the inbound path: their last outcomes and replies reach the chat's store.
+      // After the worker: its last outcomes reach the chat's store.
       await web?.close();
+      // The port closes before inbound work is awaited: on a wedged modem each of its commands
+      // would otherwise wait out its own timeout.
       await supervisor.stop();
+      await intake.stop();
       await status.publish();
       await store.close();
       log.info('stopped');

@@ -73,7 +73,7 @@ export class ModemIntake {
       this.chain.push(async () => {
         const r = await this.o.receiver.ingest(pdu, this.origin());
         await driver.ackDirect();
-        if (r.kind === 'stored') await this.route(r.entry);
+        if (r.kind === 'stored') await this.received(r.entry);
       }),
     );
     driver.on('status-report', (sr) => {
@@ -111,6 +111,12 @@ export class ModemIntake {
     return { modem: this.modem, ...(this.ownNumber ? { to: this.ownNumber } : {}) };
   }
 
+  /** A new SMS, stored (+CMT or off the SIM): logged once, then routed. */
+  private async received(entry: InboxEntry): Promise<void> {
+    this.log.info({ id: entry.id, from: entry.from, parts: entry.parts, text: entry.text }, 'SMS received');
+    await this.route(entry);
+  }
+
   /** Route a stored entry; a failure leaves it unrouted for the next start (pipeline.resume). */
   private async route(entry: InboxEntry): Promise<void> {
     try {
@@ -131,10 +137,7 @@ export class ModemIntake {
     }
     // Routed (replies queued) before the delete: AT+CMGD would otherwise wait behind the SUBMIT
     // the worker starts meanwhile, and during a mass text the ack would lose one more send slot.
-    if (r.kind === 'stored') {
-      this.log.info({ id: r.entry.id, from: r.entry.from, parts: r.entry.parts, text: r.entry.text }, 'SMS received');
-      await this.route(r.entry);
-    }
+    if (r.kind === 'stored') await this.received(r.entry);
     try {
       await driver.delete(memory, index);
     } catch (e) {

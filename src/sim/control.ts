@@ -131,6 +131,9 @@ async function fault(req: ControlRequest, target: ControlTarget): Promise<Contro
     case 'hang':
       f.hang(num(req, 'ms', false));
       break;
+    case 'hangOnNextSend':
+      f.hangOnNextSend(num(req, 'ms')!);
+      break;
     case 'cmsOnNextSend':
       f.cmsOnNextSend(num(req, 'code')!);
       break;

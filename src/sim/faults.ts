@@ -6,6 +6,11 @@
 export interface SimFaults {
   /** Stop answering entirely (input swallowed, no output, URCs included) for `ms`, or until `clear()`. Huawei E160/E220/E1752 wedge like this after hours. */
   hang(ms?: number): void;
+  /**
+   * Take the next submitted PDU (after Ctrl-Z) and wedge for `ms` without answering: the host
+   * never learns whether it was sent (it was not). Huawei E1752 sticks do this mid-send.
+   */
+  hangOnNextSend(ms: number): void;
   /** Answer the next accepted AT+CMGS with `+CMS ERROR: <code>` after the send delay (500 not registered, 41 operator throttling). */
   cmsOnNextSend(code: number): void;
   /** Emit a raw junk line; a string is written as latin1 bytes so characters ≥ 0x80 become invalid UTF-8. */
@@ -31,6 +36,7 @@ export class FaultState {
   hung = false;
   hangTimer: ReturnType<typeof setTimeout> | undefined;
   nextSendCms: number | undefined;
+  nextSendHangMs: number | undefined;
   dropCmti = 0;
   failDelete = 0;
 
@@ -38,6 +44,12 @@ export class FaultState {
     const c = this.nextSendCms;
     this.nextSendCms = undefined;
     return c;
+  }
+
+  takeSendHang(): number | undefined {
+    const ms = this.nextSendHangMs;
+    this.nextSendHangMs = undefined;
+    return ms;
   }
 
   takeDropCmti(): boolean {

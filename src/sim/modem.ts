@@ -230,6 +230,12 @@ export class SimulatedModem extends EventEmitter {
       this.final(`+CMS ERROR: ${check.cms}`);
       return;
     }
+    const hangMs = this.fault.takeSendHang();
+    if (hangMs !== undefined) {
+      this.log.debug({ ms: hangMs }, 'swallowing the submit and hanging');
+      this.faults.hang(hangMs);
+      return;
+    }
     this.busy = true;
     this.maybeNoise();
     this.after(this.opts.sendDelayMs ?? 0, () => {
@@ -523,6 +529,9 @@ export class SimulatedModem extends EventEmitter {
         if (f.hangTimer) this.clock.clearTimeout(f.hangTimer);
         f.hangTimer = ms === undefined ? undefined : this.clock.setTimeout(() => this.faults.clear(), ms);
       },
+      hangOnNextSend: (ms) => {
+        f.nextSendHangMs = ms;
+      },
       cmsOnNextSend: (code) => {
         f.nextSendCms = code;
       },
@@ -559,6 +568,7 @@ export class SimulatedModem extends EventEmitter {
         if (f.hangTimer) this.clock.clearTimeout(f.hangTimer);
         f.hangTimer = undefined;
         f.nextSendCms = undefined;
+        f.nextSendHangMs = undefined;
         f.dropCmti = 0;
         f.failDelete = 0;
       },

@@ -100,6 +100,12 @@ describe('HTTP API requests', () => {
     expect(((await missing.json()) as { error: string }).error).toContain('job-999');
   });
 
+  it('answers 400, not 500, for an id that is not valid percent-encoding (issue 9 item 9)', async () => {
+    const r = await fetch(url('/messages/%zz'), { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { error: string }).error).toMatch(/malformed percent-encoding.*%zz/);
+  });
+
   it('reports rejected recipients beside the queued ones, and 422 when none is queued', async () => {
     const res = await post(JSON.stringify({ to: ['+79001234567', 'nope'], text: 'hi' }));
     expect(res.status).toBe(201);
