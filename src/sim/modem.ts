@@ -16,6 +16,7 @@ import { SeededRng } from './rng.js';
 import type { SentSms } from './sent.js';
 import { SimStorage, type MemoryName, type StoredSlot } from './storage.js';
 import { checkSubmitPdu } from './submit.js';
+import { DEFAULT_REPORT_POLICY, mergePolicy, planReports, reportPdu, type RecipientForm, type ReportPolicy } from './status-reports.js';
 
 export type { SentSms } from './sent.js';
 
@@ -48,6 +49,16 @@ export interface SimulatedModemOptions {
   bootDelayMs?: number;
   /** How soon the network retries delivering held-back SMS after storage frees. Default 50. */
   networkRetryMs?: number;
+  /** Status reports for SUBMITs with TP-SRR (default: delivered after 50 ms); see status-reports.ts. */
+  reports?: Partial<ReportPolicy>;
+  /** TP-MR the first accepted SUBMIT gets (default 0); it wraps after 255. */
+  firstMr?: number;
+  /** Overrides the profile's `AT+CNMI=?` answer, e.g. `(0-3),(0-3),(0,2),(0,2),(0,1)` for a modem without ds=1. */
+  cnmiSupport?: string;
+  /** Overrides the profile's AT+CSMS service at power-up (1: `+CDS` waits for `AT+CNMA`). */
+  csmsService?: 0 | 1;
+  /** With service 1, an unacknowledged `+CDS` turns routing off after this long (27.005 §3.4.4). Default 15000. */
+  cnmaTimeoutMs?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -64,6 +75,36 @@ export interface InjectSmsOptions {
 
 export class SimInputError extends Error {
   readonly code = 'SIM_INPUT';
+}
+
+/** One status report the network is asked to send now (control `report`, tests). */
+export interface InjectReportOptions {
+  mr: number;
+  /** The recipient of the SUBMIT, as sent (`+79001234567`). */
+  to: string;
+  /** TP-ST; default 0x00 (delivered). */
+  status?: number;
+  /** Delay before the network sends it (default 0). */
+  delayMs?: number;
+  /** When the SMSC took the SUBMIT (default: now). */
+  submittedAt?: Date;
+  recipientForm?: RecipientForm;
+}
+
+/** Counters of the status reports the network sent, and how they reached the host. */
+export interface ReportStats {
+  /** Planned or injected reports handed to the modem. */
+  generated: number;
+  /** `+CDS` URCs written (ds=1). */
+  routed: number;
+  /** Stored with `+CDSI` (ds=2). */
+  stored: number;
+  /** Lost because AT+CNMI ds=0 (the SMSC counts them delivered to the phone). */
+  dropped: number;
+  /** Waiting in the network: storage full, or routing turned off after a missing `AT+CNMA`. */
+  held: number;
+  /** `+CDS` that needed `AT+CNMA` and did not get it in time. */
+  unacknowledged: number;
 }
 
 const ESC = 0x1b;
@@ -100,7 +141,7 @@ export class SimulatedModem extends EventEmitter {
   /** While a send is on the network the modem reads no further commands; they wait here. */
   private busy = false;
   private queued: Buffer[] = [];
-  private nextMr = 0;
+  private nextMr: number;
   private nextRef = 1;
   /** SMS the network could not deliver (storage full): retried when space frees. */
   private held: string[] = [];
@@ -109,6 +150,16 @@ export class SimulatedModem extends EventEmitter {
   private timers = new Set<Timer>();
   private noiseTimer: Timer | undefined;
   private disposed = false;
+  /** How the network answers TP-SRR; `report` control requests change it. */
+  reportPolicy: ReportPolicy;
+  readonly reportStats: ReportStats = { generated: 0, routed: 0, stored: 0, dropped: 0, held: 0, unacknowledged: 0 };
+  /** Reports the network could not hand over (storage full, routing off): re-sent when that changes. */
+  private heldReports: string[] = [];
+  /** A `+CDS` sent under AT+CSMS=1 that waits for AT+CNMA; later ones queue behind it. */
+  private ackWait: { timer: Timer; pdu: string } | undefined;
+  private ackQueue: string[] = [];
+  /** `+CMT` direct deliveries not acknowledged yet (AT+CNMA answers OK for them). */
+  private cmtUnacked = 0;
 
   constructor(o: SimulatedModemOptions = {}) {
     super();
@@ -118,7 +169,9 @@ export class SimulatedModem extends EventEmitter {
     this.log = moduleLogger(o.logger, 'sim');
     this.rng = new SeededRng(o.seed ?? 1);
     const cap = typeof o.capacity === 'number' ? { SM: o.capacity } : (o.capacity ?? {});
-    this.memories = new SimStorage({ SM: cap.SM ?? this.profile.sim.capacity, ME: cap.ME ?? 100 });
+    this.memories = new SimStorage({ SM: cap.SM ?? this.profile.sim.capacity, ME: cap.ME ?? 100 }, this.profile.sim.firstIndex ?? 1);
+    this.reportPolicy = mergePolicy(DEFAULT_REPORT_POLICY, o.reports ?? {});
+    this.nextMr = (o.firstMr ?? 0) % 256;
     this.settings = this.defaultSettings();
     const noise = typeof o.noise === 'number' ? { probability: o.noise } : (o.noise ?? {});
     this.noiseProbability = noise.probability ?? (this.profile.sim.noiseUrcs.length > 0 ? 0.1 : 0);
@@ -245,6 +298,7 @@ export class SimulatedModem extends EventEmitter {
         this.sent.push(rec);
         this.reply([`+CMGS: ${mr}`], 'OK');
         this.emit('sent', rec);
+        if (d.statusReportRequest) this.scheduleReports(rec);
       }
       this.drainQueued();
     });
@@ -301,6 +355,7 @@ export class SimulatedModem extends EventEmitter {
     const s = this.settings;
     // CNMI mt=2 on modems with direct delivery (profile flag): +CMT with the PDU, nothing stored.
     if (s.cnmi[1] === 2 && this.profile.flags.directDelivery) {
+      this.cmtUnacked++;
       this.urc(`+CMT: ,${tpduLength(pdu)}`, pdu);
       return undefined;
     }
@@ -326,6 +381,120 @@ export class SimulatedModem extends EventEmitter {
       this.held = [];
       this.memFullAnnounced = false;
       for (const pdu of pending) this.deliver(pdu);
+    });
+  }
+
+  // --- status reports ------------------------------------------------------------------------
+
+  /** The SMSC answers a SUBMIT with TP-SRR as the report policy says (delays on the modem's clock). */
+  private scheduleReports(rec: SentSms): void {
+    const policy = this.reportPolicy;
+    const submittedAt = new Date(this.clock.now());
+    for (const r of planReports(policy)) {
+      this.after(r.afterMs, () => {
+        this.reportStats.generated++;
+        this.deliverReport(reportPdu({ mr: rec.mr, to: rec.to, status: r.status, submittedAt, dischargedAt: new Date(this.clock.now()), policy, smsc: this.settings.csca }));
+      });
+    }
+  }
+
+  /**
+   * The network sends one status report now (or after `delayMs`) for any reference: a report for
+   * an MR nobody sent, a late second report, a recipient in another form.
+   * @returns the PDU (hex with SMSC prefix).
+   */
+  injectStatusReport(o: InjectReportOptions): string {
+    const policy = o.recipientForm ? { ...this.reportPolicy, recipientForm: o.recipientForm } : this.reportPolicy;
+    let pdu: string;
+    try {
+      pdu = reportPdu({ mr: o.mr, to: o.to, status: o.status ?? 0, submittedAt: o.submittedAt ?? new Date(this.clock.now()), dischargedAt: new Date(this.clock.now() + (o.delayMs ?? 0)), policy, smsc: this.settings.csca });
+    } catch (e) {
+      throw new SimInputError(`status report: ${(e as Error).message}`);
+    }
+    this.after(o.delayMs ?? 0, () => {
+      this.reportStats.generated++;
+      this.deliverReport(pdu);
+    });
+    return pdu;
+  }
+
+  /** The TP-MR the next accepted SUBMIT gets (0..255; wraps after 255). */
+  setNextMr(mr: number): void {
+    if (!Number.isInteger(mr) || mr < 0 || mr > 255) throw new SimInputError(`next MR ${mr} is not an integer 0..255`);
+    this.nextMr = mr;
+  }
+
+  /** Hand a report to the host the way AT+CNMI ds says: `+CDS` (1), stored + `+CDSI` (2), or lost (0). */
+  private deliverReport(pdu: string): void {
+    const s = this.settings;
+    const ds = s.cnmi[3] ?? 0;
+    if (ds === 1) {
+      // 27.005 §3.4.1: under AT+CSMS=1 no further +CDS until the previous one is acknowledged.
+      if (this.ackWait) {
+        this.ackQueue.push(pdu);
+        return;
+      }
+      this.reportStats.routed++;
+      this.urc(`+CDS: ${tpduLength(pdu)}`, pdu);
+      if (s.csms === 1) this.awaitAck(pdu);
+      return;
+    }
+    if (ds === 2) {
+      const memName = this.profile.sim.statusReportMemory ?? s.cpms[2];
+      const index = this.memories.get(memName).store(pdu, 0);
+      if (index === undefined) {
+        this.holdReport(pdu);
+        return;
+      }
+      this.reportStats.stored++;
+      // Quectel EC25/EG25: stored in SR, announced as "SM",0 (profile sim.cdsiAnnounces).
+      const shown = this.profile.sim.cdsiAnnounces ?? { memory: memName, index };
+      this.urc(`+CDSI: "${shown.memory}",${shown.index}`);
+      return;
+    }
+    this.reportStats.dropped++;
+  }
+
+  private holdReport(pdu: string): void {
+    this.heldReports.push(pdu);
+    this.reportStats.held = this.heldReports.length;
+  }
+
+  private awaitAck(pdu: string): void {
+    const timer = this.after(this.opts.cnmaTimeoutMs ?? 15_000, () => {
+      // 27.005 §3.4.4: no +CNMA within the network timeout → the ME turns routing off (mt=ds=0)
+      // and rejects the report; the SMSC keeps it and tries again later.
+      this.ackWait = undefined;
+      this.reportStats.unacknowledged++;
+      this.settings.cnmi[1] = 0;
+      this.settings.cnmi[3] = 0;
+      for (const p of [pdu, ...this.ackQueue.splice(0)]) this.holdReport(p);
+    });
+    this.ackWait = { timer, pdu };
+  }
+
+  private acknowledge(): boolean {
+    if (!this.ackWait) {
+      if (this.cmtUnacked === 0) return false;
+      this.cmtUnacked--;
+      return true;
+    }
+    this.cancel(this.ackWait.timer);
+    this.ackWait = undefined;
+    const next = this.ackQueue.shift();
+    // After the OK of AT+CNMA, as a modem would: the next +CDS is a URC of its own.
+    if (next) this.after(0, () => this.deliverReport(next));
+    return true;
+  }
+
+  /** Storage freed or AT+CNMI changed: the network retries the reports it holds. */
+  private retryHeldReports(): void {
+    if (this.heldReports.length === 0 || (this.settings.cnmi[3] ?? 0) === 0) return;
+    this.after(this.opts.networkRetryMs ?? 50, () => {
+      const pending = this.heldReports;
+      this.heldReports = [];
+      this.reportStats.held = 0;
+      for (const pdu of pending) this.deliverReport(pdu);
     });
   }
 
@@ -388,6 +557,9 @@ export class SimulatedModem extends EventEmitter {
     this.queued = [];
     for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();
+    // Reports waiting for an ack are lost with the power; the SMSC sends them again later.
+    if (this.ackWait) for (const p of [this.ackWait.pdu, ...this.ackQueue.splice(0)]) this.holdReport(p);
+    this.ackWait = undefined;
     this.host.reset(true);
   }
 
@@ -477,6 +649,7 @@ export class SimulatedModem extends EventEmitter {
       cmms: 0,
       curc: 1,
       portsel: 0,
+      csms: this.opts.csmsService ?? this.profile.sim.csmsService ?? 0,
     };
   }
 
@@ -502,7 +675,13 @@ export class SimulatedModem extends EventEmitter {
         this.endCall();
         this.after(this.opts.bootDelayMs ?? 100, () => this.boot());
       },
-      spaceFreed: () => this.retryHeld(),
+      spaceFreed: () => {
+        this.retryHeld();
+        this.retryHeldReports();
+      },
+      cnmiSupport: this.opts.cnmiSupport ?? this.profile.sim.cnmiSupport ?? '(0-3),(0-3),(0,2),(0-2),(0,1)',
+      acknowledge: () => this.acknowledge(),
+      routingChanged: () => this.retryHeldReports(),
       takeDeleteFault: () => this.fault.takeFailDelete(),
       unlock: (pin) => {
         if (pin !== this.opts.pin) return false;
