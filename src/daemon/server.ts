@@ -163,7 +163,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
       }),
     );
     driver.on('status-report', (sr) => {
-      if (sr.memory !== undefined && sr.index !== undefined) inbound.push(() => takeFromSim(driver, sr.memory!, sr.index!));
+      if (sr.kind === 'stored') inbound.push(() => takeFromSim(driver, sr.memory, sr.index));
     });
     driver.on('call', ({ from }) =>
       inbound.push(async () => {

@@ -9,7 +9,7 @@ import { decodePdu } from '../sms/index.js';
 import type { SimulatedModem } from './modem.js';
 import { groupSent } from './sent.js';
 import { mergePolicy, type RecipientForm } from './status-reports.js';
-import { MEMORIES, type StoredSlot } from './storage.js';
+import { MEMORIES, type MemoryName, type StoredSlot } from './storage.js';
 
 /** One request line: `{"cmd":"sms","from":"+79001234567","text":"CLIENT info"}`. */
 export interface ControlRequest {
@@ -89,8 +89,11 @@ export async function handleControlRequest(req: ControlRequest, target: ControlT
         });
         return { ok: true, indices, heldBack: m.heldBack };
       }
-      case 'pdu':
-        return { ok: true, index: m.injectPdu(str(req, 'hex')!) };
+      case 'pdu': {
+        const memory = str(req, 'memory', false);
+        if (memory !== undefined && !(MEMORIES as readonly string[]).includes(memory)) throw new ControlRequestError(`"memory" must be one of ${MEMORIES.join(', ')}, got "${memory}"`);
+        return { ok: true, index: m.injectPdu(str(req, 'hex')!, memory ? { memory: memory as MemoryName } : {}) };
+      }
       case 'call':
         m.injectCall(str(req, 'from')!);
         return { ok: true };

@@ -344,22 +344,26 @@ export class SimulatedModem extends EventEmitter {
     return indices;
   }
 
-  /** Deliver a raw SMS-DELIVER PDU (hex with SMSC prefix). Returns its index, or -1 when not stored (held back, or direct +CMT delivery). */
-  injectPdu(hex: string): number {
+  /**
+   * Deliver a raw SMS-DELIVER PDU (hex with SMSC prefix). Returns its index, or -1 when not stored
+   * (held back, or direct +CMT delivery). `memory`: store there instead of the receive memory
+   * (an SMS already on the SIM card while the host uses ME).
+   */
+  injectPdu(hex: string, o: { memory?: MemoryName } = {}): number {
     const clean = hex.replace(/\s+/g, '').toUpperCase();
     if (!/^(?:[0-9A-F]{2})+$/.test(clean)) throw new SimInputError(`injectPdu: not hex octets: ${JSON.stringify(hex.slice(0, 40))}`);
-    return this.deliver(clean) ?? -1;
+    return this.deliver(clean, o.memory) ?? -1;
   }
 
-  private deliver(pdu: string): number | undefined {
+  private deliver(pdu: string, memory?: MemoryName): number | undefined {
     const s = this.settings;
     // CNMI mt=2 on modems with direct delivery (profile flag): +CMT with the PDU, nothing stored.
-    if (s.cnmi[1] === 2 && this.profile.flags.directDelivery) {
+    if (memory === undefined && s.cnmi[1] === 2 && this.profile.flags.directDelivery) {
       this.cmtUnacked++;
       this.urc(`+CMT: ,${tpduLength(pdu)}`, pdu);
       return undefined;
     }
-    const memName = s.cpms[2];
+    const memName = memory ?? s.cpms[2];
     const mem = this.memories.get(memName);
     const index = this.held.length === 0 ? mem.store(pdu, 0) : undefined;
     if (index === undefined) {
