@@ -3,6 +3,7 @@
  * Every error a user can cause ends with one clear line on stderr and a non-zero exit; stack
  * traces are for bugs only (LOG_LEVEL=debug shows them).
  */
+import { join } from 'node:path';
 import { loadConfig, resolveDataDir, type Config } from '../config/config.js';
 import { makeOps } from '../daemon/ops.js';
 import { LowdbStore, withStoreWriter, type StoreOp } from '../store/index.js';
@@ -77,4 +78,9 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
       process.exitCode = err instanceof UsageError || err.code === 'CONFIG' ? 2 : 1;
     }
   };
+}
+
+/** Where `serve --simulate` puts the simulated modem's device link and control socket. */
+export function simulatorPaths(dataDir: string): { link: string; control: string } {
+  return { link: join(dataDir, 'sim-modem'), control: join(dataDir, 'sim-control.sock') };
 }

@@ -2,9 +2,9 @@
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../config/config.js';
-import { simulatorPaths, startServer } from '../daemon/server.js';
+import { startServer } from '../daemon/server.js';
 import { createLogger } from '../util/log.js';
-import { action, cliConfig, intOption } from './common.js';
+import { action, cliConfig, intOption, simulatorPaths } from './common.js';
 
 interface ServeOpts {
   device?: string;

@@ -4,8 +4,7 @@
  * The control socket protocol is documented in src/sim/CONTROL.md.
  */
 import type { Command } from 'commander';
-import { simulatorPaths } from '../daemon/server.js';
-import { action, dataDirOf, intOption, printJson, UsageError } from './common.js';
+import { action, dataDirOf, intOption, printJson, simulatorPaths, UsageError } from './common.js';
 
 interface CtlOpts {
   socket?: string;

@@ -1,6 +1,6 @@
 /** `status`: the modem (model, signal, operator, registration, state, last fault) and the queue. */
 import type { Command } from 'commander';
-import { STATUS_META_KEY, type ServerStatus } from '../daemon/server.js';
+import { STATUS_META_KEY, type ServerStatus } from '../daemon/status-publisher.js';
 import { readDataLock } from '../store/index.js';
 import { action, dataDirOf, openReadOnly, printJson } from './common.js';
 

@@ -1,5 +1,15 @@
-/** Public API of the commands module: keyword parsing, reply templates, the command runner and the client list. */
-export { parseCommand, normalizeCommandText, COMMAND_NAMES, type ParsedCommand } from './parser.js';
+/** Public API of the commands module: the handler registry, keyword parsing, reply templates, the command route and the client list. */
+export { parseCommand, normalizeCommandText, typedWords, COMMAND_NAMES, COMMAND_PHRASES, type ParsedCommand } from './parser.js';
+export {
+  CommandRegistry,
+  CommandRegistryError,
+  type CommandHandler,
+  type CommandPattern,
+  type CommandMatch,
+  type CommandPlan,
+  type CommandContext,
+} from './registry.js';
+export { clientCommands, type ClientCommandDeps } from './client-commands.js';
 export {
   TEMPLATE_PRESETS,
   TEMPLATE_PLACEHOLDERS,
@@ -12,7 +22,7 @@ export {
   type TemplateSet,
   type TemplateLanguage,
 } from './templates.js';
-export { CommandService, type CommandServiceOptions, type HandleResult, type SenderLimiter } from './service.js';
+export { CommandService, COMMAND_ROUTE, type CommandServiceOptions, type HandleResult, type SenderLimiter } from './service.js';
 export {
   addClient,
   removeClient,

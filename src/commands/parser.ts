@@ -1,4 +1,7 @@
 /**
+ * Normalisation of inbound texts for keyword matching, and the built-in phrases. Handlers are
+ * registered in registry.ts; the normalisation below applies to every registered pattern.
+ *
  * Keyword commands texted to the federal number (seeds 000/001): `CLIENT info`, `CLIENT sms stop`,
  * `CLIENT sms start`, in any letter case. Anything else is not a command (seed 000: such texts are
  * "not included in processing" and get no reply), so the grammar is exact: no extra words, no
@@ -50,14 +53,28 @@ export function normalizeCommandText(text: string): string {
     .join(' ');
 }
 
-const COMMANDS: ReadonlyMap<string, ParsedCommand> = new Map([
-  ['client info', { kind: 'info' }],
-  ['client sms stop', { kind: 'sms-stop' }],
-  ['client sms start', { kind: 'sms-start' }],
-]);
+/** The phrase of each built-in command; client-commands.ts registers them (one source of truth). */
+export const COMMAND_PHRASES: Readonly<Record<ParsedCommand['kind'], string>> = {
+  info: 'CLIENT info',
+  'sms-stop': 'CLIENT sms stop',
+  'sms-start': 'CLIENT sms start',
+};
 
-/** The command in an inbound text, or undefined when the text is not exactly one of the commands. */
+const COMMANDS: ReadonlyMap<string, ParsedCommand['kind']> = new Map(
+  (Object.entries(COMMAND_PHRASES) as [ParsedCommand['kind'], string][]).map(([kind, phrase]) => [normalizeCommandText(phrase), kind]),
+);
+
+/** The built-in command in an inbound text, or undefined when the text is not exactly one of them. */
 export function parseCommand(text: string): ParsedCommand | undefined {
-  const cmd = COMMANDS.get(normalizeCommandText(text));
-  return cmd ? { ...cmd } : undefined;
+  const kind = COMMANDS.get(normalizeCommandText(text));
+  return kind ? { kind } : undefined;
+}
+
+/**
+ * The words of a text as typed (NFKC, invisible characters dropped, split on whitespace), for
+ * command arguments whose case matters. Aligned word for word with normalizeCommandText.
+ */
+export function typedWords(text: string): string[] {
+  const t = text.normalize('NFKC').replace(INVISIBLE_RE, '').trim();
+  return t === '' ? [] : t.split(/\s+/u);
 }

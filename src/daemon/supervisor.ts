@@ -5,6 +5,10 @@
  *   back-off for the device path to return: USB re-enumeration, /dev/serial/by-id links) →
  *   the profile's reset command → back off and repeat.
  * The server never exits on a modem fault.
+ *
+ * The port is made by an injected transport factory and the device is looked for with an injected
+ * probe, on the injected clock: a unit test drives the whole ladder on fake time with an in-process
+ * simulated modem (test/daemon/supervisor-ladder.test.ts).
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -13,7 +17,7 @@ import { AtTimeoutError } from '../at/errors.js';
 import { ModemDriver, type ModemInfo } from '../modem/driver.js';
 import { loadProfile, type ModemProfile } from '../modem/profile.js';
 import { SerialTransport, type Transport } from '../transport/index.js';
-import { type Clock, realClock } from '../util/clock.js';
+import { every, type Clock, realClock } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 
 export type ModemState = 'connecting' | 'initialising' | 'ready' | 'recovering' | 'waiting-for-device' | 'stopped';
@@ -24,7 +28,12 @@ export interface Fault {
   reason: string;
 }
 
+/** Makes the (closed) transport for one session or one reset. */
+export type TransportFactory = (device: string, baudRate: number) => Transport;
+
 export interface SupervisorOptions {
+  /** Modem id (`default` with one modem): names this modem in logs, jobs and inbox entries. */
+  id?: string;
   device: string;
   baudRate: number;
   /** Profile name or 'auto'. */
@@ -41,6 +50,10 @@ export interface SupervisorOptions {
   backoffMaxMs?: number;
   /** While the device path is missing, look for it this often (default 250 ms): a replug is noticed at once. */
   devicePollMs?: number;
+  /** Default: a SerialTransport on the path. */
+  openTransport?: TransportFactory;
+  /** Whether the device is present (default: the path exists; polled: udev gives no event we can wait on here). */
+  deviceExists?: (device: string) => boolean;
 }
 
 export interface SupervisorEvents {
@@ -52,8 +65,11 @@ export interface SupervisorEvents {
 }
 
 export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
+  readonly id: string;
   private readonly log: Logger;
   private readonly clock: Clock;
+  private readonly openTransport: TransportFactory;
+  private readonly deviceExists: (device: string) => boolean;
   state: ModemState = 'connecting';
   lastFault: Fault | undefined;
   /** The most recent faults, oldest first (at most 20): the ladder's steps as they happened. */
@@ -67,7 +83,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
   private readyWaiters: ((d: ModemDriver) => void)[] = [];
   private faultSignal: ((f: { step: string; reason: string }) => void) | undefined;
   private lastRx = 0;
-  private watchdog: ReturnType<typeof setInterval> | undefined;
+  private stopWatchdogTimer: (() => void) | undefined;
   private laddering = false;
   /**
    * The SIM refused the configured PIN: it is never sent again by this process. Each reconnect
@@ -78,8 +94,11 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
 
   constructor(private readonly opts: SupervisorOptions) {
     super();
-    this.log = moduleLogger(opts.logger, 'supervisor');
+    this.id = opts.id ?? 'default';
+    this.log = moduleLogger(opts.logger, 'supervisor').child({ modem: this.id });
     this.clock = opts.clock ?? realClock;
+    this.openTransport = opts.openTransport ?? ((path, baudRate) => new SerialTransport({ path, baudRate, logger: opts.logger }));
+    this.deviceExists = opts.deviceExists ?? existsSync;
   }
 
   private setState(s: ModemState): void {
@@ -153,7 +172,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     this.emit('down', f);
     this.failuresInARow++;
     const wait = this.backoff();
-    if (!existsSync(this.opts.device)) {
+    if (!this.deviceExists(this.opts.device)) {
       // Unplugged or re-enumerating: nothing to reset; reopen as soon as the path is back.
       await this.waitForDevice(wait);
       return;
@@ -175,7 +194,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     const until = this.clock.now() + maxMs;
     this.log.info({ device: this.opts.device, maxWaitMs: maxMs }, 'waiting for the device to come back');
     while (!this.stopped && this.clock.now() < until) {
-      if (existsSync(this.opts.device)) {
+      if (this.deviceExists(this.opts.device)) {
         this.log.info({ device: this.opts.device }, 'device is back');
         await this.sleep(Math.min(every * 2, 500));
         return;
@@ -187,21 +206,21 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
   /** One connection's life; resolves with the fault that ended it. */
   private async session(): Promise<Fault> {
     const { device } = this.opts;
-    if (!existsSync(device)) {
+    if (!this.deviceExists(device)) {
       this.setState('waiting-for-device');
       return this.fault('open', `device ${device} does not exist (unplugged, or re-enumerated under another name)`);
     }
     this.setState('connecting');
-    const transport = new SerialTransport({ path: device, baudRate: this.opts.baudRate, logger: this.opts.logger });
-    this.transport = transport;
+    let port: { transport: Transport; engine: AtEngine; profile: ModemProfile };
     try {
-      await transport.open();
+      port = await this.connect();
     } catch (e) {
-      return this.fault('open', `cannot open ${device}: ${(e as Error).message}`);
+      return this.fault('open', (e as Error).message);
     }
-    const profile: ModemProfile = loadProfile(this.opts.profile === 'auto' ? 'generic' : this.opts.profile);
-    const engine = new AtEngine(transport, { ...engineOptionsFromProfile(profile), logger: this.opts.logger, clock: this.clock });
+    const { transport, engine, profile } = port;
+    this.transport = transport;
     const driver = new ModemDriver(engine, profile, {
+      id: this.id,
       pin: this.pinRefused ? undefined : this.opts.pin,
       autoDetect: this.opts.profile === 'auto',
       sendTimeoutMs: this.opts.sendTimeoutMs,
@@ -244,6 +263,23 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     return this.fault(end.step, end.reason);
   }
 
+  /**
+   * Open the port and put an AT engine on it: the one place a session and the reset rung get
+   * their port from. Throws with the device named when it cannot be opened.
+   */
+  private async connect(): Promise<{ transport: Transport; engine: AtEngine; profile: ModemProfile }> {
+    const { device, baudRate } = this.opts;
+    const transport = this.openTransport(device, baudRate);
+    try {
+      await transport.open();
+    } catch (e) {
+      throw new Error(`cannot open ${device}: ${(e as Error).message}`, { cause: e });
+    }
+    const profile = loadProfile(this.opts.profile === 'auto' ? 'generic' : this.opts.profile);
+    const engine = new AtEngine(transport, { ...engineOptionsFromProfile(profile), logger: this.opts.logger, clock: this.clock });
+    return { transport, engine, profile };
+  }
+
   /** State 'ready' and wake everyone waiting for a driver (the queue worker's sends). */
   private markReady(driver: ModemDriver): void {
     this.setState('ready');
@@ -258,9 +294,9 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private startWatchdog(driver: ModemDriver): void {
-    const every = Math.max(1000, Math.floor(this.opts.idleProbeMs / 2));
+    const every_ = Math.max(1000, Math.floor(this.opts.idleProbeMs / 2));
     let probing = false;
-    this.watchdog = setInterval(() => {
+    this.stopWatchdogTimer = every(this.clock, every_, () => {
       // One probe at a time, and none while the ladder runs: on a wedged modem each probe waits out
       // its timeout, and probes queued every tick would pile up in front of the ladder's commands.
       if (probing || this.laddering || this.state !== 'ready') return;
@@ -272,13 +308,12 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
           .catch((e) => void this.climbLadder(driver, `idle watchdog probe failed: ${(e as Error).message}`))
           .finally(() => (probing = false));
       }
-    }, every);
-    this.watchdog.unref();
+    });
   }
 
   private stopWatchdog(): void {
-    if (this.watchdog) clearInterval(this.watchdog);
-    this.watchdog = undefined;
+    this.stopWatchdogTimer?.();
+    this.stopWatchdogTimer = undefined;
   }
 
   /**
@@ -316,21 +351,20 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
 
   /** Open the port just long enough to send the profile's reset command. */
   private async tryReset(): Promise<void> {
-    const { device } = this.opts;
-    if (!existsSync(device)) return;
-    const profile = loadProfile(this.opts.profile === 'auto' ? 'generic' : this.opts.profile);
-    const transport = new SerialTransport({ path: device, baudRate: this.opts.baudRate, logger: this.opts.logger });
+    if (!this.deviceExists(this.opts.device)) return;
+    let port: { transport: Transport; engine: AtEngine; profile: ModemProfile } | undefined;
     try {
-      await transport.open();
-      const engine = new AtEngine(transport, { ...engineOptionsFromProfile(profile), logger: this.opts.logger });
+      port = await this.connect();
+      const { engine, profile } = port;
       this.log.warn({ cmd: profile.reset }, 'resetting the modem');
       await engine.escape();
       await engine.run({ text: profile.reset, timeoutMs: 15_000 });
       this.log.warn({ cmd: profile.reset }, 'modem accepted the reset; reconnecting after it reboots');
     } catch (e) {
-      this.fault('reset', `${profile.reset} failed: ${(e as Error).message}`);
+      this.fault('reset', `${port?.profile.reset ?? 'reset'} failed: ${(e as Error).message}`);
     } finally {
-      await transport.close().catch(() => undefined);
+      port?.engine.dispose();
+      await port?.transport.close().catch(() => undefined);
     }
   }
 }

@@ -4,18 +4,21 @@
  */
 
 export type InboxStatus =
-  /** Stored, not yet looked at by the command runner. */
+  /** Stored, not yet routed (src/inbound/pipeline.ts). */
   | 'new'
-  /** A recognised command, replies queued. */
+  /** Claimed by a route (a recognised command with its replies queued, …). */
   | 'processed'
-  /** Not a command: kept, no reply (seed 000: "not included in processing"). */
+  /** No route claimed it: kept, no reply (seed 000: "not included in processing"). */
   | 'ignored'
   /** A command refused (unregistered sender for `CLIENT info`, rate-limited). */
   | 'rejected'
   /** Could not be decoded: `raw` and `error` keep what came in. */
   | 'error'
-  /** An incoming call, logged as `[CALL]` and hung up. */
+  /** An incoming call, logged as `[CALL]` and hung up (routed like an SMS; `routedBy` says when it was). */
   | 'call';
+
+/** The id of the one modem a server drives today; a pool adds others without touching jobs or the inbox. */
+export const DEFAULT_MODEM_ID = 'default';
 
 export interface InboxEntry {
   id: string;
@@ -41,6 +44,16 @@ export interface InboxEntry {
   command?: string;
   /** Job ids queued in answer. */
   replies?: string[];
+  /** The inbound route that claimed it (`command`, `chat`, …), or `none`; unset while unrouted. */
+  routedBy?: string;
+  /** Owning account login when a route assigned one; null when a route decided it has none. */
+  account?: string | null;
+  /** Route-specific target fields recorded with the claim (e.g. `{ conversationId }`). */
+  route?: Record<string, unknown>;
+  /** Id of the modem it arrived on (`default` with one modem). */
+  modem?: string;
+  /** The receiving SIM's own number, when known. */
+  to?: string;
   /** (sender, SMSC timestamp, PDU hash): a re-read after a failed delete is recognised by it. */
   dedupKey: string;
 }
@@ -78,6 +91,8 @@ export interface PartialPart {
 export interface PartialSet {
   /** `${sender}|${refBits}|${ref}|${total}` */
   key: string;
+  /** Modem the first part arrived on. */
+  modem?: string;
   sender: string;
   ref: number;
   refBits: 8 | 16;
@@ -118,6 +133,8 @@ export interface Job {
   campaignId?: string;
   /** Inbox entry this answers (replies only). */
   inReplyTo?: string;
+  /** Modem pinned to send it (a reply leaves through the modem its request came in on); unset: any. */
+  modem?: string;
   /**
    * `text` is encrypted (it carries credentials: the `CLIENT info` result). The worker decrypts it
    * only to encode the PDU; listings show it as sealed. Keeps passwords unreadable at rest.

@@ -4,7 +4,7 @@ import { PassThrough, Duplex } from 'node:stream';
 import { AtEngine } from '../../src/at/engine.js';
 import { AtTimeoutError, PortClosedError } from '../../src/at/errors.js';
 import { DuplexTransport } from '../../src/transport/duplex-transport.js';
-import { ManualClock } from '../transport/manual-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -15,7 +15,7 @@ async function setup(infoGraceMs = 200) {
   fromHost.on('data', (d: Buffer) => written.push(d.toString('latin1')));
   const transport = new DuplexTransport(Duplex.from({ readable: toHost, writable: fromHost }));
   await transport.open();
-  const clock = new ManualClock();
+  const clock = new FakeClock(0);
   const engine = new AtEngine(transport, { clock, infoGraceMs });
   const unsolicited: string[] = [];
   engine.on('unsolicited', (l) => unsolicited.push(l));

@@ -10,17 +10,14 @@ import { isOptedOut } from '../../src/store/optout.js';
 import { RateLimiter } from '../../src/util/rate-limit.js';
 import { decryptSecret } from '../../src/util/secret.js';
 import { createLogger } from '../../src/util/log.js';
-import type { Clock } from '../../src/util/clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 const key = randomBytes(32);
 const en = resolveTemplates('en');
 const PASSWORD = 'S3cr3t-pw!';
 
-function fakeClock(): Clock & { t: number } {
-  const c = { t: T0, now: () => c.t, setTimeout: () => undefined as never, clearTimeout: () => {} };
-  return c;
-}
+const fakeClock = () => new FakeClock(T0);
 
 function logSink() {
   const lines: string[] = [];

@@ -9,7 +9,7 @@
 import { Duplex, PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AtEngine, AtError, engineOptionsFromProfile } from '../../src/at/index.js';
-import { Receiver } from '../../src/daemon/receiver.js';
+import { Receiver } from '../../src/inbound/receiver.js';
 import { ModemDriver } from '../../src/modem/driver.js';
 import { loadProfile, type ModemProfile } from '../../src/modem/profile.js';
 import { SimulatedModem, startSimulatorOnPty } from '../../src/sim/index.js';

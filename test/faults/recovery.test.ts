@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
-import { STATUS_META_KEY, type ServerStatus } from '../../src/daemon/server.js';
+import { STATUS_META_KEY, type ServerStatus } from '../../src/daemon/status-publisher.js';
 import type { Job } from '../../src/store/types.js';
 import { buildDist, CLI, enqueue, phone } from './helpers.js';
 

@@ -13,7 +13,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulatorPaths } from '../../src/daemon/server.js';
+import { simulatorPaths } from '../../src/cli/common.js';
 import { startSimulatorOnPty, type RunningSimulator } from '../../src/sim/index.js';
 import { LowdbStore } from '../../src/store/index.js';
 import { waitFor } from '../helpers/harness.js';

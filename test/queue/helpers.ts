@@ -1,35 +1,9 @@
-/** Test doubles for the queue: a fake clock and a scripted SMS sender (the sender is not under test). */
+/** Test doubles for the queue: a scripted SMS sender (the sender is not under test); the fake clock is test/helpers/fake-clock.ts. */
 import type { SubmitPart } from '../../src/sms/index.js';
 import type { SmsSender } from '../../src/queue/worker.js';
-import type { Clock, Timer } from '../../src/util/clock.js';
 import type { Job, Store } from '../../src/store/types.js';
 
-/** A manual clock: time moves only with advance(); due timers fire in order. */
-export class FakeClock implements Clock {
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  private seq = 0;
-  constructor(public t = Date.parse('2026-11-21T10:00:00Z')) {}
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): Timer {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id as unknown as Timer;
-  }
-  clearTimeout(t: Timer): void {
-    this.timers.delete(t as unknown as number);
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    for (const [id, timer] of [...this.timers].sort((a, b) => a[1].at - b[1].at)) {
-      if (timer.at <= this.t) {
-        this.timers.delete(id);
-        timer.fn();
-      }
-    }
-  }
-}
+export { FakeClock } from '../helpers/fake-clock.js';
 
 export interface SentRecord {
   part: SubmitPart;

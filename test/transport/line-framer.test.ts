@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { LineFramer, LineSplitter, decodeLine } from '../../src/transport/line-framer.js';
 import type { FramedItem } from '../../src/transport/types.js';
 import type { Clock } from '../../src/util/clock.js';
-import { ManualClock } from './manual-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 function splitter(o: { idleFlushMs?: number; maxLineBytes?: number; clock?: Clock } = {}) {
   const out: FramedItem[] = [];
@@ -55,7 +55,7 @@ describe('LineSplitter framing', () => {
   });
 
   it('idle-flushes a partial line that never gets its line end', () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(0);
     const { feed, lines } = splitter({ clock, idleFlushMs: 300 });
     feed('+CSQ: 20,', '99');
     clock.advance(299);
@@ -66,7 +66,7 @@ describe('LineSplitter framing', () => {
   });
 
   it('restarts the idle timer on every read, so a slow line is not cut', () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(0);
     const { feed, lines } = splitter({ clock, idleFlushMs: 300 });
     feed('+CS');
     clock.advance(200);

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { RateLimiter } from '../../src/util/rate-limit.js';
-import type { Clock } from '../../src/util/clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 describe('RateLimiter', () => {
   it('allows `limit` requests per window per key, then refuses', () => {
@@ -28,12 +28,11 @@ describe('RateLimiter', () => {
   });
 
   it('uses the injected clock when no time is given', () => {
-    let t = 0;
-    const clock: Clock = { now: () => t, setTimeout: () => undefined as never, clearTimeout: () => {} };
+    const clock = new FakeClock(0);
     const rl = new RateLimiter({ limit: 1, windowMs: 1000, clock });
     expect(rl.allow('a')).toBe(true);
     expect(rl.allow('a')).toBe(false);
-    t = 1000;
+    clock.advance(1000);
     expect(rl.allow('a')).toBe(true);
   });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Receiver } from '../../src/daemon/receiver.js';
+import { Receiver } from '../../src/inbound/receiver.js';
 import { decodePdu, encodeDeliver, encodeSubmit } from '../../src/sms/index.js';
 import { MemoryStore } from '../../src/store/index.js';
-import type { Clock, Timer } from '../../src/util/clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { statusReportPdu, ucs2DeliverPart, utf16be } from '../e2e/customer-pdus.js';
 
 const HOUR = 3_600_000;
@@ -11,22 +11,11 @@ const TS = new Date('2026-11-21T10:00:00Z');
 /** 3 GSM-7 parts (153 septets each). */
 const LONG = Array.from({ length: 16 }, (_, i) => `line ${String(i).padStart(2, '0')} of a long text.`).join(' ');
 
-/** A clock the test moves by hand; the receiver only reads now(). */
-class FixedClock implements Clock {
-  constructor(public t = Date.parse('2026-11-21T10:00:05Z')) {}
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): Timer {
-    return setTimeout(fn, ms);
-  }
-  clearTimeout(t: Timer): void {
-    clearTimeout(t);
-  }
-}
+/** The receiver only reads now(). */
+const newClock = () => new FakeClock(Date.parse('2026-11-21T10:00:05Z'));
 
 function setup(o: { timeoutMs?: number; store?: MemoryStore } = {}) {
-  const clock = new FixedClock();
+  const clock = newClock();
   const store = o.store ?? new MemoryStore({ clock });
   const rx = new Receiver(store, { multipartTimeoutMs: o.timeoutMs ?? 24 * HOUR, clock });
   return { clock, store, rx };
@@ -168,7 +157,7 @@ describe('Receiver.resume()', () => {
   });
 
   it('after a crash between the inbox write and the partial delete, stores nothing twice', async () => {
-    const clock = new FixedClock();
+    const clock = newClock();
     let crash = true;
     const store = new (class extends MemoryStore {
       override async deletePartial(key: string): Promise<void> {

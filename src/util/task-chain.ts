@@ -1,9 +1,10 @@
 /**
- * Runs async tasks one at a time in arrival order. The receive path uses it so a burst of
- * `+CMTI`, the periodic sweep and call handling never interleave on one SIM slot or one
- * multipart set.
+ * Runs async tasks one at a time in arrival order: each task starts when the one before it has
+ * settled. The inbound path uses one so a burst of `+CMTI`, the periodic sweep and call handling
+ * never interleave on one SIM slot or one multipart set. A failing task is reported to `onError`
+ * and does not stop the chain.
  */
-export class SerialQueue {
+export class TaskChain {
   private tail: Promise<void> = Promise.resolve();
   private pending = 0;
 
@@ -19,11 +20,12 @@ export class SerialQueue {
       });
   }
 
+  /** Tasks pushed and not yet settled. */
   get size(): number {
     return this.pending;
   }
 
-  /** Resolves when every task pushed so far has finished. */
+  /** Resolves when every task pushed so far has settled. */
   idle(): Promise<void> {
     return this.tail;
   }

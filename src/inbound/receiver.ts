@@ -1,12 +1,12 @@
 /**
  * The receive path, between the modem and the inbox: decode, de-duplicate, reassemble multipart
- * sets, store durably. It answers whether the SIM copy may now be deleted — only ever after the
+ * sets, store durably (routing comes after, in pipeline.ts). It answers whether the SIM copy may now be deleted — only ever after the
  * message (or its part) is on disk, so a crash at any moment loses nothing; a re-read after a
  * failed delete is recognised by its dedup key and stored once.
  */
 import { createHash } from 'node:crypto';
 import { decodePdu, joinParts, PduDecodeError, type DecodedDeliver } from '../sms/index.js';
-import type { InboxEntry, PartialSet, Store } from '../store/types.js';
+import { DEFAULT_MODEM_ID, type InboxEntry, type PartialSet, type Store } from '../store/types.js';
 import { type Clock, realClock } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 
@@ -22,6 +22,14 @@ export type IngestResult =
   /** A status report: handed to the caller, nothing stored in the inbox. */
   | { kind: 'status-report'; mr: number; status: number; delivered: boolean; recipient: string };
 
+/** Where a PDU came from. */
+export interface IngestSource {
+  /** Modem id (default `default`). */
+  modem?: string;
+  /** The receiving SIM's own number, when known. */
+  to?: string;
+}
+
 export interface ReceiverOptions {
   /** Incomplete sets are delivered marked incomplete after this long. */
   multipartTimeoutMs: number;
@@ -30,6 +38,11 @@ export interface ReceiverOptions {
 }
 
 const SEEN_PARTS_META = 'receiver.seenParts';
+
+type Origin = { modem: string; to?: string };
+function originOf(src: IngestSource): Origin {
+  return { modem: src.modem ?? DEFAULT_MODEM_ID, ...(src.to ? { to: src.to } : {}) };
+}
 
 function sha(s: string): string {
   return createHash('sha256').update(s.toUpperCase()).digest('hex').slice(0, 20);
@@ -54,7 +67,8 @@ export class Receiver {
   }
 
   /** Decode and durably store one PDU as read from the SIM or delivered by `+CMT`. */
-  async ingest(pdu: string): Promise<IngestResult> {
+  async ingest(pdu: string, src: IngestSource = {}): Promise<IngestResult> {
+    const origin = originOf(src);
     let decoded;
     try {
       decoded = decodePdu(pdu);
@@ -69,6 +83,7 @@ export class Receiver {
         parts: 1,
         raw: [pdu],
         error: message,
+        ...origin,
         dedupKey: `raw|${sha(pdu)}`,
       });
       return duplicate ? { kind: 'duplicate' } : { kind: 'stored', entry };
@@ -77,11 +92,11 @@ export class Receiver {
     if (decoded.type === 'status-report') {
       return { kind: 'status-report', mr: decoded.mr, status: decoded.status, delivered: decoded.delivered, recipient: decoded.recipient };
     }
-    if (!decoded.concat || decoded.concat.total <= 1) return this.storeSingle(decoded, pdu);
-    return this.storePart(decoded, pdu);
+    if (!decoded.concat || decoded.concat.total <= 1) return this.storeSingle(decoded, pdu, origin);
+    return this.storePart(decoded, pdu, origin);
   }
 
-  private async storeSingle(d: DecodedDeliver, pdu: string): Promise<IngestResult> {
+  private async storeSingle(d: DecodedDeliver, pdu: string, origin: Origin): Promise<IngestResult> {
     const { entry, duplicate } = await this.store.addInbound({
       from: d.sender,
       text: d.text,
@@ -90,6 +105,7 @@ export class Receiver {
       status: 'new',
       parts: 1,
       encoding: d.encoding,
+      ...origin,
       dedupKey: `${d.sender}|${d.timestamp}|${sha(pdu)}`,
     });
     return duplicate ? { kind: 'duplicate' } : { kind: 'stored', entry };
@@ -104,7 +120,7 @@ export class Receiver {
     return `${d.sender}|${d.timestamp}|${sha(pdu)}`;
   }
 
-  private async storePart(d: DecodedDeliver, pdu: string): Promise<IngestResult> {
+  private async storePart(d: DecodedDeliver, pdu: string, origin: Origin): Promise<IngestResult> {
     const c = d.concat!;
     const seen = await this.loadSeen();
     if (seen[this.partKey(d, pdu)]) return { kind: 'duplicate' };
@@ -119,6 +135,7 @@ export class Receiver {
       total: c.total,
       parts: [],
       firstAt: this.nowIso(),
+      modem: origin.modem,
     };
     if (c.seq < 1 || c.seq > c.total) {
       this.log.warn({ key, seq: c.seq }, 'part number outside 1..total; kept raw');
@@ -153,6 +170,7 @@ export class Receiver {
       status: 'new',
       parts: set.total,
       encoding: joined.encoding,
+      modem: set.modem ?? DEFAULT_MODEM_ID,
       ...(missing.length ? { incomplete: { missing, total: set.total } } : {}),
       raw: set.parts.map((p) => p.pdu),
       dedupKey: `${set.key}|${first.timestamp}|${sha(set.parts.map((p) => p.pdu).join(''))}`,

@@ -1,0 +1,155 @@
+/**
+ * The modem side of the inbound path: takes SMS off the SIM (on `+CMTI`, `+CMT`, status reports,
+ * a full SIM and a periodic sweep) and calls, stores them through the Receiver, routes them
+ * through the pipeline, and only then deletes the SIM copy. One TaskChain per intake: a burst of
+ * `+CMTI`, the sweep and call handling never race on one SIM slot or one multipart set.
+ */
+import type { ModemDriver } from '../modem/driver.js';
+import { DEFAULT_MODEM_ID, type InboxEntry, type Store } from '../store/types.js';
+import { realClock, every, type Clock } from '../util/clock.js';
+import { moduleLogger, type Logger } from '../util/log.js';
+import { TaskChain } from '../util/task-chain.js';
+import type { InboundPipeline } from './pipeline.js';
+import type { Receiver } from './receiver.js';
+
+/** The part of the modem driver the intake uses. */
+export type IntakeDriver = Pick<ModemDriver, 'read' | 'delete' | 'listStored' | 'ackDirect' | 'hangup' | 'on'>;
+
+/** A status report read off the SIM (delivery reports build on this). */
+export interface StatusReportEvent {
+  modem: string;
+  mr: number;
+  status: number;
+  delivered: boolean;
+  recipient: string;
+}
+
+export interface ModemIntakeOptions {
+  store: Store;
+  receiver: Receiver;
+  pipeline: InboundPipeline;
+  /** Modem id recorded on every entry (default `default`). */
+  modem?: string;
+  onStatusReport?: (r: StatusReportEvent) => void | Promise<void>;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export class ModemIntake {
+  readonly modem: string;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly chain: TaskChain;
+  private stopSweeping: (() => void) | undefined;
+
+  constructor(private readonly o: ModemIntakeOptions) {
+    this.modem = o.modem ?? DEFAULT_MODEM_ID;
+    this.log = moduleLogger(o.logger, 'intake').child({ modem: this.modem });
+    this.clock = o.clock ?? realClock;
+    this.chain = new TaskChain((err) => this.log.error({ err: (err as Error).message }, 'inbound task failed'));
+  }
+
+  /** Subscribe to a freshly initialised driver and sweep the SIM once. */
+  attach(driver: IntakeDriver): void {
+    driver.on('sms-stored', ({ memory, index }) => this.chain.push(() => this.takeFromSim(driver, memory, index)));
+    driver.on('sms-direct', ({ pdu }) =>
+      this.chain.push(async () => {
+        const r = await this.o.receiver.ingest(pdu, { modem: this.modem });
+        await driver.ackDirect();
+        if (r.kind === 'stored') await this.route(r.entry);
+      }),
+    );
+    driver.on('status-report', (sr) => {
+      if (sr.kind === 'stored') this.chain.push(() => this.takeFromSim(driver, sr.memory, sr.index));
+    });
+    driver.on('call', ({ from }) => this.chain.push(() => this.takeCall(driver, from)));
+    driver.on('storage-full', () => {
+      this.log.warn('SIM storage full: sweeping now');
+      this.chain.push(() => this.sweep(driver));
+    });
+    this.chain.push(() => this.sweep(driver));
+  }
+
+  /** Sweep every `ms` while `current()` returns a driver (`+CMTI` is not reliable on many modems). */
+  startSweeping(ms: number, current: () => IntakeDriver | undefined): void {
+    this.stopSweeping?.();
+    this.stopSweeping = every(this.clock, ms, () => {
+      const d = current();
+      if (d) this.chain.push(() => this.sweep(d));
+    });
+  }
+
+  /** Resolves when every inbound task queued so far has settled (the worker waits so replies go first). */
+  idle(): Promise<void> {
+    return this.chain.idle();
+  }
+
+  async stop(): Promise<void> {
+    this.stopSweeping?.();
+    this.stopSweeping = undefined;
+    await this.chain.idle();
+  }
+
+  /** Route a stored entry; a failure leaves it unrouted for the next start (pipeline.resume). */
+  private async route(entry: InboxEntry): Promise<void> {
+    try {
+      await this.o.pipeline.route(entry);
+    } catch (e) {
+      this.log.error({ entry: entry.id, err: (e as Error).message }, 'routing failed; retried at the next start');
+    }
+  }
+
+  /** Store first, delete after: a crash between the two re-reads the SMS, and dedup drops it. */
+  private async takeFromSim(driver: IntakeDriver, memory: string, index: number, pdu?: string): Promise<void> {
+    const sms = pdu ? { pdu } : await driver.read(memory, index);
+    if (!sms) return;
+    const r = await this.o.receiver.ingest(sms.pdu, { modem: this.modem });
+    if (r.kind === 'skip') {
+      this.log.debug({ memory, index, reason: r.reason }, 'left on the SIM');
+      return;
+    }
+    // Routed (replies queued) before the delete: AT+CMGD would otherwise wait behind the SUBMIT
+    // the worker starts meanwhile, and during a mass text the ack would lose one more send slot.
+    if (r.kind === 'stored') {
+      this.log.info({ id: r.entry.id, from: r.entry.from, parts: r.entry.parts, text: r.entry.text }, 'SMS received');
+      await this.route(r.entry);
+    }
+    try {
+      await driver.delete(memory, index);
+    } catch (e) {
+      this.log.warn({ memory, index, err: (e as Error).message }, 'delete from SIM failed; the sweep retries, dedup prevents a duplicate');
+    }
+    if (r.kind === 'status-report') {
+      this.log.info({ mr: r.mr, status: r.status, delivered: r.delivered, to: r.recipient }, 'status report');
+      await this.o.onStatusReport?.({ modem: this.modem, mr: r.mr, status: r.status, delivered: r.delivered, recipient: r.recipient });
+    } else if (r.kind === 'partial') {
+      this.log.info({ key: r.key, have: r.have, total: r.total }, 'multipart part stored');
+    }
+  }
+
+  private async sweep(driver: IntakeDriver): Promise<void> {
+    for (const sms of await driver.listStored()) {
+      if (sms.status > 1) continue; // our own stored SUBMITs (2/3) are not inbound
+      await this.takeFromSim(driver, sms.memory, sms.index, sms.pdu);
+    }
+    for (const entry of await this.o.receiver.resume()) await this.route(entry);
+  }
+
+  /** Hang up, log the call as `[CALL]`, route it (a route may claim calls: last sender, number). */
+  private async takeCall(driver: IntakeDriver, from: string): Promise<void> {
+    this.log.info({ from }, 'incoming call: hanging up');
+    await driver.hangup().catch((e) => this.log.warn({ err: (e as Error).message }, 'hang-up failed'));
+    const now = this.clock.now();
+    const { entry } = await this.o.store.addInbound({
+      from,
+      text: '[CALL]',
+      receivedAt: new Date(now).toISOString(),
+      status: 'call',
+      parts: 1,
+      modem: this.modem,
+      dedupKey: `call|${from}|${now}`,
+    });
+    this.log.info({ id: entry.id, from }, '[CALL] logged');
+    await this.route(entry);
+  }
+}
