@@ -1,9 +1,11 @@
 /**
  * The loopback HTTP API for applications that send notifications:
  *
- * - `POST /messages` `{to: string | string[], text}` → 201 `{id?, ids, jobs: [{id, to, state}], rejected}`
- *   (`id` when `to` is one string; 422 when no recipient could be queued)
- * - `GET /messages/:id` → `{id, to, state, attempts, lastError, createdAt, sentAt, parts}`
+ * - `POST /messages` `{to: string | string[], text, report?: boolean}` → 201 `{id?, ids, jobs: [{id, to, state}], rejected}`
+ *   (`id` when `to` is one string; 422 when no recipient could be queued; `report` asks for status
+ *   reports, default the server's `queue.deliveryReports`)
+ * - `GET /messages/:id` → `{id, to, state, attempts, lastError, createdAt, sentAt, parts, delivery}`
+ *   (`delivery`: `{state, at, parts: [{seq, mr, state, status, at}]}`, null when no report was asked for)
  * - `GET /health` → `{ok: true, queue: {byState, byPriority}}`
  *
  * Every route needs `Authorization: Bearer <token>`. Plain `node:http`: three routes do not
@@ -17,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { enqueueNotification } from '../queue/notifications.js';
 import { InvalidRequestError } from '../queue/errors.js';
+import { deliveryJson } from '../delivery/state.js';
 import type { Job, Store } from '../store/types.js';
 import { moduleLogger } from '../util/log.js';
 import type { PhoneOptions, PhoneRule } from '../util/phone.js';
@@ -79,8 +82,9 @@ export function jobView(j: Job) {
     reason: j.reason ?? null,
     createdAt: j.createdAt,
     sentAt: j.sentAt ?? null,
-    parts: j.parts ?? [],
+    parts: (j.parts ?? []).map((p) => ({ seq: p.seq, ...(p.mr !== undefined ? { mr: p.mr } : {}) })),
     duplicates: j.duplicates ?? 0,
+    delivery: deliveryJson(j),
   };
 }
 
@@ -142,11 +146,12 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new HttpError(400, 'request body must be a JSON object {"to": …, "text": …}');
     }
-    const { to, text } = body as { to?: unknown; text?: unknown };
+    const { to, text, report } = body as { to?: unknown; text?: unknown; report?: unknown };
     if (to === undefined) throw new HttpError(400, '"to" is required: a phone number or a list of them');
     if (typeof to !== 'string' && !Array.isArray(to)) throw new HttpError(400, `"to" must be a string or a list of strings, got ${JSON.stringify(to)}`);
     if (typeof text !== 'string') throw new HttpError(400, '"text" is required and must be a string');
-    const r = await enqueueNotification(o.store, { to: to as string | string[], text }, o.phoneRule ?? {});
+    if (report !== undefined && typeof report !== 'boolean') throw new HttpError(400, `"report" must be true or false, got ${JSON.stringify(report)}`);
+    const r = await enqueueNotification(o.store, { to: to as string | string[], text, ...(report !== undefined ? { report } : {}) }, o.phoneRule ?? {});
     const out = {
       ...(typeof to === 'string' && r.ids.length === 1 ? { id: r.ids[0] } : {}),
       ids: r.ids,

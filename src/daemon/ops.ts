@@ -60,8 +60,8 @@ export function makeOps(ctx: OpsContext): StoreOp {
         return r;
       }
       case 'send': {
-        const a = args as { to: string | string[]; text: string };
-        const r = await enqueueNotification(store, { to: a.to, text: a.text }, ctx.phoneRule);
+        const a = args as { to: string | string[]; text: string; report?: boolean };
+        const r = await enqueueNotification(store, { to: a.to, text: a.text, ...(a.report !== undefined ? { report: a.report } : {}) }, ctx.phoneRule);
         if (r.ids.length) ctx.onEnqueued?.();
         return { ids: r.ids, jobs: r.jobs.map((j) => ({ id: j.id, to: j.to, state: j.state })), rejected: r.rejected };
       }

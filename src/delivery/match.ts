@@ -18,23 +18,15 @@
  * from one modem to one number while the older one still waits for its report; the daily cap
  * (50 notifications/mass texts per recipient) makes that rare. The result says `ambiguous` then.
  */
-import type { DeliveryState } from '../sms/index.js';
+import type { DeliveryPartRef } from '../store/types.js';
 import { normalizeSender, type PhoneOptions, type PhoneRule } from '../util/phone.js';
 
-/** A part the modem accepted (it has a TP-MR), as the matcher needs to see it. */
-export interface SentPartRef {
-  jobId: string;
-  seq: number;
-  mr: number;
-  /** Modem id that sent it. */
-  modem: string;
-  /** Recipient as the job has it. */
-  to: string;
-  /** When the modem answered `+CMGS` for this part (ISO 8601). */
-  sentAt: string;
-  /** The part's delivery state; only `pending` parts take a report. */
-  state: DeliveryState;
-}
+/**
+ * A part the modem accepted with TP-SRR, as the matcher needs to see it: job, seq, TP-MR, modem id,
+ * recipient as the job has it, `sentAt` (when `+CMGS` answered) and its delivery state (only
+ * `pending` parts take a report).
+ */
+export type SentPartRef = Pick<DeliveryPartRef, 'jobId' | 'seq' | 'mr' | 'modem' | 'to' | 'sentAt' | 'state'>;
 
 /** What a report says about which part it concerns. */
 export interface ReportKey {

@@ -28,6 +28,14 @@ describe('config', () => {
     expect(cfg.dataDir).toBe(dir);
   });
 
+  it('delivery reports: on by default for 72 h; the keys are checked', () => {
+    expect(DEFAULTS.queue.deliveryReports).toBe(true);
+    expect(DEFAULTS.queue.deliveryReportHours).toBe(72);
+    expect(validateConfig({ queue: { deliveryReports: false, deliveryReportHours: 24 } })).toEqual({ queue: { deliveryReports: false, deliveryReportHours: 24 } });
+    expect(() => validateConfig({ queue: { deliveryReports: 'yes' } })).toThrow(/"queue.deliveryReports" must be true or false, got "yes"/);
+    expect(() => validateConfig({ queue: { deliveryReportHours: 0 } })).toThrow(/"queue.deliveryReportHours" must be a whole number from 1 to 720/);
+  });
+
   it('reports a broken JSON file with its path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const f = join(dir, 'bad.json');

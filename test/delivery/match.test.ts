@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { matchReport, recipientKey, type SentPartRef } from '../../src/delivery/match.js';
-import { applyStatus, jobDelivery, type PartDelivery } from '../../src/delivery/state.js';
+import { aggregate, applyStatus, deliveryJson, deliveryLabel, jobDelivery, type PartDelivery } from '../../src/delivery/state.js';
 
 const H = 3_600_000;
 const T0 = Date.parse('2026-11-21T10:00:00Z');
@@ -106,21 +106,42 @@ describe('part and job delivery state', () => {
 
   it('temporary keeps pending, final sets delivered or failed, with the report times', () => {
     const base = p(1, 'pending');
-    expect(applyStatus(base, { status: 0x21, at: '2026-11-21T10:01:00+03:00', reportedAt: '2026-11-21T07:01:01Z' })).toMatchObject({ state: 'pending', status: 0x21 });
+    const temp = applyStatus(base, { status: 0x21, at: '2026-11-21T10:01:00+03:00', reportedAt: '2026-11-21T07:01:01Z', hash: 'h1' });
+    expect(temp).toMatchObject({ state: 'pending', status: 0x21, reports: ['h1'] });
+    expect(applyStatus(temp, { status: 0, at: 'z', reportedAt: 'x', hash: 'h2' })).toMatchObject({ state: 'delivered', reports: ['h1', 'h2'] });
     expect(applyStatus(base, { status: 0x00, at: '2026-11-21T10:02:00+03:00', reportedAt: 'x' })).toMatchObject({ state: 'delivered', status: 0, at: '2026-11-21T10:02:00+03:00' });
     expect(applyStatus(base, { status: 0x46, at: 'y', reportedAt: 'x' })).toMatchObject({ state: 'failed', status: 0x46 });
     expect(applyStatus(base, { status: 0x62, at: 'y', reportedAt: 'x' }).state).toBe('failed');
   });
 
   it('a job is delivered when every part is, failed when any part failed, else pending', () => {
-    expect(jobDelivery([p(2, 'delivered', '2026-11-21T10:05:00+03:00'), p(1, 'delivered', '2026-11-21T06:04:00Z')])).toEqual({
+    expect(aggregate([p(2, 'delivered', '2026-11-21T10:05:00+03:00'), p(1, 'delivered', '2026-11-21T06:04:00Z')])).toEqual({
       state: 'delivered',
       // The later instant, whatever the zones: 07:05Z is after 06:04Z.
       at: '2026-11-21T10:05:00+03:00',
       parts: [p(1, 'delivered', '2026-11-21T06:04:00Z'), p(2, 'delivered', '2026-11-21T10:05:00+03:00')],
     });
-    expect(jobDelivery([p(1, 'delivered', 'a'), p(2, 'pending'), p(3, 'delivered', 'b')]).state).toBe('pending');
-    expect(jobDelivery([p(1, 'pending'), p(2, 'failed', '2026-11-21T10:00:00Z'), p(3, 'failed', '2026-11-21T09:00:00Z')])).toMatchObject({ state: 'failed', at: '2026-11-21T09:00:00Z' });
-    expect(jobDelivery([]).state).toBe('pending');
+    expect(aggregate([p(1, 'delivered', 'a'), p(2, 'pending'), p(3, 'delivered', 'b')]).state).toBe('pending');
+    expect(aggregate([p(1, 'pending'), p(2, 'failed', '2026-11-21T10:00:00Z'), p(3, 'failed', '2026-11-21T09:00:00Z')])).toMatchObject({ state: 'failed', at: '2026-11-21T09:00:00Z' });
+  });
+
+  it("a job's delivery covers the parts sent with TP-SRR; parts without a report yet are pending", () => {
+    const parts = [{ seq: 1, mr: 10, report: true }, { seq: 2, mr: 11, report: true }, { seq: 3, mr: 12, report: true }];
+    expect(jobDelivery({ parts: [{ seq: 1, mr: 10 }] })).toBeUndefined();
+    expect(jobDelivery({ parts })).toMatchObject({ state: 'pending', parts: [{ seq: 1, state: 'pending' }, { seq: 2 }, { seq: 3 }] });
+    const delivery = aggregate([p(2, 'delivered', '2026-11-21T10:00:00Z')]);
+    expect(deliveryLabel({ parts, delivery })).toBe('pending 1/3');
+    expect(deliveryJson({ parts, delivery })).toEqual({
+      state: 'pending',
+      at: null,
+      parts: [
+        { seq: 1, mr: 10, state: 'pending', status: null, at: null },
+        { seq: 2, mr: 2, state: 'delivered', status: null, at: '2026-11-21T10:00:00Z' },
+        { seq: 3, mr: 12, state: 'pending', status: null, at: null },
+      ],
+    });
+    const failed = aggregate([{ ...p(3, 'failed', '2026-11-21T10:00:00Z'), status: 0x46 }]);
+    expect(deliveryLabel({ parts, delivery: failed })).toBe('failed 0x46');
+    expect(deliveryJson({ parts: [{ seq: 1, mr: 1 }] })).toBeNull();
   });
 });
