@@ -102,7 +102,7 @@ export function registerSimulate(program: Command): void {
     .description('SMS stored on the simulated SIM')
     .action(action(async (o: CtlOpts) => printJson(await request(o, { cmd: 'storage' }))));
   ctl(sim.command('fault <type>'))
-    .description('inject a fault: hang, cmsOnNextSend, garbage, noiseBurst, simFull, dropNextCmti, failNextDelete, clear')
+    .description('inject a fault: hang, cmsOnNextSend, garbage, noiseBurst, simFull, dropNextCmti, failNextDelete, stallNextDelete, clear')
     .option('--code <n>', 'CMS error code for cmsOnNextSend')
     .option('--ms <n>', 'duration for hang')
     .option('--line <text>', 'line for garbage')

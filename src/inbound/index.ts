@@ -2,4 +2,4 @@
 export type { InboundRoute, RouteClaim } from './route.js';
 export { InboundPipeline, RouteError, NO_ROUTE, isUnrouted, type InboundPipelineOptions } from './pipeline.js';
 export { Receiver, type IngestResult, type IngestSource, type ReceiverOptions } from './receiver.js';
-export { ModemIntake, type IntakeDriver, type ModemIntakeOptions, type StatusReportEvent } from './modem-intake.js';
+export { ModemIntake, type IntakeDriver, type ModemIntakeOptions, type StatusReportSink } from './modem-intake.js';

@@ -191,6 +191,9 @@ async function fault(req: ControlRequest, target: ControlTarget): Promise<Contro
     case 'failNextDelete':
       f.failNextDelete();
       break;
+    case 'stallNextDelete':
+      f.stallNextDelete();
+      break;
     case 'clear':
       f.clear();
       break;

@@ -247,6 +247,8 @@ export class SimulatedModem extends EventEmitter {
     this.maybeNoise(); // Huawei: a ^RSSI can land between the echo and the reply
     const lines: string[] = [];
     for (const [i, cmd] of commands.entries()) {
+      // Fault: the modem wedges inside AT+CMGD (nothing deleted, no answer).
+      if (cmd.name === '+CMGD' && cmd.kind === 'set' && this.fault.takeStallDelete()) return;
       const out = executeCommand(cmd, this.host);
       if (out.kind === 'ok') {
         lines.push(...(out.lines ?? []));
@@ -729,6 +731,9 @@ export class SimulatedModem extends EventEmitter {
       failNextDelete: () => {
         f.failDelete++;
       },
+      stallNextDelete: () => {
+        f.stallDelete++;
+      },
       unplug: () => {
         this.emit('unplug');
       },
@@ -742,6 +747,7 @@ export class SimulatedModem extends EventEmitter {
         f.nextSendCms = undefined;
         f.dropCmti = 0;
         f.failDelete = 0;
+        f.stallDelete = 0;
       },
     };
   }

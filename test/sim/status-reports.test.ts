@@ -164,6 +164,19 @@ describe('simulated status reports, ds=2 (stored, +CDSI)', () => {
     expect(h.at('AT+CMGL=4')).toContain(pdu); // the sweep finds stored reports too
   });
 
+  it('fault stallNextDelete: the next AT+CMGD deletes nothing and gets no answer', () => {
+    const h = harness({ reports: { delayMs: 0 } });
+    h.at('AT+CNMI=2,1,0,2,0');
+    submit(h);
+    h.clock.advance(0);
+    expect(out(h)).toBe('\r\n+CDSI: "SM",1\r\n');
+    h.modem.faults.stallNextDelete();
+    expect(h.at('AT+CMGD=1', 60_000)).toBe('');
+    expect(h.modem.storage('SM')).toHaveLength(1);
+    expect(h.at('AT+CMGD=1')).toBe('\r\nOK\r\n');
+    expect(h.modem.storage('SM')).toEqual([]);
+  });
+
   it('refuses ds=1 where AT+CNMI=? does not list it, so the host falls back to ds=2', () => {
     const h = harness({ cnmiSupport: '(0-3),(0-3),(0,2),(0,2),(0,1)' });
     expect(h.at('AT+CNMI=?')).toContain('+CNMI: (0-3),(0-3),(0,2),(0,2),(0,1)');
