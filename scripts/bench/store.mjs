@@ -10,8 +10,8 @@
  *     db.write() at the same size (the baseline, JSONFile: no fsync) with the ratio;
  *   - listInbound({limit: 20}) ms; open() ms.
  * Then, in a fresh child process: enqueue of 100k jobs in one call (ms, peak RSS), and a
- * nextSendable + updateJob(sent) cycle with 100k pending.
- * Existing history is written straight into the documented segment layout (src/store/LAYOUT.md), since
+ * claimNext + updateJob(sent) cycle with 100k pending, reopen, and lastSentTo (index build, lookup).
+ * Existing history is written straight into the documented segment layout (src/store/lowdb/LAYOUT.md), since
  * filling 1M entries through addInbound one fsync at a time would take hours.
  */
 import { spawnSync } from 'node:child_process';
@@ -99,6 +99,7 @@ async function enqueuePhase() {
       attempts: 0,
       nextAttemptAt: new Date(0).toISOString(),
       campaignId: 'c1',
+      account: 'acc' + (i % 7),
     }));
     let t = performance.now();
     await s.enqueue(jobs);
@@ -107,7 +108,7 @@ async function enqueuePhase() {
     const now = new Date();
     for (let k = 0; k < 300; k++) {
       t = performance.now();
-      const j = await s.nextSendable(now);
+      const j = await s.claimNext({ owner: 'bench', leaseMs: 60_000, now });
       await s.updateJob(j.id, { state: 'sent', sentAt: now.toISOString() });
       cycles.push(performance.now() - t);
     }
@@ -116,9 +117,16 @@ async function enqueuePhase() {
     const s2 = new LowdbStore(dir);
     await s2.open();
     const reopenMs = performance.now() - t;
+    // lastSentTo: the first call builds its index from every job segment, later ones are lookups.
+    t = performance.now();
+    await s2.lastSentTo(jobs[5].to, new Date(0).toISOString());
+    const lastSentBuildMs = performance.now() - t;
+    t = performance.now();
+    for (let k = 0; k < 1000; k++) await s2.lastSentTo(jobs[(k * 97) % jobs.length].to, new Date(0).toISOString());
+    const lastSentLookupMs = (performance.now() - t) / 1000;
     await s2.close();
     console.log(
-      JSON.stringify({ enqueueMs, rssBeforeMB: rssBefore / 1048576, peakRssMB: process.resourceUsage().maxRSS / 1024, cycle: stats(cycles), reopenMs }),
+      JSON.stringify({ enqueueMs, rssBeforeMB: rssBefore / 1048576, peakRssMB: process.resourceUsage().maxRSS / 1024, cycle: stats(cycles), reopenMs, lastSentBuildMs, lastSentLookupMs }),
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -148,6 +156,7 @@ if (process.argv.includes('--enqueue-phase')) {
   const q = JSON.parse(child.stdout.trim().split('\n').at(-1));
   console.log(
     `enqueue 100k jobs: ${f(q.enqueueMs)} ms, peak RSS ${f(q.peakRssMB)} MB (RSS before ${f(q.rssBeforeMB)} MB, incl. the 100k input array); ` +
-      `nextSendable+updateJob(sent) with 100k pending: median ${f(q.cycle.median)} ms, p99 ${f(q.cycle.p99)} ms; reopen with 100k pending ${f(q.reopenMs)} ms`,
+      `claimNext+updateJob(sent) with 100k pending: median ${f(q.cycle.median)} ms, p99 ${f(q.cycle.p99)} ms; reopen with 100k pending ${f(q.reopenMs)} ms; ` +
+      `lastSentTo over 100k jobs: first call (builds the index) ${f(q.lastSentBuildMs)} ms, then ${q.lastSentLookupMs.toFixed(4)} ms per lookup`,
   );
 }

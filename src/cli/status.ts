@@ -1,7 +1,6 @@
 /** `status`: the modem (model, signal, operator, registration, state, last fault) and the queue. */
 import type { Command } from 'commander';
-import { STATUS_META_KEY, type ServerStatus } from '../daemon/status-publisher.js';
-import { readDataLock } from '../store/index.js';
+import { readDataLock, type ServerStatus } from '../store/index.js';
 import { action, dataDirOf, openReadOnly, printJson } from './common.js';
 
 export function registerStatus(program: Command): void {
@@ -15,7 +14,7 @@ export function registerStatus(program: Command): void {
         const dir = dataDirOf(o);
         const lock = await readDataLock(dir);
         const store = await openReadOnly(dir);
-        const snapshot = await store.getMeta<ServerStatus>(STATUS_META_KEY);
+        const snapshot = await store.getStatus();
         const queue = await store.queueCounts();
         await store.close();
         // A lock held by another CLI's direct operation is not a running server.

@@ -9,7 +9,6 @@ import { realClock, type Clock } from '../util/clock.js';
 import { parseCsv, type CsvLineError } from '../util/csv.js';
 import { normalizePhone, type PhoneOptions, type PhoneRule } from '../util/phone.js';
 import { decryptSecret, encryptSecret } from '../util/secret.js';
-import { OPT_OUT_META_KEY } from '../store/optout.js';
 
 export interface ClientInput {
   phone: string;
@@ -94,16 +93,12 @@ export async function addClient(
     login: v.login,
     passwordEnc: encryptSecret(v.password, key),
     // A new client who texted `CLIENT sms stop` before being registered stays opted out.
-    optIn: v.optIn ?? existing?.optIn ?? !(await onNonClientOptOutList(store, v.phone)),
+    optIn: v.optIn ?? existing?.optIn ?? !(await store.hasOptOut(v.phone)),
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   };
   await store.upsertClient(client);
   return { client, created: !existing };
-}
-
-async function onNonClientOptOutList(store: Store, phone: string): Promise<boolean> {
-  return ((await store.getMeta<string[]>(OPT_OUT_META_KEY)) ?? []).includes(phone);
 }
 
 /** Remove by phone in any accepted form. False when there was no such client. */

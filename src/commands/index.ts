@@ -38,4 +38,4 @@ export {
   type ClientWriteOptions,
   type ImportResult,
 } from './clients.js';
-export { isOptedOut, optedOutNumbers, setOptIn, OPT_OUT_META_KEY } from '../store/optout.js';
+export { isOptedOut, optedOutNumbers, setOptIn } from '../store/optout.js';

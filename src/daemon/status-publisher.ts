@@ -4,31 +4,12 @@
  * fault, and with a fresh signal/operator poll every `pollMs` while the modem is ready.
  */
 import type { ModemDriver } from '../modem/driver.js';
-import type { Store } from '../store/types.js';
+import type { ServerStatus, Store } from '../store/types.js';
 import { every, realClock, type Clock } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import type { ModemSupervisor } from './supervisor.js';
 
-export const STATUS_META_KEY = 'server.status';
-
-export interface ServerStatus {
-  pid: number;
-  startedAt: string;
-  updatedAt: string;
-  device: string;
-  modem: {
-    state: string;
-    manufacturer?: string;
-    model?: string;
-    revision?: string;
-    profile?: string;
-    signal?: { rssi: number; dbm?: number };
-    operator?: string;
-    registration?: string;
-    lastFault?: { at: string; step: string; reason: string };
-  };
-  http?: { host: string; port: number };
-}
+export type { ServerStatus };
 
 export interface StatusPublisherOptions {
   store: Store;
@@ -89,7 +70,7 @@ export class StatusPublisher {
 
   /** Write the snapshot; a failed write is logged, never thrown (status must not stop the server). */
   async publish(): Promise<void> {
-    await this.o.store.setMeta(STATUS_META_KEY, this.snapshot()).catch((e) => this.log.warn({ err: (e as Error).message }, 'status snapshot not written'));
+    await this.o.store.putStatus(this.snapshot()).catch((e) => this.log.warn({ err: (e as Error).message }, 'status snapshot not written'));
   }
 
   private async poll(): Promise<void> {

@@ -37,8 +37,6 @@ export interface ReceiverOptions {
   clock?: Clock;
 }
 
-const SEEN_PARTS_META = 'receiver.seenParts';
-
 type Origin = { modem: string; to?: string };
 function originOf(src: IngestSource): Origin {
   return { modem: src.modem ?? DEFAULT_MODEM_ID, ...(src.to ? { to: src.to } : {}) };
@@ -112,7 +110,7 @@ export class Receiver {
   }
 
   private async loadSeen(): Promise<Record<string, number>> {
-    if (!this.seenParts) this.seenParts = (await this.store.getMeta<Record<string, number>>(SEEN_PARTS_META)) ?? {};
+    if (!this.seenParts) this.seenParts = await this.store.getSeenParts();
     return this.seenParts;
   }
 
@@ -179,7 +177,7 @@ export class Receiver {
     const now = this.clock.now();
     for (const { pdu, d } of decoded) seen[this.partKey(d, pdu)] = now;
     this.pruneSeen(seen, now);
-    await this.store.setMeta(SEEN_PARTS_META, seen);
+    await this.store.putSeenParts(seen);
     await this.store.deletePartial(set.key);
     if (missing.length) this.log.warn({ key: set.key, missing }, 'multipart message delivered incomplete after timeout');
     return duplicate ? { kind: 'duplicate' } : { kind: 'stored', entry };

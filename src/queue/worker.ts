@@ -1,14 +1,19 @@
 /**
  * The outbound queue worker: keeps the modem busy whenever sendable work exists, one job at a time.
  *
- * Ordering: each job is `store.nextSendable(now)` — replies, then notifications, then mass texts,
+ * Ordering: each job is `store.claimNext(...)` — replies, then notifications, then mass texts,
  * FIFO within a priority. The store is asked again after every JOB (not every part): a job is one
  * text of at most a few parts, so a reply queued behind a running campaign waits for the parts of
  * at most one mass text, and the parts of one concatenated SMS go out back to back.
  *
+ * Claims: the job is taken under a lease named after this worker (`owner`), renewed while a send
+ * is in flight, so several workers (modems, hosts) never send one job twice, and a worker that
+ * died is replaced once its leases expire (`claimStranded`, at start and every `leaseMs`).
+ *
  * Durability (each step is persisted before the next, so a crash leaves a state we can judge):
- * 1. `state: 'sending'`, `attempts + 1` and the marker `writing: {seq}` naming the first unsent
- *    part — in one write, before anything is written to the modem;
+ * 1. the claim: `state: 'sending'`, `attempts + 1`, the lease and the marker `writing: {seq}`
+ *    naming the first unsent part — in one write, before anything is written to the modem; a
+ *    multipart text also gets its concatenation reference (`store.concatRef`) before its first part;
  * 2. `parts: [{seq, mr}]` after each part the modem accepted, with the marker moved to the next
  *    part — a restart resumes from the first unsent part, with the same concatenation reference;
  * 3. `state: 'sent'`, `sentAt`, marker cleared — one write.
@@ -19,14 +24,16 @@
  * mass slot (≤ one interval): a new reply or notification kick()s it awake at once; one whose
  * back-off ends inside that interval may wait for the rest of it.
  *
- * On start, a job found in `sending` goes back to `queued` when the marker does not name one of its
- * unsent parts (nothing was in flight), else the PDU may have gone out and the retry policy's
- * unknown-outcome rule applies (`resend-once` → queued again with `duplicates + 1`; `hold` → `unknown`).
+ * On start, a job found in `sending` under this worker's own or an expired lease goes back to
+ * `queued` when the marker does not name one of its unsent parts (nothing was in flight), else the
+ * PDU may have gone out and the retry policy's unknown-outcome rule applies (`resend-once` → queued
+ * again with `duplicates + 1`; `hold` → `unknown`). Another live owner's jobs are left alone.
  */
 import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { encodeSubmit, type SubmitPart } from '../sms/index.js';
-import type { Job, Store } from '../store/types.js';
+import type { Job, JobPriority, Store } from '../store/types.js';
 import { realClock, type Clock, type Timer } from '../util/clock.js';
 import { moduleLogger } from '../util/log.js';
 import { DailyCap } from './daily-cap.js';
@@ -70,6 +77,15 @@ export interface QueueWorkerOptions {
    * mass text takes the modem for another network round trip (2–10 s on real networks).
    */
   beforeJob?: () => Promise<void>;
+  /** The modem this worker sends through: it claims jobs pinned to it and unpinned ones. Default: every job. */
+  modem?: string;
+  /**
+   * The lease owner, unique per worker and stable across restarts (its own leases are recovered at
+   * once after a crash; others' only when they expire). Default `<hostname>:<modem or "all">`.
+   */
+  owner?: string;
+  /** How long a claim holds without renewal (default 120 s; renewed every third of it while sending). */
+  leaseMs?: number;
 }
 
 /** Outcome of one job handled by the worker. */
@@ -89,15 +105,8 @@ export interface RecoveryReport {
   unknown: string[];
 }
 
-/** The worker's persisted state (store meta key `queue.worker`). */
-export interface WorkerMeta {
-  /** Next 8-bit concatenation reference to hand out. */
-  nextRef: number;
-  /** References of multipart jobs not finished yet, so resumed parts join the ones already sent. */
-  refs: Record<string, number>;
-}
-
-export const WORKER_META_KEY = 'queue.worker';
+/** What a worker claims while mass texts wait for their rate limit. */
+const NOT_MASS: readonly JobPriority[] = ['reply', 'notification'];
 
 /** Synthetic error for a job found mid-write after a restart: the PDU may have gone out. */
 export class InterruptedSendError extends Error {
@@ -132,9 +141,11 @@ export class QueueWorker extends EventEmitter {
   private readonly pauseMax: number;
   private readonly maxSleepMs: number;
   private readonly beforeJob?: () => Promise<void>;
+  private readonly modem?: string;
+  readonly owner: string;
+  private readonly leaseMs: number;
+  private nextRecoverMs = 0;
 
-  private meta: WorkerMeta = { nextRef: 0, refs: {} };
-  private metaLoaded = false;
   private running = false;
   private stopping = false;
   private kicked = false;
@@ -161,6 +172,9 @@ export class QueueWorker extends EventEmitter {
     this.pauseMax = o.errorPause?.maxMs ?? 60_000;
     this.maxSleepMs = o.maxSleepMs ?? 60_000;
     this.beforeJob = o.beforeJob;
+    this.modem = o.modem;
+    this.owner = o.owner ?? `${hostname()}:${o.modem ?? 'all'}`;
+    this.leaseMs = o.leaseMs ?? 120_000;
   }
 
   /** Recovers jobs left in `sending`, seeds the daily cap, then runs the loop in the background. */
@@ -200,11 +214,21 @@ export class QueueWorker extends EventEmitter {
     }
   }
 
-  /** Jobs found in `sending` (a crash or kill): re-queue, or apply the unknown-outcome rule. */
+  /**
+   * Jobs left in `sending` by this owner's previous run, or under an expired lease (a crash or kill):
+   * re-queue, or apply the unknown-outcome rule. Never runs while this worker has a job in flight.
+   */
   async recover(): Promise<RecoveryReport> {
-    await this.loadMeta();
+    const report = await this.recoverStranded();
+    this.emit('recovered', report);
+    return report;
+  }
+
+  private async recoverStranded(): Promise<RecoveryReport> {
+    this.nextRecoverMs = this.clock.now() + this.leaseMs;
     const report: RecoveryReport = { requeued: [], resent: [], unknown: [] };
-    for (const job of await this.store.listJobs({ state: 'sending' })) {
+    const stranded = await this.store.claimStranded({ owner: this.owner, leaseMs: this.leaseMs, modem: this.modem, now: new Date(this.clock.now()) });
+    for (const job of stranded) {
       const w = job.writing;
       const inFlight = w !== undefined && !job.parts?.some((p) => p.seq === w.seq && p.mr !== undefined);
       if (!inFlight) {
@@ -215,10 +239,7 @@ export class QueueWorker extends EventEmitter {
       const outcome = await this.applyDecision(job, new InterruptedSendError(job.id, w.seq, w.at), job.parts ?? []);
       (outcome === 'resend' ? report.resent : report.unknown).push(job.id);
     }
-    if (report.requeued.length + report.resent.length + report.unknown.length > 0) {
-      this.log.warn(report, 'recovered jobs left in sending by the previous run');
-    }
-    this.emit('recovered', report);
+    if (stranded.length > 0) this.log.warn(report, 'recovered jobs left in sending (previous run or an expired lease)');
     return report;
   }
 
@@ -227,20 +248,32 @@ export class QueueWorker extends EventEmitter {
     if (this.stopping) return { kind: 'stopped' };
     if (this.beforeJob) await this.beforeJob();
     if (this.stopping) return { kind: 'stopped' };
-    await this.loadMeta();
-    const nowMs = this.clock.now();
-    const job = await this.store.nextSendable(new Date(nowMs));
-    if (!job) return { kind: 'idle', wakeAt: await this.store.nextWakeup() };
-    // nextSendable gives replies/notifications first, so a rate-limited mass job means none of those waits.
-    if (job.priority === 'mass') {
-      const waitMs = this.rate.waitMs(nowMs);
-      if (waitMs > 0) return { kind: 'rate-limited', waitMs };
+    let nowMs = this.clock.now();
+    if (nowMs >= this.nextRecoverMs) {
+      const r = await this.recoverStranded();
+      if (r.requeued.length + r.resent.length + r.unknown.length > 0) this.emit('recovered', r);
+      nowMs = this.clock.now();
+    }
+    // While mass texts wait for their rate limit, only replies and notifications are claimed.
+    const massWaitMs = this.rate.waitMs(nowMs);
+    const job = await this.store.claimNext({
+      owner: this.owner,
+      leaseMs: this.leaseMs,
+      modem: this.modem,
+      now: new Date(nowMs),
+      ...(massWaitMs > 0 ? { priorities: NOT_MASS } : {}),
+    });
+    if (!job) {
+      const wakeAt = await this.store.nextWakeup();
+      if (massWaitMs > 0 && wakeAt && wakeAt.getTime() <= nowMs) return { kind: 'rate-limited', waitMs: massWaitMs };
+      return { kind: 'idle', wakeAt };
     }
     const started = (job.parts ?? []).some((p) => p.mr !== undefined);
     if (job.priority !== 'reply' && !started) {
       const blocked = await this.recipientBlock(job, nowMs);
       if (blocked) {
-        const failed = await this.store.updateJob(job.id, { state: 'failed', reason: blocked.reason, lastError: blocked.message });
+        // The claim counted an attempt; nothing was sent, so it is given back.
+        const failed = await this.store.updateJob(job.id, { state: 'failed', reason: blocked.reason, lastError: blocked.message, attempts: job.attempts - 1 });
         this.log.info({ job: job.id, reason: blocked.reason }, 'job not sent');
         return this.finish(failed, 'failed');
       }
@@ -259,36 +292,42 @@ export class QueueWorker extends EventEmitter {
     return undefined;
   }
 
-  private async sendJob(queued: Job): Promise<StepResult> {
-    const sent = new Map<number, number>();
-    for (const p of queued.parts ?? []) if (p.mr !== undefined) sent.set(p.seq, p.mr);
-    let first = 1;
-    while (sent.has(first)) first++;
-    let job = await this.store.updateJob(queued.id, {
-      state: 'sending',
-      attempts: queued.attempts + 1,
-      writing: { seq: first, at: iso(this.clock.now()) },
-    });
+  /** Sends a claimed job (state `sending`, crash marker on its first unsent part), renewing its lease meanwhile. */
+  private async sendJob(claimed: Job): Promise<StepResult> {
+    const release = this.keepLease(claimed.id);
+    try {
+      return await this.sendParts(claimed);
+    } finally {
+      await release();
+    }
+  }
 
-    const ref = this.meta.refs[job.id] ?? this.meta.nextRef;
+  private async sendParts(claimed: Job): Promise<StepResult> {
+    let job = claimed;
+    const sent = new Map<number, number>();
+    for (const p of job.parts ?? []) if (p.mr !== undefined) sent.set(p.seq, p.mr);
+    const sentBefore = sent.size;
+
     let parts: SubmitPart[];
     try {
-      parts = this.encode(job.to, job.sealed ? this.unseal(job.text) : job.text, ref);
+      const text = job.sealed ? this.unseal(job.text) : job.text;
+      parts = this.encode(job.to, text, job.concatRef ?? 0);
+      if (parts.length > 1 && job.concatRef === undefined) {
+        if (sent.size > 0) this.log.warn({ job: job.id }, 'resuming a multipart job whose reference was lost: the receiver may not join the parts');
+        job = { ...job, concatRef: await this.store.concatRef(job.id) };
+        parts = this.encode(job.to, text, job.concatRef!);
+      }
     } catch (err) {
       return this.finish(...(await this.afterError(job, err, sent)));
-    }
-    if (parts.length > 1 && this.meta.refs[job.id] === undefined) {
-      if (sent.size > 0) this.log.warn({ job: job.id }, 'resuming a multipart job whose reference was lost: the receiver may not join the parts');
-      this.meta.refs[job.id] = ref;
-      this.meta.nextRef = (ref + 1) % 256;
-      await this.saveMeta();
     }
 
     for (const part of parts) {
       if (sent.has(part.seq)) continue;
       if (this.stopping) {
-        // stop() between parts: the rest goes after the restart, with the same reference.
-        job = await this.store.updateJob(job.id, { state: 'queued', nextAttemptAt: iso(this.clock.now()), writing: undefined });
+        // stop() between parts: the rest goes after the restart, with the same reference. Stopped
+        // before this attempt's first part, the attempt the claim counted is given back.
+        const attempts = sent.size === sentBefore ? job.attempts - 1 : job.attempts;
+        job = await this.store.updateJob(job.id, { state: 'queued', nextAttemptAt: iso(this.clock.now()), writing: undefined, attempts });
         return this.finish(job, 'interrupted');
       }
       const startMs = this.clock.now();
@@ -309,10 +348,6 @@ export class QueueWorker extends EventEmitter {
 
     const sentMs = this.clock.now();
     job = await this.store.updateJob(job.id, { state: 'sent', sentAt: iso(sentMs), parts: partsList(sent), writing: undefined });
-    if (this.meta.refs[job.id] !== undefined) {
-      delete this.meta.refs[job.id];
-      await this.saveMeta();
-    }
     if (job.priority !== 'reply') this.cap.record(job.to, sentMs);
     this.consecutiveErrors = 0;
     this.log.debug({ job: job.id, parts: parts.length, priority: job.priority }, 'sent');
@@ -358,10 +393,6 @@ export class QueueWorker extends EventEmitter {
         outcome = 'failed';
         break;
     }
-    if ((outcome === 'unknown' || outcome === 'failed') && this.meta.refs[job.id] !== undefined) {
-      delete this.meta.refs[job.id];
-      await this.saveMeta();
-    }
     this.log.warn({ job: job.id, attempts: job.attempts, category: d.category, action: d.action, err: lastError }, 'send failed');
     return outcome;
   }
@@ -385,7 +416,7 @@ export class QueueWorker extends EventEmitter {
         } else if (r.kind === 'rate-limited') {
           sleepMs = r.waitMs;
         } else {
-          // ≥ 50 ms: a store whose nextWakeup is already due but nextSendable found nothing must not spin.
+          // ≥ 50 ms: a store whose nextWakeup is already due but claimNext found nothing must not spin.
           sleepMs = r.wakeAt ? Math.max(50, r.wakeAt.getTime() - this.clock.now()) : this.maxSleepMs;
         }
       } catch (err) {
@@ -411,14 +442,34 @@ export class QueueWorker extends EventEmitter {
     });
   }
 
-  private async loadMeta(): Promise<void> {
-    if (this.metaLoaded) return;
-    const m = await this.store.getMeta<WorkerMeta>(WORKER_META_KEY);
-    if (m) this.meta = { nextRef: m.nextRef ?? 0, refs: m.refs ?? {} };
-    this.metaLoaded = true;
-  }
-
-  private async saveMeta(): Promise<void> {
-    await this.store.setMeta<WorkerMeta>(WORKER_META_KEY, this.meta);
+  /**
+   * Renews the lease of the job in flight every third of `leaseMs` (a long send, a modem being
+   * recovered while the job waits). Returns the stop function; it waits for a renewal under way.
+   */
+  private keepLease(jobId: string): () => Promise<void> {
+    let timer: Timer | undefined;
+    let stopped = false;
+    let renewing: Promise<void> = Promise.resolve();
+    const schedule = () => {
+      timer = this.clock.setTimeout(() => {
+        renewing = this.store
+          .renewLease(jobId, this.owner, this.leaseMs, new Date(this.clock.now()))
+          .then(
+            () => undefined,
+            (err) => {
+              if (!stopped) this.log.error({ job: jobId, err: describeError(err) }, 'lease renewal failed: another worker may take this job over');
+            },
+          )
+          .finally(() => {
+            if (!stopped) schedule();
+          });
+      }, Math.max(1, Math.floor(this.leaseMs / 3)));
+    };
+    schedule();
+    return async () => {
+      stopped = true;
+      if (timer !== undefined) this.clock.clearTimeout(timer);
+      await renewing;
+    };
   }
 }

@@ -79,3 +79,14 @@ export class SpoolRemoteError extends StoreError {
     super('SPOOL_REMOTE', message);
   }
 }
+
+/** A worker renewed or used a claim it no longer holds (the job left `sending`, or another owner took it over). */
+export class LeaseLostError extends StoreError {
+  constructor(
+    readonly jobId: string,
+    readonly owner: string,
+    holder: string | undefined,
+  ) {
+    super('STORE_LEASE_LOST', `job ${JSON.stringify(jobId)} is not held by ${owner}` + (holder ? ` (held by ${holder})` : ' (not sending)'));
+  }
+}

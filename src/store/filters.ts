@@ -1,5 +1,5 @@
 /** Filter predicates and count shapes shared by MemoryStore and LowdbStore so both answer alike. */
-import type { InboxEntry, InboxFilter, Job, JobFilter, JobState, QueueCounts } from './types.js';
+import type { Campaign, InboxEntry, InboxFilter, Job, JobFilter, JobState, QueueCounts } from './types.js';
 import { PRIORITY_ORDER } from './types.js';
 
 export const JOB_STATES: readonly JobState[] = ['queued', 'sending', 'sent', 'failed', 'unknown'];
@@ -35,10 +35,30 @@ export function inboxPredicate(filter: InboxFilter = {}): (e: InboxEntry) => boo
 
 /** Compiles a JobFilter (without limit) into a predicate. */
 export function jobPredicate(filter: JobFilter = {}): (j: Job) => boolean {
-  return (j) =>
-    (filter.state === undefined || j.state === filter.state) &&
-    (filter.priority === undefined || j.priority === filter.priority) &&
-    (filter.campaignId === undefined || j.campaignId === filter.campaignId);
+  const sinceMs = filter.since === undefined ? undefined : isoMs(filter.since, 'since');
+  const untilMs = filter.until === undefined ? undefined : isoMs(filter.until, 'until');
+  const field = filter.timeField ?? 'createdAt';
+  if (field !== 'createdAt' && field !== 'sentAt') throw new RangeError(`timeField must be createdAt or sentAt, got ${JSON.stringify(field)}`);
+  const timed = sinceMs !== undefined || untilMs !== undefined;
+  return (j) => {
+    if (filter.state !== undefined && j.state !== filter.state) return false;
+    if (filter.priority !== undefined && j.priority !== filter.priority) return false;
+    if (filter.campaignId !== undefined && j.campaignId !== filter.campaignId) return false;
+    if (filter.to !== undefined && j.to !== filter.to) return false;
+    if (filter.account !== undefined && j.account !== filter.account) return false;
+    if (filter.modem !== undefined && j.modem !== filter.modem) return false;
+    if (!timed) return true;
+    const t = j[field];
+    if (t === undefined) return false;
+    const ms = Date.parse(t);
+    return (sinceMs === undefined || ms >= sinceMs) && (untilMs === undefined || ms < untilMs);
+  };
+}
+
+/** Oldest first (by createdAt, then id): the order of listCampaigns. */
+export function compareCampaigns(a: Campaign, b: Campaign): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /** Validates a limit: undefined means no limit. */

@@ -1,10 +1,13 @@
-/** Public API of the store module: the contract types, both implementations, the data lock and the CLI spool. */
+/**
+ * Public API of the store module: the contract types, the lowdb backend with its data lock and CLI
+ * spool (`lowdb/`), and opt-out helpers. MemoryStore (unit tests) is not part of it: tests import
+ * `src/store/memory.js` by path.
+ */
 export * from './types.js';
 export * from './errors.js';
-export { MemoryStore, type MemoryStoreOptions } from './memory.js';
-export { LowdbStore, cleanTempFiles, type LowdbStoreOptions } from './lowdb-store.js';
-export { DurableJsonFile, writeFileDurable, readJsonFile, FILE_MODE, DIR_MODE } from './durable-json-file.js';
-export { acquireDataLock, readDataLock, isHolderAlive, LOCK_FILE, type DataLock, type LockInfo, type LockRole, type LockStatus } from './lock.js';
+export { LowdbStore, cleanTempFiles, type LowdbStoreOptions } from './lowdb/lowdb-store.js';
+export { DurableJsonFile, writeFileDurable, readJsonFile, FILE_MODE, DIR_MODE } from './lowdb/durable-json-file.js';
+export { acquireDataLock, readDataLock, isHolderAlive, LOCK_FILE, type DataLock, type LockInfo, type LockRole, type LockStatus } from './lowdb/lock.js';
 export {
   SpoolClient,
   SpoolServer,
@@ -15,7 +18,7 @@ export {
   type SpoolResponse,
   type SpoolServerOptions,
   type SubmitOptions,
-} from './spool.js';
+} from './lowdb/spool.js';
 export {
   withStoreWriter,
   openForCli,
@@ -26,5 +29,5 @@ export {
   type CliOpResult,
   type OpenForCliOptions,
   type WithStoreWriterOptions,
-} from './cli-access.js';
+} from './lowdb/cli-access.js';
 export * from './optout.js';

@@ -1,10 +1,14 @@
 /**
  * In-memory Store for unit tests of the services above the store. Same observable behaviour as
  * LowdbStore (both pass test/store/contract.ts); nothing is persisted. Works without `open()`.
+ * Not exported from the package index: tests import it by path. Every method runs without an
+ * await before its last step, so each one is atomic against the others (claims included).
  */
 import { realClock, type Clock } from '../util/clock.js';
-import { NotFoundError } from './errors.js';
+import { applyJobPatch, claimPatch, isStrandedFor, matchesModem, validateClaim } from './claims.js';
+import { LeaseLostError, NotFoundError } from './errors.js';
 import {
+  compareCampaigns,
   emptyQueueCounts,
   emptyStateCounts,
   inboxPredicate,
@@ -17,6 +21,9 @@ import { inboxId, jobId } from './ids.js';
 import {
   PRIORITY_ORDER,
   type Campaign,
+  type ClaimOptions,
+  type LastSent,
+  type ServerStatus,
   type Client,
   type InboxEntry,
   type InboxFilter,
@@ -45,9 +52,12 @@ export class MemoryStore implements Store {
   private jobs: Job[] = [];
   private readonly jobsById = new Map<string, Job>();
   private readonly campaigns = new Map<string, Campaign>();
-  private readonly meta = new Map<string, unknown>();
+  private readonly optOuts = new Set<string>();
+  private status: ServerStatus | undefined;
+  private seenParts: Record<string, number> = {};
   private inboxSeq = 0;
   private jobSeq = 0;
+  private nextRef = 0;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.clock = opts.clock ?? realClock;
@@ -152,13 +162,45 @@ export class MemoryStore implements Store {
     });
   }
 
-  async nextSendable(now: Date): Promise<Job | undefined> {
-    const t = now.getTime();
+  async claimNext(o: ClaimOptions): Promise<Job | undefined> {
+    validateClaim(o);
+    const t = o.now?.getTime() ?? this.clock.now();
     for (const p of PRIORITY_ORDER) {
-      const j = this.jobs.find((x) => x.priority === p && x.state === 'queued' && Date.parse(x.nextAttemptAt) <= t);
-      if (j) return clone(j);
+      if (o.priorities && !o.priorities.includes(p)) continue;
+      const j = this.jobs.find(
+        (x) => x.priority === p && x.state === 'queued' && Date.parse(x.nextAttemptAt) <= t && matchesModem(x, o.modem),
+      );
+      if (j) return clone(applyJobPatch(j, claimPatch(j, o.owner, o.leaseMs, t), this.nowIso()));
     }
     return undefined;
+  }
+
+  async renewLease(id: string, owner: string, leaseMs: number, now?: Date): Promise<Job> {
+    validateClaim({ owner, leaseMs });
+    const j = this.jobsById.get(id);
+    if (!j) throw new NotFoundError('job', id);
+    if (j.state !== 'sending' || j.lease?.owner !== owner) throw new LeaseLostError(id, owner, j.state === 'sending' ? j.lease?.owner : undefined);
+    const t = now?.getTime() ?? this.clock.now();
+    return clone(applyJobPatch(j, { lease: { owner, until: new Date(t + leaseMs).toISOString() } }, this.nowIso()));
+  }
+
+  async claimStranded(o: Omit<ClaimOptions, 'priorities'>): Promise<Job[]> {
+    validateClaim(o);
+    const t = o.now?.getTime() ?? this.clock.now();
+    const until = new Date(t + o.leaseMs).toISOString();
+    return this.jobs
+      .filter((j) => isStrandedFor(j, o.owner, t) && matchesModem(j, o.modem))
+      .map((j) => clone(applyJobPatch(j, { lease: { owner: o.owner, until } }, this.nowIso())));
+  }
+
+  async concatRef(id: string): Promise<number> {
+    const j = this.jobsById.get(id);
+    if (!j) throw new NotFoundError('job', id);
+    if (j.concatRef === undefined) {
+      applyJobPatch(j, { concatRef: this.nextRef }, this.nowIso());
+      this.nextRef = (this.nextRef + 1) % 256;
+    }
+    return j.concatRef!;
   }
 
   async nextWakeup(): Promise<Date | undefined> {
@@ -172,8 +214,7 @@ export class MemoryStore implements Store {
     if (!j) throw new NotFoundError('job', id);
     const { id: _ignored, ...rest } = clone(patch) as Partial<Job>;
     if (rest.nextAttemptAt !== undefined) isoMs(rest.nextAttemptAt, 'nextAttemptAt');
-    Object.assign(j, rest, { updatedAt: rest.updatedAt ?? this.nowIso() });
-    return clone(j);
+    return clone(applyJobPatch(j, rest, this.nowIso()));
   }
 
   async getJob(id: string): Promise<Job | undefined> {
@@ -191,6 +232,17 @@ export class MemoryStore implements Store {
       if (match(j)) out.push(clone(j));
     }
     return out;
+  }
+
+  async lastSentTo(to: string, since: string): Promise<LastSent | undefined> {
+    const sinceMs = isoMs(since, 'since');
+    let best: Job | undefined;
+    for (const j of this.jobs) {
+      if (j.to !== to || j.state !== 'sent' || j.account === undefined || j.sentAt === undefined) continue;
+      if (Date.parse(j.sentAt) < sinceMs) continue;
+      if (!best || Date.parse(j.sentAt) >= Date.parse(best.sentAt!)) best = j;
+    }
+    return best && { jobId: best.id, account: best.account!, sentAt: best.sentAt! };
   }
 
   async queueCounts(): Promise<QueueCounts> {
@@ -224,18 +276,36 @@ export class MemoryStore implements Store {
     return c;
   }
 
-  // Meta ----------------------------------------------------------------------------------
+  // Opt-outs and small documents ----------------------------------------------------------
 
-  async getMeta<T>(key: string): Promise<T | undefined> {
-    return this.meta.has(key) ? clone(this.meta.get(key) as T) : undefined;
+  async listOptOuts(): Promise<string[]> {
+    return [...this.optOuts].sort();
   }
 
-  async setMeta<T>(key: string, value: T): Promise<void> {
-    this.meta.set(key, clone(value));
+  async hasOptOut(phone: string): Promise<boolean> {
+    return this.optOuts.has(phone);
   }
-}
 
-export function compareCampaigns(a: Campaign, b: Campaign): number {
-  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  async setOptOut(phone: string, optedOut: boolean): Promise<boolean> {
+    if (this.optOuts.has(phone) === optedOut) return false;
+    if (optedOut) this.optOuts.add(phone);
+    else this.optOuts.delete(phone);
+    return true;
+  }
+
+  async getStatus(): Promise<ServerStatus | undefined> {
+    return this.status && clone(this.status);
+  }
+
+  async putStatus(s: ServerStatus): Promise<void> {
+    this.status = clone(s);
+  }
+
+  async getSeenParts(): Promise<Record<string, number>> {
+    return { ...this.seenParts };
+  }
+
+  async putSeenParts(seen: Record<string, number>): Promise<void> {
+    this.seenParts = { ...seen };
+  }
 }

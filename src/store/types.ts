@@ -1,6 +1,7 @@
 /**
  * The data model and the Store contract. Services and the daemon depend on this interface only;
- * `LowdbStore` (files under the data folder, one writer) and `MemoryStore` (unit tests) implement it.
+ * `LowdbStore` (files under the data folder, one writer: `lowdb/`) and `MemoryStore` (unit tests,
+ * not exported from the package index) implement it, and both pass test/store/contract.ts.
  */
 
 export type InboxStatus =
@@ -143,11 +144,24 @@ export interface Job {
   inReplyTo?: string;
   /** Modem pinned to send it (a reply leaves through the modem its request came in on); unset: any. */
   modem?: string;
+  /** The account that sent it (accounts issue); unset for the operator's and the server's own texts. */
+  account?: string;
+  /** Set while `sending`: who claimed the job and until when the claim holds (see `Store.claimNext`). */
+  lease?: JobLease;
+  /** 8-bit concatenation reference of a multipart text, fixed before its first part goes out (`Store.concatRef`). */
+  concatRef?: number;
   /**
    * `text` is encrypted (it carries credentials: the `CLIENT info` result). The worker decrypts it
    * only to encode the PDU; listings show it as sealed. Keeps passwords unreadable at rest.
    */
   sealed?: boolean;
+}
+
+export interface JobLease {
+  /** The claimer: a stable name for one worker (host + modem), so its own restart recovers its jobs. */
+  owner: string;
+  /** ISO time after which another owner may take the job over (it is treated as stranded). */
+  until: string;
 }
 
 /** What status reports say about a part, or a job (src/delivery/state.ts has the rules). */
@@ -233,7 +247,60 @@ export interface JobFilter {
   state?: JobState;
   priority?: JobPriority;
   campaignId?: string;
+  /** Recipient, exactly as stored: E.164 (`+79001234567`) as the API and CLI normalise it. */
+  to?: string;
+  account?: string;
+  modem?: string;
+  /** ISO date or date-time: only jobs whose `timeField` is at or after it. */
+  since?: string;
+  /** ISO date or date-time: only jobs whose `timeField` is before it. */
+  until?: string;
+  /** What since/until look at (default `createdAt`). With `sentAt`, jobs never sent do not match. */
+  timeField?: 'createdAt' | 'sentAt';
   limit?: number;
+}
+
+export interface ClaimOptions {
+  /** Who claims (JobLease.owner). */
+  owner: string;
+  /** How long the claim holds without `renewLease`. */
+  leaseMs: number;
+  /**
+   * The claimer's modem: jobs pinned to it or unpinned. Omitted: every job, pinned or not — the
+   * claimer serves all modems (one worker per process, today). A pool passes each worker's modem.
+   */
+  modem?: string;
+  /** Only these priorities (default all): the worker leaves mass texts out while their rate limit waits. */
+  priorities?: readonly JobPriority[];
+  /** Default: the store's clock. */
+  now?: Date;
+}
+
+/** The snapshot the server publishes for `sms-server status` (written by the server, read by the CLI). */
+export interface ServerStatus {
+  pid: number;
+  startedAt: string;
+  updatedAt: string;
+  device: string;
+  modem: {
+    state: string;
+    manufacturer?: string;
+    model?: string;
+    revision?: string;
+    profile?: string;
+    signal?: { rssi: number; dbm?: number };
+    operator?: string;
+    registration?: string;
+    lastFault?: { at: string; step: string; reason: string };
+  };
+  http?: { host: string; port: number };
+}
+
+/** The newest job sent to a number on behalf of an account (the last-sender route). */
+export interface LastSent {
+  jobId: string;
+  account: string;
+  sentAt: string;
 }
 
 export interface Campaign {
@@ -277,15 +344,46 @@ export interface Store {
   listClients(): Promise<Client[]>;
 
   // Outbound jobs -------------------------------------------------------------------------
-  /** Assigns ids, persists durably; returns the stored jobs in order. */
+  /** Assigns ids, persists durably (one write for the whole batch); returns the stored jobs in order. */
   enqueue(jobs: Omit<Job, 'id' | 'createdAt' | 'updatedAt'>[]): Promise<Job[]>;
-  /** The next job to try: highest priority, FIFO within it, state queued, nextAttemptAt <= now. */
-  nextSendable(now: Date): Promise<Job | undefined>;
+  /**
+   * Atomically takes ONE sendable job — highest priority, FIFO within it, state `queued`,
+   * `nextAttemptAt <= now`, matching `modem` (see ClaimOptions) — and starts an attempt on it in
+   * the same write: `state: 'sending'`, `attempts + 1`, `lease: {owner, until: now + leaseMs}`, and
+   * the crash marker `writing` naming its first part without a TP-MR. Two claimers never get the
+   * same job. Undefined when nothing is sendable.
+   */
+  claimNext(o: ClaimOptions): Promise<Job | undefined>;
+  /**
+   * Extends the lease of a job `owner` holds in `sending` to now + leaseMs (a long send, a modem
+   * being recovered). Throws LeaseLostError when the job is not `sending` under `owner`.
+   */
+  renewLease(id: string, owner: string, leaseMs: number, now?: Date): Promise<Job>;
+  /**
+   * Jobs left in `sending` that `o.owner` must judge (the worker's crash recovery): those under its
+   * own lease (its previous run), under an expired lease, or under none (written before leases),
+   * within `o.modem` like claimNext. Each is re-leased to `o.owner` in the same step, so two
+   * recovering workers never both take one; a live lease of another owner is never touched.
+   */
+  claimStranded(o: Omit<ClaimOptions, 'priorities'>): Promise<Job[]>;
+  /**
+   * The 8-bit concatenation reference of a multipart job: the one it already has, else the next
+   * one (0..255, wrapping), stored in `job.concatRef` before this resolves, so the parts sent after
+   * a restart carry the reference of the parts sent before.
+   */
+  concatRef(id: string): Promise<number>;
   /** Earliest nextAttemptAt among queued jobs (to sleep until), if any. */
   nextWakeup(): Promise<Date | undefined>;
+  /** Patches a job; a job that leaves `sending` loses its lease. */
   updateJob(id: string, patch: Partial<Omit<Job, 'id'>>): Promise<Job>;
   getJob(id: string): Promise<Job | undefined>;
+  /** Newest first. */
   listJobs(filter?: JobFilter): Promise<Job[]>;
+  /**
+   * The newest job in state `sent` to `to` (E.164 as stored) that carries an account, sent at or
+   * after `since` (ISO). Answers from an index, not a scan (the last-sender route asks per SMS).
+   */
+  lastSentTo(to: string, since: string): Promise<LastSent | undefined>;
   queueCounts(): Promise<QueueCounts>;
 
   // Campaigns -----------------------------------------------------------------------------
@@ -294,7 +392,21 @@ export interface Store {
   listCampaigns(): Promise<Campaign[]>;
   campaignProgress(id: string): Promise<Record<JobState, number>>;
 
-  // Small named documents (modem status snapshot, counters) -------------------------------
-  getMeta<T>(key: string): Promise<T | undefined>;
-  setMeta<T>(key: string, value: T): Promise<void>;
+  // Opt-outs of numbers that are not clients (a client's is its optIn flag; see optout.ts) ----
+  /** Sorted E.164 numbers. */
+  listOptOuts(): Promise<string[]>;
+  hasOptOut(phone: string): Promise<boolean>;
+  /** Adds (`optedOut` true) or removes the number; answers whether anything changed. */
+  setOptOut(phone: string, optedOut: boolean): Promise<boolean>;
+
+  // Small documents of the server -----------------------------------------------------------
+  /** The status snapshot of the running server (`sms-server status`). */
+  getStatus(): Promise<ServerStatus | undefined>;
+  putStatus(s: ServerStatus): Promise<void>;
+  /**
+   * The receiver's memory of parts of recently completed multipart sets (part key → epoch ms), so a
+   * part re-read after a failed delete does not start a ghost set. Replaced whole by `putSeenParts`.
+   */
+  getSeenParts(): Promise<Record<string, number>>;
+  putSeenParts(seen: Record<string, number>): Promise<void>;
 }

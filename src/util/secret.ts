@@ -7,6 +7,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isNotFound } from './fs-errors.js';
 
 export type SecretErrorCode = 'SECRET_KEY' | 'SECRET_FORMAT' | 'SECRET_DECRYPT';
 
@@ -134,7 +135,7 @@ function readKeyFile(file: string): Buffer | undefined {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isNotFound(e)) return undefined;
     throw new SecretError('SECRET_KEY', `cannot read the key file ${file}: ${(e as Error).message}`);
   }
   return parseKey(text, `the key file ${file}`);

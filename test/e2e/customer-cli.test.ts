@@ -164,7 +164,7 @@ describe('quick start as separate processes', () => {
       async () => {
         const s = new LowdbStore(dir, { readOnly: true });
         await s.open();
-        const st = await s.getMeta<{ modem: { state: string } }>('server.status');
+        const st = await s.getStatus();
         await s.close();
         return st?.modem.state === 'ready';
       },

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
-import { STATUS_META_KEY, type ServerStatus } from '../../src/daemon/status-publisher.js';
+import type { ServerStatus } from '../../src/store/index.js';
 import type { Job } from '../../src/store/types.js';
 import { buildDist, CLI, enqueue, phone } from './helpers.js';
 
@@ -39,7 +39,7 @@ async function inboxTexts(): Promise<string[]> {
 async function statusSnapshot(): Promise<ServerStatus | undefined> {
   const ro = await h!.readStore();
   try {
-    return await ro.getMeta<ServerStatus>(STATUS_META_KEY);
+    return await ro.getStatus();
   } finally {
     await ro.close();
   }

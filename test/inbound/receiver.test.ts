@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Receiver } from '../../src/inbound/receiver.js';
 import { decodePdu, encodeDeliver, encodeSubmit } from '../../src/sms/index.js';
-import { MemoryStore } from '../../src/store/index.js';
+import { MemoryStore } from '../../src/store/memory.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { statusReportPdu, ucs2DeliverPart, utf16be } from '../e2e/customer-pdus.js';
 

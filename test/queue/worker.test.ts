@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { QueueWorker, WORKER_META_KEY, type WorkerMeta } from '../../src/queue/worker.js';
+import { QueueWorker } from '../../src/queue/worker.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { AtTimeoutError, CmsError, PortClosedError } from '../../src/at/errors.js';
 import { decodePdu, type DecodedSubmit } from '../../src/sms/index.js';
@@ -263,8 +263,7 @@ describe('QueueWorker multipart resume and crash recovery', () => {
   it('a stale marker for a part already recorded with its TP-MR does not count as in flight', async () => {
     const { clock, store } = setup();
     const [job] = await store.enqueue([queued(A, LONG, 'reply')]);
-    await store.updateJob(job!.id, { state: 'sending', attempts: 1, parts: [{ seq: 1, mr: 7 }], writing: { seq: 1, at: 'x' } });
-    await store.setMeta<WorkerMeta>(WORKER_META_KEY, { nextRef: 5, refs: { [job!.id]: 4 } });
+    await store.updateJob(job!.id, { state: 'sending', attempts: 1, parts: [{ seq: 1, mr: 7 }], writing: { seq: 1, at: 'x' }, concatRef: 4 });
     const sender2 = new FakeSender();
     const restarted = new QueueWorker({ store, sender: sender2, clock });
     expect((await restarted.recover()).requeued).toEqual([job!.id]);
@@ -335,7 +334,31 @@ describe('QueueWorker loop', () => {
     const j = (await store.getJob(long!.id))!;
     expect(j.state).toBe('queued');
     expect(j.parts).toEqual([{ seq: 1, mr: 2 }]);
+    expect(j.attempts).toBe(1); // part 1 went out in this attempt
     expect(sender.calls).toBe(2);
+  });
+
+  it('stop() after a claim and before the first part re-queues the job without counting an attempt', async () => {
+    let stopped: Promise<void> | undefined;
+    let worker!: QueueWorker;
+    const store = new (class extends MemoryStore {
+      // The opt-out check runs between the claim and the first part: stop there.
+      override async getClient(phone: string) {
+        stopped ??= worker.stop();
+        return super.getClient(phone);
+      }
+    })();
+    const sender = new FakeSender();
+    worker = new QueueWorker({ store, sender, rate: { massPerMinute: 0 } });
+    const outcome = new Promise((resolve) => worker.once('job', (_job, o) => resolve(o)));
+    await worker.start();
+    const [job] = await store.enqueue([queued(A, 'later', 'notification')]);
+    worker.kick();
+    expect(await outcome).toBe('interrupted');
+    await stopped;
+    expect(await store.getJob(job!.id)).toMatchObject({ state: 'queued', attempts: 0 });
+    expect((await store.getJob(job!.id))!.lease).toBeUndefined();
+    expect(sender.calls).toBe(0);
   });
 });
 
@@ -374,5 +397,81 @@ describe('QueueWorker loop on fake time', () => {
     await settle();
     expect(sender.sent.map((s) => submit(s.part.hex).text)).toEqual(['m1', 'reply', 'm2']);
     await worker.stop();
+  });
+});
+
+describe('QueueWorker claims and leases', () => {
+  it('two workers on one store send every job exactly once', async () => {
+    const { clock, store } = setup();
+    const texts = Array.from({ length: 60 }, (_, i) => `job ${i}`);
+    await store.enqueue(texts.map((t, i) => queued(i % 2 ? A : B, t, i % 3 ? 'mass' : 'notification')));
+    const s1 = new FakeSender();
+    const s2 = new FakeSender();
+    // Each send yields to the event loop, so the two workers' claims interleave.
+    s1.onSend = s2.onSend = () => tick();
+    const w1 = new QueueWorker({ store, sender: s1, clock, rate: { massPerMinute: 0 }, dailyCap: 1000, owner: 'host:m1' });
+    const w2 = new QueueWorker({ store, sender: s2, clock, rate: { massPerMinute: 0 }, dailyCap: 1000, owner: 'host:m2' });
+    await Promise.all([w1.drain(), w2.drain()]);
+    const sent = [...s1.sent, ...s2.sent].map((s) => submit(s.part.hex).text);
+    expect(s1.sent.length).toBeGreaterThan(0);
+    expect(s2.sent.length).toBeGreaterThan(0);
+    expect(sent.sort()).toEqual([...texts].sort());
+    expect((await store.queueCounts()).byState).toMatchObject({ sent: 60, sending: 0, queued: 0 });
+  });
+
+  it('renews the lease during a long send, so another worker does not take the job over', async () => {
+    const { clock, store, sender } = setup();
+    const worker = new QueueWorker({ store, sender, clock, owner: 'host-a', leaseMs: 30_000 });
+    const [job] = await store.enqueue([queued(A, 'slow', 'reply')]);
+    let open!: () => void;
+    sender.gateNext(new Promise<void>((r) => (open = r)));
+    const step = worker.step();
+    for (let i = 0; i < 5; i++) await tick();
+    for (let s = 0; s < 10; s++) {
+      clock.advance(10_000); // 100 s in all: three lease lengths
+      for (let i = 0; i < 5; i++) await tick();
+    }
+    const held = (await store.getJob(job!.id))!;
+    expect(held.lease!.owner).toBe('host-a');
+    expect(Date.parse(held.lease!.until)).toBeGreaterThan(clock.now());
+    const other = new QueueWorker({ store, sender: new FakeSender(), clock, owner: 'host-b', leaseMs: 30_000 });
+    expect(await other.recover()).toEqual({ requeued: [], resent: [], unknown: [] });
+    open();
+    expect(await step).toMatchObject({ kind: 'done', outcome: 'sent' });
+    expect((await store.getJob(job!.id))!).toMatchObject({ state: 'sent', attempts: 1 });
+    expect((await store.getJob(job!.id))!.lease).toBeUndefined();
+  });
+
+  it("recover leaves another live owner's job alone and takes it over once the lease expired", async () => {
+    const { clock, store } = setup();
+    const [job] = await store.enqueue([queued(A, 'in flight elsewhere', 'reply')]);
+    // host-a claimed it and was writing part 1 when it died (no worker of its own runs here).
+    await store.claimNext({ owner: 'host-a', leaseMs: 60_000, now: new Date(clock.now()) });
+    const sender = new FakeSender();
+    const b = new QueueWorker({ store, sender, clock, owner: 'host-b', leaseMs: 60_000 });
+    expect(await b.recover()).toEqual({ requeued: [], resent: [], unknown: [] });
+    await b.drain();
+    expect(sender.sent).toEqual([]);
+    expect((await store.getJob(job!.id))!.lease!.owner).toBe('host-a');
+    clock.advance(61_000);
+    // The loop's periodic recovery (every leaseMs) finds it; the outcome rule applies as after a crash.
+    const recovered = new Promise((r) => b.once('recovered', r));
+    await b.step();
+    expect(await recovered).toEqual({ requeued: [], resent: [job!.id], unknown: [] });
+    expect((await store.getJob(job!.id))!).toMatchObject({ state: 'queued', duplicates: 1 });
+    clock.advance(60_000);
+    await b.drain();
+    expect((await store.getJob(job!.id))!).toMatchObject({ state: 'sent', duplicates: 1, attempts: 2 });
+    expect(sender.sent.map((s) => submit(s.part.hex).text)).toEqual(['in flight elsewhere']);
+  });
+
+  it('a worker bound to a modem sends jobs pinned to it and unpinned ones, never those of another modem', async () => {
+    const { clock, store, sender } = setup();
+    const [own, other, any] = await store.enqueue([queued(A, 'own', 'reply', { modem: 'm1' }), queued(A, 'other', 'reply', { modem: 'm2' }), queued(B, 'any', 'reply')]);
+    const w = new QueueWorker({ store, sender, clock, modem: 'm1' });
+    await w.drain();
+    expect(sender.sent.map((s) => submit(s.part.hex).text)).toEqual(['own', 'any']);
+    expect((await store.getJob(other!.id))!.state).toBe('queued');
+    expect([(await store.getJob(own!.id))!.state, (await store.getJob(any!.id))!.state]).toEqual(['sent', 'sent']);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Runs store code in real child node processes (the lock and spool are about several processes).
- * Node 20 cannot run .ts, so src/store and src/util are transpiled (no type check) into a temp dir
+ * Node 20 cannot run .ts, so src/store (with lowdb/) and src/util are transpiled (no type check) into a temp dir
  * once per test file; a child is an .mjs script importing `./src/store/index.js` from there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,7 +13,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export async function buildStoreForChildren(): Promise<string> {
   const out = await tempDir('sms-store-build-');
-  for (const sub of ['src/store', 'src/util']) {
+  for (const sub of ['src/store', 'src/store/lowdb', 'src/util']) {
     await mkdir(path.join(out, sub), { recursive: true });
     for (const f of await readdir(path.join(ROOT, sub))) {
       if (!f.endsWith('.ts')) continue;

@@ -3,7 +3,7 @@
  * same assertions, so services tested on MemoryStore behave the same on disk.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Campaign, Client, InboxEntry, Job, PartialSet, Store } from '../../src/store/types.js';
+import type { Campaign, ClaimOptions, Client, InboxEntry, Job, PartialSet, ServerStatus, Store } from '../../src/store/types.js';
 
 export interface StoreFixture {
   store: Store;
@@ -49,6 +49,11 @@ export function client(phone: string, over: Partial<Client> = {}): Client {
 }
 
 const NOW = new Date('2026-01-02T00:00:00.000Z');
+
+/** A claim at NOW (or `now`) under a lease long enough for the test. */
+function claim(owner: string, now: Date = NOW): ClaimOptions {
+  return { owner, leaseMs: 60_000, now };
+}
 
 export function storeContract(name: string, make: () => Promise<StoreFixture>): void {
   describe(`Store contract: ${name}`, () => {
@@ -174,49 +179,150 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>): 
         expect(await s.enqueue([])).toEqual([]);
       });
 
-      it('nextSendable: reply > notification > mass, FIFO within a priority', async () => {
+      it('claimNext: reply > notification > mass, FIFO within a priority', async () => {
         await s.enqueue([jobIn({ priority: 'mass', to: 'm1' }), jobIn({ priority: 'mass', to: 'm2' })]);
         await s.enqueue([jobIn({ priority: 'notification', to: 'n1' })]);
         await s.enqueue([jobIn({ priority: 'reply', to: 'r1' }), jobIn({ priority: 'reply', to: 'r2' })]);
         const order: string[] = [];
-        for (;;) {
-          const j = await s.nextSendable(NOW);
-          if (!j) break;
-          order.push(j.to);
-          await s.updateJob(j.id, { state: 'sent', sentAt: NOW.toISOString() });
-        }
+        for (let j = await s.claimNext(claim('w')); j; j = await s.claimNext(claim('w'))) order.push(j.to);
         expect(order).toEqual(['r1', 'r2', 'n1', 'm1', 'm2']);
       });
 
-      it('nextSendable respects nextAttemptAt and skips non-queued jobs; nextWakeup is the earliest queued', async () => {
+      it('claimNext starts an attempt in one step: sending, attempts + 1, lease, crash marker on the first unsent part', async () => {
+        const [a, b] = await s.enqueue([jobIn({ to: 'a' }), jobIn({ to: 'b', attempts: 2, parts: [{ seq: 1, mr: 9 }, { seq: 2 }] })]);
+        const ca = await s.claimNext({ owner: 'host1:m1', leaseMs: 60_000, now: NOW });
+        expect(ca).toMatchObject({ id: a!.id, state: 'sending', attempts: 1, lease: { owner: 'host1:m1', until: '2026-01-02T00:01:00.000Z' }, writing: { seq: 1 } });
+        expect(await s.getJob(a!.id)).toEqual(ca);
+        const cb = await s.claimNext({ owner: 'host1:m1', leaseMs: 1000, now: NOW });
+        expect(cb).toMatchObject({ id: b!.id, attempts: 3, writing: { seq: 2 }, lease: { until: '2026-01-02T00:00:01.000Z' } });
+        expect(await s.claimNext(claim('w'))).toBeUndefined();
+        expect((await s.queueCounts()).byState).toMatchObject({ queued: 0, sending: 2 });
+        await expect(s.claimNext({ owner: '', leaseMs: 1000 })).rejects.toThrow(/owner/);
+        await expect(s.claimNext({ owner: 'w', leaseMs: 0 })).rejects.toThrow(/leaseMs/);
+      });
+
+      it('claimNext respects nextAttemptAt and skips non-queued jobs; nextWakeup is the earliest queued', async () => {
         expect(await s.nextWakeup()).toBeUndefined();
         const [late, due] = await s.enqueue([
           jobIn({ priority: 'reply', to: 'late', nextAttemptAt: '2026-01-03T00:00:00.000Z' }),
           jobIn({ priority: 'mass', to: 'due', nextAttemptAt: '2026-01-01T12:00:00.000Z' }),
         ]);
-        expect((await s.nextSendable(NOW))!.id).toBe(due!.id);
         expect(await s.nextWakeup()).toEqual(new Date('2026-01-01T12:00:00.000Z'));
-        await s.updateJob(due!.id, { state: 'sending' });
-        expect(await s.nextSendable(NOW)).toBeUndefined();
+        expect(await s.claimNext(claim('w', new Date('2026-01-01T11:59:59.000Z')))).toBeUndefined();
+        expect((await s.claimNext(claim('w')))!.id).toBe(due!.id);
+        expect(await s.claimNext(claim('w'))).toBeUndefined();
         expect(await s.nextWakeup()).toEqual(new Date('2026-01-03T00:00:00.000Z'));
-        expect((await s.nextSendable(new Date('2026-01-03T00:00:00.000Z')))!.id).toBe(late!.id);
         // back-off: the retried job goes back to queued with a later time, and keeps its FIFO place
-        await s.updateJob(due!.id, { state: 'queued', attempts: 1, nextAttemptAt: '2026-01-02T00:00:00.000Z' });
-        expect((await s.nextSendable(NOW))!.id).toBe(due!.id);
-        expect(await s.nextSendable(new Date('2026-01-01T23:59:59.000Z'))).toBeUndefined();
+        await s.updateJob(due!.id, { state: 'queued', nextAttemptAt: '2026-01-02T00:00:00.000Z' });
+        expect(await s.claimNext(claim('w', new Date('2026-01-01T23:59:59.000Z')))).toBeUndefined();
+        expect((await s.claimNext(claim('w')))!.id).toBe(due!.id);
+        expect((await s.claimNext(claim('w', new Date('2026-01-03T00:00:00.000Z'))))!.id).toBe(late!.id);
       });
 
       it('a re-queued job keeps its FIFO place among same-priority jobs', async () => {
         const [a, b, c] = await s.enqueue([jobIn({ to: 'a' }), jobIn({ to: 'b' }), jobIn({ to: 'c' })]);
-        await s.updateJob(a!.id, { state: 'sending' });
-        await s.updateJob(b!.id, { state: 'sending' });
+        expect((await s.claimNext(claim('w')))!.id).toBe(a!.id);
+        expect((await s.claimNext(claim('w')))!.id).toBe(b!.id);
         await s.updateJob(b!.id, { state: 'queued' });
-        expect((await s.nextSendable(NOW))!.id).toBe(b!.id);
         await s.updateJob(a!.id, { state: 'queued' });
-        expect((await s.nextSendable(NOW))!.id).toBe(a!.id);
-        void c;
+        expect((await s.claimNext(claim('w')))!.id).toBe(a!.id);
+        expect((await s.claimNext(claim('w')))!.id).toBe(b!.id);
+        expect((await s.claimNext(claim('w')))!.id).toBe(c!.id);
       });
 
+      it('claimNext with priorities takes only those (mass texts waiting for their rate limit)', async () => {
+        const [m, n] = await s.enqueue([jobIn({ priority: 'mass' }), jobIn({ priority: 'notification' })]);
+        expect((await s.claimNext({ ...claim('w'), priorities: ['reply', 'notification'] }))!.id).toBe(n!.id);
+        expect(await s.claimNext({ ...claim('w'), priorities: ['reply', 'notification'] })).toBeUndefined();
+        expect((await s.claimNext(claim('w')))!.id).toBe(m!.id);
+      });
+
+      it('claimNext with a modem takes jobs pinned to it and unpinned ones; without, every job', async () => {
+        const [p1, p2, any1, p1b] = await s.enqueue([
+          jobIn({ to: 'p1', modem: 'm1' }),
+          jobIn({ to: 'p2', modem: 'm2' }),
+          jobIn({ to: 'any' }),
+          jobIn({ to: 'p1b', modem: 'm1' }),
+        ]);
+        const byM1: string[] = [];
+        for (let j = await s.claimNext({ ...claim('w1'), modem: 'm1' }); j; j = await s.claimNext({ ...claim('w1'), modem: 'm1' })) byM1.push(j.id);
+        expect(byM1).toEqual([p1!.id, any1!.id, p1b!.id]);
+        const [p3] = await s.enqueue([jobIn({ to: 'p3', modem: 'm3' })]);
+        expect((await s.claimNext(claim('all')))!.id).toBe(p2!.id);
+        expect((await s.claimNext(claim('all')))!.id).toBe(p3!.id);
+        expect((await s.listJobs({ modem: 'm1' })).map((j) => j.id)).toEqual([p1b!.id, p1!.id]);
+      });
+
+      it('two workers claiming at once never get the same job (2 claimers x 200 jobs)', async () => {
+        const jobs = await s.enqueue(Array.from({ length: 200 }, (_, i) => jobIn({ to: `+7900${String(i).padStart(7, '0')}`, priority: i % 3 ? 'mass' : 'reply' })));
+        const run = async (owner: string) => {
+          const got: string[] = [];
+          for (;;) {
+            // Two claims in flight per worker, interleaved with the other worker's.
+            const [x, y] = await Promise.all([s.claimNext(claim(owner)), s.claimNext(claim(owner))]);
+            for (const j of [x, y]) if (j) got.push(j.id);
+            if (!x && !y) return got;
+          }
+        };
+        const [a, b] = await Promise.all([run('host-a:m1'), run('host-b:m1')]);
+        expect(a.length).toBeGreaterThan(0);
+        expect(b.length).toBeGreaterThan(0);
+        expect(a.length + b.length).toBe(200);
+        expect(new Set([...a, ...b]).size).toBe(200);
+        expect(new Set([...a, ...b])).toEqual(new Set(jobs.map((j) => j.id)));
+        for (const id of a) expect((await s.getJob(id))!.lease!.owner).toBe('host-a:m1');
+      });
+
+      it('renewLease extends the holder\'s lease; another owner, or a job no longer sending, gets LEASE_LOST', async () => {
+        const [j] = await s.enqueue([jobIn()]);
+        await expect(s.renewLease(j!.id, 'w', 1000)).rejects.toMatchObject({ code: 'STORE_LEASE_LOST' });
+        await s.claimNext({ owner: 'w', leaseMs: 1000, now: NOW });
+        const later = new Date(NOW.getTime() + 500);
+        expect((await s.renewLease(j!.id, 'w', 60_000, later)).lease).toEqual({ owner: 'w', until: '2026-01-02T00:01:00.500Z' });
+        await expect(s.renewLease(j!.id, 'other', 1000, later)).rejects.toMatchObject({ code: 'STORE_LEASE_LOST' });
+        await expect(s.renewLease('job-424242', 'w', 1000)).rejects.toMatchObject({ code: 'STORE_NOT_FOUND' });
+        const sent = await s.updateJob(j!.id, { state: 'sent' });
+        expect(sent.lease).toBeUndefined();
+        expect((await s.getJob(j!.id))!.lease).toBeUndefined();
+        await expect(s.renewLease(j!.id, 'w', 1000)).rejects.toMatchObject({ code: 'STORE_LEASE_LOST' });
+      });
+
+      it('claimStranded: own leases at once, a live foreign lease never, an expired one taken over', async () => {
+        const [j] = await s.enqueue([jobIn()]);
+        await s.claimNext({ owner: 'host-a', leaseMs: 60_000, now: NOW });
+        const t = (sec: number) => new Date(NOW.getTime() + sec * 1000);
+        // host-b while host-a's lease is live: nothing, and host-a's job is untouched.
+        expect(await s.claimStranded({ owner: 'host-b', leaseMs: 60_000, now: t(30) })).toEqual([]);
+        expect((await s.getJob(j!.id))!.lease).toEqual({ owner: 'host-a', until: '2026-01-02T00:01:00.000Z' });
+        // host-a restarted: its own job comes back at once, under a fresh lease.
+        const own = await s.claimStranded({ owner: 'host-a', leaseMs: 60_000, now: t(30) });
+        expect(own.map((x) => [x.id, x.state, x.lease])).toEqual([[j!.id, 'sending', { owner: 'host-a', until: '2026-01-02T00:01:30.000Z' }]]);
+        // host-a dies; once its lease expires host-b takes the job over, and host-a has lost it.
+        expect(await s.claimStranded({ owner: 'host-b', leaseMs: 60_000, now: t(89) })).toEqual([]);
+        const taken = await s.claimStranded({ owner: 'host-b', leaseMs: 60_000, now: t(90) });
+        expect(taken.map((x) => [x.id, x.lease?.owner])).toEqual([[j!.id, 'host-b']]);
+        await expect(s.renewLease(j!.id, 'host-a', 60_000, t(91))).rejects.toMatchObject({ code: 'STORE_LEASE_LOST' });
+        expect(await s.claimStranded({ owner: 'host-c', leaseMs: 60_000, now: t(91) })).toEqual([]);
+      });
+
+      it('claimStranded takes a sending job without a lease, honours modem pins, leaves other states alone', async () => {
+        const [legacy, pinned, queued] = await s.enqueue([jobIn({ to: 'legacy' }), jobIn({ to: 'pinned', modem: 'm2' }), jobIn({ to: 'queued' })]);
+        await s.updateJob(legacy!.id, { state: 'sending' });
+        await s.updateJob(pinned!.id, { state: 'sending' });
+        expect((await s.claimStranded({ owner: 'w1', leaseMs: 1000, modem: 'm1', now: NOW })).map((x) => x.id)).toEqual([legacy!.id]);
+        expect((await s.claimStranded({ owner: 'w2', leaseMs: 1000, modem: 'm2', now: NOW })).map((x) => x.id)).toEqual([pinned!.id]);
+        expect((await s.getJob(queued!.id))!.state).toBe('queued');
+      });
+
+      it('concatRef: fixed per job and stored with it, the next one for the next job', async () => {
+        const [a, b] = await s.enqueue([jobIn(), jobIn()]);
+        const ra = await s.concatRef(a!.id);
+        expect(await s.concatRef(a!.id)).toBe(ra);
+        const rb = await s.concatRef(b!.id);
+        expect(rb).toBe((ra + 1) % 256);
+        expect((await s.getJob(a!.id))!.concatRef).toBe(ra);
+        await expect(s.concatRef('job-424242')).rejects.toMatchObject({ code: 'STORE_NOT_FOUND' });
+      });
       it('updateJob patches, stamps updatedAt, rejects unknown ids', async () => {
         const [j] = await s.enqueue([jobIn()]);
         const u = await s.updateJob(j!.id, {
@@ -250,6 +356,47 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>): 
         expect((await s.listJobs({ state: 'sent' })).map((j) => j.to)).toEqual(['1']);
         expect((await s.listJobs({ priority: 'mass' })).map((j) => j.to)).toEqual(['3', '1']);
         expect((await s.listJobs({ campaignId: 'c1', state: 'queued' })).map((j) => j.to)).toEqual(['3']);
+      });
+
+      it('listJobs by recipient, account and time (createdAt or sentAt)', async () => {
+        const A = '+79001112233';
+        const [a1, , a2] = await s.enqueue([jobIn({ to: A, account: 'crm' }), jobIn({ to: '+79004445566' }), jobIn({ to: A })]);
+        await s.updateJob(a1!.id, { state: 'sent', sentAt: '2026-01-05T10:00:00.000Z' });
+        expect((await s.listJobs({ to: A })).map((j) => j.id)).toEqual([a2!.id, a1!.id]);
+        expect((await s.listJobs({ to: A, account: 'crm' })).map((j) => j.id)).toEqual([a1!.id]);
+        expect((await s.listJobs({ to: '+70000000000' }))).toEqual([]);
+        const created = a1!.createdAt;
+        expect(await s.listJobs({ to: A, since: created })).toHaveLength(2);
+        expect(await s.listJobs({ to: A, until: created })).toEqual([]);
+        expect(await s.listJobs({ since: new Date(Date.parse(created) + 1).toISOString() })).toEqual([]);
+        expect((await s.listJobs({ timeField: 'sentAt', since: '2026-01-05T00:00:00.000Z' })).map((j) => j.id)).toEqual([a1!.id]);
+        expect(await s.listJobs({ timeField: 'sentAt', since: '2026-01-05T10:00:00.001Z' })).toEqual([]);
+        expect((await s.listJobs({ timeField: 'sentAt', until: '2026-01-05T10:00:00.001Z' })).map((j) => j.id)).toEqual([a1!.id]);
+        expect(await s.listJobs({ timeField: 'sentAt', until: '2026-01-05T10:00:00.000Z' })).toEqual([]);
+        await expect(s.listJobs({ since: 'yesterday' })).rejects.toThrow(/since is not an ISO date/);
+      });
+
+      it('lastSentTo: the newest sent job with an account to that number, within the window', async () => {
+        const A = '+79001112233';
+        const B = '+79004445566';
+        const [old, newer, system, queued, other] = await s.enqueue([
+          jobIn({ to: A, account: 'crm' }),
+          jobIn({ to: A, account: 'billing' }),
+          jobIn({ to: A }),
+          jobIn({ to: A, account: 'support' }),
+          jobIn({ to: B, account: 'crm' }),
+        ]);
+        expect(await s.lastSentTo(A, '2026-01-01T00:00:00.000Z')).toBeUndefined();
+        await s.updateJob(old!.id, { state: 'sent', sentAt: '2026-01-05T10:00:00.000Z' });
+        expect(await s.lastSentTo(A, '2026-01-01T00:00:00.000Z')).toEqual({ jobId: old!.id, account: 'crm', sentAt: '2026-01-05T10:00:00.000Z' });
+        await s.updateJob(newer!.id, { state: 'sent', sentAt: '2026-01-06T10:00:00.000Z' });
+        await s.updateJob(system!.id, { state: 'sent', sentAt: '2026-01-07T10:00:00.000Z' }); // no account: not a sender
+        await s.updateJob(queued!.id, { state: 'failed' });
+        await s.updateJob(other!.id, { state: 'sent', sentAt: '2026-01-08T10:00:00.000Z' });
+        expect(await s.lastSentTo(A, '2026-01-01T00:00:00.000Z')).toEqual({ jobId: newer!.id, account: 'billing', sentAt: '2026-01-06T10:00:00.000Z' });
+        expect(await s.lastSentTo(A, '2026-01-06T10:00:00.001Z')).toBeUndefined();
+        expect((await s.lastSentTo(B, '2026-01-08T00:00:00.000Z'))!.account).toBe('crm');
+        expect(await s.lastSentTo('+70000000000', '2026-01-01T00:00:00.000Z')).toBeUndefined();
       });
 
       it('queueCounts: byState over all jobs, byPriority over pending (queued or sending) jobs', async () => {
@@ -296,14 +443,33 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>): 
       });
     });
 
-    describe('meta', () => {
-      it('set/get named documents', async () => {
-        expect(await s.getMeta('modem')).toBeUndefined();
-        await s.setMeta('modem', { csq: 17, operator: 'MTS' });
-        await s.setMeta('counter', 3);
-        await s.setMeta('modem', { csq: 20 });
-        expect(await s.getMeta('modem')).toEqual({ csq: 20 });
-        expect(await s.getMeta<number>('counter')).toBe(3);
+    describe('opt-outs and small documents', () => {
+      it('opt-out list of non-client numbers: set reports a change, list is sorted', async () => {
+        expect(await s.listOptOuts()).toEqual([]);
+        expect(await s.setOptOut('+79002222222', true)).toBe(true);
+        expect(await s.setOptOut('+79001111111', true)).toBe(true);
+        expect(await s.setOptOut('+79001111111', true)).toBe(false);
+        expect(await s.hasOptOut('+79001111111')).toBe(true);
+        expect(await s.hasOptOut('+79003333333')).toBe(false);
+        expect(await s.listOptOuts()).toEqual(['+79001111111', '+79002222222']);
+        expect(await s.setOptOut('+79001111111', false)).toBe(true);
+        expect(await s.setOptOut('+79001111111', false)).toBe(false);
+        expect(await s.listOptOuts()).toEqual(['+79002222222']);
+      });
+
+      it('server status snapshot and the receiver\'s seen parts: replaced whole, returned as copies', async () => {
+        expect(await s.getStatus()).toBeUndefined();
+        const st: ServerStatus = { pid: 1, startedAt: NOW.toISOString(), updatedAt: NOW.toISOString(), device: '/dev/x', modem: { state: 'ready', signal: { rssi: 17 } } };
+        await s.putStatus(st);
+        await s.putStatus({ ...st, modem: { state: 'recovering' } });
+        const got = (await s.getStatus())!;
+        expect(got).toEqual({ ...st, modem: { state: 'recovering' } });
+        got.modem.state = 'mutated';
+        expect((await s.getStatus())!.modem.state).toBe('recovering');
+        expect(await s.getSeenParts()).toEqual({});
+        await s.putSeenParts({ a: 1, b: 2 });
+        await s.putSeenParts({ b: 2, c: 3 });
+        expect(await s.getSeenParts()).toEqual({ b: 2, c: 3 });
       });
     });
   });

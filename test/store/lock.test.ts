@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
-import { acquireDataLock, readDataLock } from '../../src/store/lock.js';
+import { acquireDataLock, readDataLock } from '../../src/store/lowdb/lock.js';
 import { buildStoreForChildren, runChild } from './child.js';
 import { modeOf, removeDir, tempDir } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LowdbStore } from '../../src/store/lowdb-store.js';
+import { LowdbStore } from '../../src/store/lowdb/lowdb-store.js';
 import { client, inbound, jobIn, storeContract } from './contract.js';
 import { listFiles, modeOf, removeDir, tempDir } from './helpers.js';
 
@@ -35,7 +35,8 @@ describe('LowdbStore on disk', () => {
     await a.upsertClient(client('+79001111111'));
     await a.putPartial({ key: 'k', sender: '+7', ref: 1, refBits: 8, total: 2, parts: [], firstAt: NOW.toISOString() });
     await a.putCampaign({ id: 'c/1', name: 'n', text: 't', createdAt: NOW.toISOString(), total: 1, skippedOptOut: 0, skippedInvalid: 0, duplicatesRemoved: 0 });
-    await a.setMeta('modem', { csq: 9 });
+    await a.setOptOut('+79009999999', true);
+    await a.putSeenParts({ part: 7 });
     const jobs = await a.enqueue(Array.from({ length: 9 }, (_, i) => jobIn({ to: String(i), campaignId: 'c/1', priority: i === 8 ? 'reply' : 'mass' })));
     await a.updateJob(jobs[0]!.id, { state: 'sent' });
     await a.updateJob(jobs[1]!.id, { state: 'queued', nextAttemptAt: '2026-01-05T00:00:00.000Z', attempts: 1 });
@@ -51,11 +52,13 @@ describe('LowdbStore on disk', () => {
     expect(await b.getClient('+79001111111')).toEqual(client('+79001111111'));
     expect((await b.listPartials()).map((p) => p.key)).toEqual(['k']);
     expect((await b.getCampaign('c/1'))!.name).toBe('n');
-    expect(await b.getMeta('modem')).toEqual({ csq: 9 });
+    expect(await b.listOptOuts()).toEqual(['+79009999999']);
+    expect(await b.getSeenParts()).toEqual({ part: 7 });
     expect(await b.campaignProgress('c/1')).toEqual({ queued: 8, sending: 0, sent: 1, failed: 0, unknown: 0 });
     expect((await b.queueCounts()).byPriority).toEqual({ reply: 1, notification: 0, mass: 7 });
     const order: string[] = [];
-    for (let j = await b.nextSendable(NOW); j; j = await b.nextSendable(NOW)) {
+    const claim = { owner: 'w', leaseMs: 1000, now: NOW };
+    for (let j = await b.claimNext(claim); j; j = await b.claimNext(claim)) {
       order.push(j.to);
       await b.updateJob(j.id, { state: 'sent' });
     }
@@ -97,7 +100,8 @@ describe('LowdbStore on disk', () => {
     await s.close();
     const r = new LowdbStore(dir);
     await r.open();
-    expect((await r.nextSendable(NOW))!.id).toBe(jobs[1]!.id);
+    expect((await r.claimNext({ owner: 'w', leaseMs: 1000, now: NOW }))!.id).toBe(jobs[1]!.id);
+    await r.updateJob(jobs[1]!.id, { state: 'queued' });
     expect(await r.campaignProgress('c')).toEqual({ queued: 2, sending: 0, sent: 1, failed: 0, unknown: 0 });
     expect((await r.queueCounts()).byState).toEqual({ queued: 2, sending: 0, sent: 1, failed: 0, unknown: 0 });
     await r.close();
@@ -109,7 +113,7 @@ describe('LowdbStore on disk', () => {
     await s.addInbound(inbound(1));
     await s.enqueue([jobIn()]);
     await s.upsertClient(client('+79001111111'));
-    await s.setMeta('x', 1);
+    await s.setOptOut('+79001111111', true);
     await s.putCampaign({ id: 'c', name: 'n', text: 't', createdAt: NOW.toISOString(), total: 1, skippedOptOut: 0, skippedInvalid: 0, duplicatesRemoved: 0 });
     const files = await listFiles(dir);
     expect(files).toContain('server.lock');
@@ -157,7 +161,8 @@ describe('LowdbStore on disk', () => {
     expect((await r.listJobs()).map((j) => j.to)).toEqual(['x']);
     expect((await r.listClients()).map((c) => c.phone)).toEqual(['+79001111111']);
     await expect(r.addInbound(inbound(9))).rejects.toMatchObject({ code: 'STORE_READ_ONLY' });
-    await expect(r.setMeta('a', 1)).rejects.toMatchObject({ code: 'STORE_READ_ONLY' });
+    await expect(r.setOptOut('+79001111111', true)).rejects.toMatchObject({ code: 'STORE_READ_ONLY' });
+    await expect(r.claimNext({ owner: 'w', leaseMs: 1000 })).rejects.toMatchObject({ code: 'STORE_READ_ONLY' });
     await r.close();
     expect(await listFiles(dir)).toEqual(before);
     expect(await readFile(path.join(dir, 'server.lock'), 'utf8')).toBe(lockBefore);
@@ -212,6 +217,37 @@ describe('LowdbStore on disk', () => {
     expect((await s.queueCounts()).byPriority.mass).toBe(2500);
     await s.close();
   });
+
+  it('leases, concatenation references and the last-sender index survive a reopen', async () => {
+    const a = new LowdbStore(dir, { segmentSize: 2 });
+    await a.open();
+    const jobs = await a.enqueue([jobIn({ to: '+79001112233', account: 'crm' }), jobIn(), jobIn(), jobIn()]);
+    await a.updateJob(jobs[0]!.id, { state: 'sent', sentAt: '2026-01-05T10:00:00.000Z' });
+    expect(await a.concatRef(jobs[1]!.id)).toBe(0);
+    expect(await a.concatRef(jobs[2]!.id)).toBe(1);
+    const claimed = (await a.claimNext({ owner: 'host-a', leaseMs: 60_000, now: NOW }))!;
+    await a.close();
+    const b = new LowdbStore(dir);
+    await b.open();
+    expect(await b.lastSentTo('+79001112233', '2026-01-01T00:00:00.000Z')).toEqual({ jobId: jobs[0]!.id, account: 'crm', sentAt: '2026-01-05T10:00:00.000Z' });
+    expect(await b.concatRef(jobs[3]!.id)).toBe(2);
+    expect(await b.claimStranded({ owner: 'host-b', leaseMs: 1000, now: NOW })).toEqual([]);
+    expect((await b.claimStranded({ owner: 'host-a', leaseMs: 1000, now: NOW })).map((j) => j.id)).toEqual([claimed.id]);
+    await b.close();
+  });
+
+  it('lastSentTo answers from its index: 100k sent jobs, then a lookup without reading segments', async () => {
+    const s = new LowdbStore(dir, { segmentSize: 5000, cacheSegments: 2 });
+    await s.open();
+    const n = 100_000;
+    const sentAt = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
+    await s.enqueue(Array.from({ length: n }, (_, i) => jobIn({ to: `+7900${String(i % 40_000).padStart(7, '0')}`, account: `acc${i % 7}`, state: 'sent', sentAt: sentAt(i) })));
+    const first = await s.lastSentTo('+79000012345', '2026-01-01T00:00:00.000Z'); // builds the index
+    expect(first).toEqual({ jobId: 'job-92345', account: `acc${92345 % 7}`, sentAt: sentAt(92345) });
+    // Later lookups and a newly sent job are served from memory (and kept current on write).
+    const [next] = await s.enqueue([jobIn({ to: '+79000012345', account: 'new' })]);
+    await s.updateJob(next!.id, { state: 'sent', sentAt: '2027-01-01T00:00:00.000Z' });
+    expect((await s.lastSentTo('+79000012345', '2026-06-01T00:00:00.000Z'))!.account).toBe('new');
+    await s.close();
+  });
 });
-
-

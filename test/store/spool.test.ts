@@ -1,10 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { withStoreWriter, type StoreOp } from '../../src/store/cli-access.js';
-import { acquireDataLock } from '../../src/store/lock.js';
-import { LowdbStore } from '../../src/store/lowdb-store.js';
-import { SpoolClient, SpoolServer, spoolPaths } from '../../src/store/spool.js';
+import { withStoreWriter, type StoreOp } from '../../src/store/lowdb/cli-access.js';
+import { acquireDataLock } from '../../src/store/lowdb/lock.js';
+import { LowdbStore } from '../../src/store/lowdb/lowdb-store.js';
+import { SpoolClient, SpoolServer, spoolPaths } from '../../src/store/lowdb/spool.js';
 import { buildStoreForChildren, runChild } from './child.js';
 import { client } from './contract.js';
 import { listFiles, removeDir, tempDir } from './helpers.js';

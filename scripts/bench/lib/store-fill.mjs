@@ -1,6 +1,6 @@
 /**
  * Stored history for the storage benchmarks: inbox entries written straight into the documented
- * segment layout (src/store/LAYOUT.md), since filling 1M entries through addInbound one fsync at a
+ * segment layout (src/store/lowdb/LAYOUT.md), since filling 1M entries through addInbound one fsync at a
  * time would take hours. Shared by store.mjs and storage.mjs.
  */
 import { mkdir, writeFile } from 'node:fs/promises';

@@ -9,9 +9,10 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
-import type { Clock } from '../util/clock.js';
+import type { Clock } from '../../util/clock.js';
 import { DurableJsonFile, readJsonFile, writeFileDurable } from './durable-json-file.js';
-import { CorruptFileError } from './errors.js';
+import { CorruptFileError } from '../errors.js';
+import { isNotFound } from '../../util/fs-errors.js';
 
 export interface SegmentDoc<R> {
   v: 1;
@@ -196,7 +197,7 @@ export class SegmentLog<R> {
     try {
       months = (await readdir(this.root)).filter((m) => MONTH_DIR.test(m));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if (isNotFound(e)) return;
       throw e;
     }
     for (const m of months) {

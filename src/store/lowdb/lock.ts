@@ -14,7 +14,8 @@ import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DIR_MODE, FILE_MODE, fsyncDir } from './durable-json-file.js';
-import { DataLockedError, StoreError } from './errors.js';
+import { DataLockedError, StoreError } from '../errors.js';
+import { isNotFound } from '../../util/fs-errors.js';
 
 export const LOCK_FILE = 'server.lock';
 
@@ -84,7 +85,7 @@ async function readInfo(file: string): Promise<LockInfo | undefined | 'garbage'>
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isNotFound(e)) return undefined;
     throw e;
   }
   try {

@@ -4,7 +4,7 @@
  *
  * Layout (see LAYOUT.md):
  *   server.lock                      the single writer's pid (lock.ts); taken by open() unless readOnly
- *   meta.json                        {v, values: {key: value}}
+ *   meta.json                        {v, values: {status, optOutNumbers, seenParts}}  small typed documents
  *   clients.json                     {v, clients: {phone: Client}}
  *   partials.json                    {v, sets: {key: PartialSet}}   (incomplete multiparts: few)
  *   campaigns/<encoded id>.json      one Campaign each
@@ -38,20 +38,21 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import type { Logger } from 'pino';
-import { realClock, type Clock } from '../util/clock.js';
-import { moduleLogger } from '../util/log.js';
+import { realClock, type Clock } from '../../util/clock.js';
+import { moduleLogger } from '../../util/log.js';
 import { DIR_MODE, DurableJsonFile, TEMP_SUFFIX, readJsonFile, writeFileDurable } from './durable-json-file.js';
-import { CorruptFileError, NotFoundError, ReadOnlyStoreError, StoreClosedError } from './errors.js';
-import { emptyQueueCounts, emptyStateCounts, inboxPredicate, isPending, isoMs, jobPredicate, limitOf } from './filters.js';
-import { inboxId, jobId, seqOf } from './ids.js';
+import { applyJobPatch, claimPatch, isStrandedFor, matchesModem, validateClaim } from '../claims.js';
+import { CorruptFileError, LeaseLostError, NotFoundError, ReadOnlyStoreError, StoreClosedError } from '../errors.js';
+import { compareCampaigns, emptyQueueCounts, emptyStateCounts, inboxPredicate, isPending, isoMs, jobPredicate, limitOf } from '../filters.js';
+import { inboxId, jobId, seqOf } from '../ids.js';
 import { acquireDataLock, type DataLock } from './lock.js';
-import { compareCampaigns } from './memory.js';
 import { PendingQueue } from './pending-queue.js';
 import { RangeSet, type Range } from './ranges.js';
 import { SegmentLog } from './segment-log.js';
 import {
   PRIORITY_ORDER,
   type Campaign,
+  type ClaimOptions,
   type Client,
   type InboxEntry,
   type InboxFilter,
@@ -59,10 +60,13 @@ import {
   type JobFilter,
   type JobPriority,
   type JobState,
+  type LastSent,
   type PartialSet,
   type QueueCounts,
+  type ServerStatus,
   type Store,
-} from './types.js';
+} from '../types.js';
+import { isNotFound } from '../../util/fs-errors.js';
 
 export interface LowdbStoreOptions {
   /** List/read only: takes no lock, creates and writes nothing; writes throw ReadOnlyStoreError. */
@@ -89,6 +93,28 @@ interface ValuesDoc<T> {
   v: 1;
   values: Record<string, T>;
 }
+
+/** meta.json: small documents, each rewritten whole (keys kept from the untyped getMeta era). */
+interface MetaValues {
+  'server.status'?: ServerStatus;
+  /** Non-client numbers that opted out, sorted. */
+  optOutNumbers?: string[];
+  'receiver.seenParts'?: Record<string, number>;
+}
+interface MetaDoc {
+  v: 1;
+  values: MetaValues;
+}
+
+/** Last-sender index entry: the newest sent job with an account, per recipient. */
+interface SentMark {
+  seq: number;
+  account: string;
+  sentAtMs: number;
+}
+
+/** Queue key of an unpinned job. */
+const ANY_MODEM = '';
 
 interface QueueIndexDoc {
   v: 1;
@@ -124,7 +150,7 @@ export class LowdbStore implements Store {
   private readonly dedupBySegment = new Map<number, string[]>();
   private readonly dedupSegments: number;
 
-  private meta!: Low<ValuesDoc<unknown>>;
+  private meta!: Low<MetaDoc>;
   private clients!: Low<ValuesDoc<Client>>;
   private partials!: Low<ValuesDoc<PartialSet>>;
   private queueIndex!: Low<QueueIndexDoc>;
@@ -133,7 +159,13 @@ export class LowdbStore implements Store {
 
   /** Pending (queued|sending) job count per open segment. */
   private readonly openSegs = new Map<number, number>();
-  private readonly queues = new Map<JobPriority, PendingQueue>();
+  /** Queued jobs per priority, then per pinned modem (ANY_MODEM: unpinned). */
+  private readonly queues = new Map<JobPriority, Map<string, PendingQueue>>();
+  /** Seqs of jobs in `sending` (claimStranded looks only at these). */
+  private readonly sending = new Set<number>();
+  /** Built on the first lastSentTo (a scan of every job segment), then kept current on each write. */
+  private lastSent: Map<string, SentMark> | undefined;
+  private nextRef = 0;
   private counts: QueueCounts = emptyQueueCounts();
   private readonly campaignCounts = new Map<string, Record<JobState, number>>();
 
@@ -169,7 +201,7 @@ export class LowdbStore implements Store {
         const removed = await cleanTempFiles(this.dir);
         if (removed.length) this.log.warn({ removed }, 'removed temp files left by an interrupted write');
       }
-      this.meta = await this.doc<ValuesDoc<unknown>>('meta.json', { v: 1, values: {} });
+      this.meta = await this.doc<MetaDoc>('meta.json', { v: 1, values: {} });
       this.clients = await this.doc<ValuesDoc<Client>>('clients.json', { v: 1, values: {} });
       this.partials = await this.doc<ValuesDoc<PartialSet>>('partials.json', { v: 1, values: {} });
       this.queueIndex = await this.doc<QueueIndexDoc>(path.join('queue', 'index.json'), {
@@ -373,12 +405,12 @@ export class LowdbStore implements Store {
 
   // Jobs ----------------------------------------------------------------------------------
 
-  private queue(p: JobPriority): PendingQueue {
-    let q = this.queues.get(p);
-    if (!q) {
-      q = new PendingQueue();
-      this.queues.set(p, q);
-    }
+  private queue(p: JobPriority, modem: string | undefined): PendingQueue {
+    let byModem = this.queues.get(p);
+    if (!byModem) this.queues.set(p, (byModem = new Map()));
+    const key = modem ?? ANY_MODEM;
+    let q = byModem.get(key);
+    if (!q) byModem.set(key, (q = new PendingQueue()));
     return q;
   }
 
@@ -389,16 +421,27 @@ export class LowdbStore implements Store {
     for (const s of Object.keys(idx.closedCounts) as JobState[]) this.counts.byState[s] += idx.closedCounts[s] ?? 0;
     for (const [cid, c] of Object.entries(idx.closedCampaigns)) this.campaignCounts.set(cid, { ...emptyStateCounts(), ...c });
     const size = this.jobs.segmentSize;
+    let refSeq = -1;
+    const noteRef = (j: Job, seq: number) => {
+      if (j.concatRef !== undefined && seq > refSeq) {
+        refSeq = seq;
+        this.nextRef = (j.concatRef + 1) % 256;
+      }
+    };
     for (const n of this.jobs.segmentNumbers()) {
       if (this.closed.has(n)) continue;
       const recs = await this.jobs.records(n);
       let pending = 0;
       recs.forEach((j, i) => {
         this.account(j, n * size + i, +1);
+        noteRef(j, n * size + i);
         if (isPending(j.state)) pending++;
       });
       this.openSegs.set(n, pending);
     }
+    // The concatenation reference goes on from the newest job holding one (a closed tail too).
+    const tail = this.jobs.lastSegment();
+    if (tail !== undefined && this.closed.has(tail)) (await this.jobs.records(tail)).forEach((j, i) => noteRef(j, tail * size + i));
     // Tidy after a crash between a segment write and its close.
     if (!this.readOnly) for (const n of [...this.openSegs.keys()]) await this.closeIfDone(n);
   }
@@ -413,8 +456,11 @@ export class LowdbStore implements Store {
       c[j.state] += sign;
     }
     if (j.state === 'queued') {
-      if (sign > 0) this.queue(j.priority).set(seq, Date.parse(j.nextAttemptAt));
-      else this.queue(j.priority).delete(seq);
+      if (sign > 0) this.queue(j.priority, j.modem).set(seq, Date.parse(j.nextAttemptAt));
+      else this.queue(j.priority, j.modem).delete(seq);
+    } else if (j.state === 'sending') {
+      if (sign > 0) this.sending.add(seq);
+      else this.sending.delete(seq);
     }
   }
 
@@ -481,54 +527,122 @@ export class LowdbStore implements Store {
     });
   }
 
-  nextSendable(now: Date): Promise<Job | undefined> {
-    return this.run('nextSendable', false, async () => {
-      const t = now.getTime();
+  /** The oldest due seq of priority p a claimer of `modem` may take (FIFO across its queues). */
+  private firstDue(p: JobPriority, modem: string | undefined, nowMs: number): number | undefined {
+    const byModem = this.queues.get(p);
+    if (!byModem) return undefined;
+    let best: number | undefined;
+    const consider = (q: PendingQueue | undefined) => {
+      const seq = q?.first(nowMs);
+      if (seq !== undefined && (best === undefined || seq < best)) best = seq;
+    };
+    if (modem === undefined) for (const q of byModem.values()) consider(q);
+    else {
+      consider(byModem.get(modem));
+      consider(byModem.get(ANY_MODEM));
+    }
+    return best;
+  }
+
+  claimNext(o: ClaimOptions): Promise<Job | undefined> {
+    return this.run('claimNext', true, async () => {
+      validateClaim(o);
+      const t = o.now?.getTime() ?? this.clock.now();
       for (const p of PRIORITY_ORDER) {
-        const seq = this.queues.get(p)?.first(t);
+        if (o.priorities && !o.priorities.includes(p)) continue;
+        const seq = this.firstDue(p, o.modem, t);
         if (seq === undefined) continue;
-        const j = await this.jobs.get(seq);
-        if (j) return cloneJob(j);
+        const current = (await this.jobs.get(seq))!;
+        return cloneJob(await this.patchJob(seq, current, claimPatch(current, o.owner, o.leaseMs, t)));
       }
       return undefined;
+    });
+  }
+
+  renewLease(id: string, owner: string, leaseMs: number, now?: Date): Promise<Job> {
+    return this.run('renewLease', true, async () => {
+      validateClaim({ owner, leaseMs });
+      const { seq, current } = await this.jobAt(id);
+      if (current.state !== 'sending' || current.lease?.owner !== owner) {
+        throw new LeaseLostError(id, owner, current.state === 'sending' ? current.lease?.owner : undefined);
+      }
+      const t = now?.getTime() ?? this.clock.now();
+      return cloneJob(await this.patchJob(seq, current, { lease: { owner, until: new Date(t + leaseMs).toISOString() } }));
+    });
+  }
+
+  claimStranded(o: Omit<ClaimOptions, 'priorities'>): Promise<Job[]> {
+    return this.run('claimStranded', true, async () => {
+      validateClaim(o);
+      const t = o.now?.getTime() ?? this.clock.now();
+      const lease = { owner: o.owner, until: new Date(t + o.leaseMs).toISOString() };
+      const out: Job[] = [];
+      for (const seq of [...this.sending].sort((a, b) => a - b)) {
+        const current = (await this.jobs.get(seq))!;
+        if (!isStrandedFor(current, o.owner, t) || !matchesModem(current, o.modem)) continue;
+        out.push(cloneJob(await this.patchJob(seq, current, { lease })));
+      }
+      return out;
+    });
+  }
+
+  concatRef(id: string): Promise<number> {
+    return this.run('concatRef', true, async () => {
+      const { seq, current } = await this.jobAt(id);
+      if (current.concatRef !== undefined) return current.concatRef;
+      const ref = this.nextRef;
+      await this.patchJob(seq, current, { concatRef: ref });
+      this.nextRef = (ref + 1) % 256;
+      return ref;
     });
   }
 
   nextWakeup(): Promise<Date | undefined> {
     return this.run('nextWakeup', false, async () => {
       let min: number | undefined;
-      for (const q of this.queues.values()) {
-        const d = q.minDue();
-        if (d !== undefined && (min === undefined || d < min)) min = d;
+      for (const byModem of this.queues.values()) {
+        for (const q of byModem.values()) {
+          const d = q.minDue();
+          if (d !== undefined && (min === undefined || d < min)) min = d;
+        }
       }
       return min === undefined ? undefined : new Date(min);
     });
   }
 
+  private async jobAt(id: string): Promise<{ seq: number; current: Job }> {
+    const seq = seqOf(id, 'job');
+    const current = seq === undefined ? undefined : await this.jobs.get(seq);
+    if (seq === undefined || !current) throw new NotFoundError('job', id);
+    return { seq, current };
+  }
+
+  /** Applies a patch to the stored job and writes its segment, keeping counts, queues and indexes current. */
+  private async patchJob(seq: number, current: Job, patch: Partial<Job>): Promise<Job> {
+    const n = this.jobs.segmentOf(seq);
+    if (this.closed.has(n)) {
+      // A finished job changes again (late delivery report, re-queue of an unknown outcome).
+      // Its counts stay in this.counts; only the persisted closed aggregate gives them back.
+      await this.moveClosed(n, -1);
+      this.openSegs.set(n, 0);
+    }
+    const wasPending = isPending(current.state);
+    this.account(current, seq, -1);
+    const updated = (await this.jobs.update(seq, (r) => applyJobPatch(r, patch, this.nowIso())))!;
+    this.account(updated, seq, +1);
+    if (this.lastSent) this.noteSent(this.lastSent, updated, seq);
+    const delta = (isPending(updated.state) ? 1 : 0) - (wasPending ? 1 : 0);
+    this.openSegs.set(n, (this.openSegs.get(n) ?? 0) + delta);
+    await this.closeIfDone(n);
+    return updated;
+  }
+
   updateJob(id: string, patch: Partial<Omit<Job, 'id'>>): Promise<Job> {
     return this.run('updateJob', true, async () => {
-      const seq = seqOf(id, 'job');
-      const current = seq === undefined ? undefined : await this.jobs.get(seq);
-      if (seq === undefined || !current) throw new NotFoundError('job', id);
+      const { seq, current } = await this.jobAt(id);
       const { id: _ignored, ...rest } = clone(patch) as Partial<Job>;
       if (rest.nextAttemptAt !== undefined) isoMs(rest.nextAttemptAt, 'nextAttemptAt');
-      const n = this.jobs.segmentOf(seq);
-      if (this.closed.has(n)) {
-        // A finished job changes again (late delivery report, re-queue of an unknown outcome).
-        // Its counts stay in this.counts; only the persisted closed aggregate gives them back.
-        await this.moveClosed(n, -1);
-        this.openSegs.set(n, 0);
-      }
-      const wasPending = isPending(current.state);
-      this.account(current, seq, -1);
-      const updated = (await this.jobs.update(seq, (r) => {
-        Object.assign(r, rest, { updatedAt: rest.updatedAt ?? this.nowIso() });
-      }))!;
-      this.account(updated, seq, +1);
-      const delta = (isPending(updated.state) ? 1 : 0) - (wasPending ? 1 : 0);
-      this.openSegs.set(n, (this.openSegs.get(n) ?? 0) + delta);
-      await this.closeIfDone(n);
-      return cloneJob(updated);
+      return cloneJob(await this.patchJob(seq, current, rest));
     });
   }
 
@@ -540,21 +654,54 @@ export class LowdbStore implements Store {
     });
   }
 
-  /** Newest first. A queued/sending filter reads only open segments. */
+  /** Newest first. A queued/sending filter reads only open segments; `since` on createdAt stops at the first older segment. */
   listJobs(filter: JobFilter = {}): Promise<Job[]> {
     return this.run('listJobs', false, async () => {
       const limit = limitOf(filter.limit);
       const match = jobPredicate(filter);
       const onlyOpen = filter.state !== undefined && isPending(filter.state);
+      const sinceMs = filter.since !== undefined && (filter.timeField ?? 'createdAt') === 'createdAt' ? isoMs(filter.since, 'since') : undefined;
       const out: Job[] = [];
       for (const n of this.jobs.newestFirst()) {
         if (out.length >= limit) break;
         if (onlyOpen && this.closed.has(n)) continue;
         const recs = await this.jobs.records(n);
         for (let i = recs.length - 1; i >= 0 && out.length < limit; i--) if (match(recs[i]!)) out.push(cloneJob(recs[i]!));
+        // createdAt is this store's clock at enqueue, so older segments hold older jobs.
+        if (sinceMs !== undefined && recs.length && Date.parse(recs.at(-1)!.createdAt) < sinceMs) break;
       }
       return out;
     });
+  }
+
+  lastSentTo(to: string, since: string): Promise<LastSent | undefined> {
+    return this.run('lastSentTo', false, async () => {
+      const sinceMs = isoMs(since, 'since');
+      const index = this.lastSent ?? (await this.buildLastSent());
+      const m = index.get(to);
+      if (!m || m.sentAtMs < sinceMs) return undefined;
+      return { jobId: jobId(m.seq), account: m.account, sentAt: new Date(m.sentAtMs).toISOString() };
+    });
+  }
+
+  /**
+   * One pass over every job segment (oldest first), then kept current by patchJob. Memory: one
+   * entry per recipient ever texted on behalf of an account. Built lazily: a server that routes no
+   * inbound to accounts never pays for it.
+   */
+  private async buildLastSent(): Promise<Map<string, SentMark>> {
+    const index = new Map<string, SentMark>();
+    const size = this.jobs.segmentSize;
+    for (const n of this.jobs.segmentNumbers()) (await this.jobs.records(n)).forEach((j, i) => this.noteSent(index, j, n * size + i));
+    this.lastSent = index;
+    return index;
+  }
+
+  private noteSent(index: Map<string, SentMark>, j: Job, seq: number): void {
+    if (j.state !== 'sent' || j.account === undefined || j.sentAt === undefined) return;
+    const sentAtMs = Date.parse(j.sentAt);
+    const m = index.get(j.to);
+    if (!m || sentAtMs >= m.sentAtMs) index.set(j.to, { seq, account: j.account, sentAtMs });
   }
 
   /** byState over all jobs ever; byPriority over pending (queued or sending) jobs. */
@@ -573,7 +720,7 @@ export class LowdbStore implements Store {
     try {
       files = await readdir(path.join(this.dir, 'campaigns'));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if (isNotFound(e)) return;
       throw e;
     }
     for (const f of files) {
@@ -606,19 +753,47 @@ export class LowdbStore implements Store {
     return this.run('campaignProgress', false, async () => ({ ...emptyStateCounts(), ...this.campaignCounts.get(id) }));
   }
 
-  // Meta ----------------------------------------------------------------------------------
+  // Opt-outs and small documents (meta.json) ---------------------------------------------
 
-  getMeta<T>(key: string): Promise<T | undefined> {
-    return this.run('getMeta', false, async () =>
-      Object.hasOwn(this.meta.data.values, key) ? clone(this.meta.data.values[key] as T) : undefined,
-    );
+  private async writeMeta<K extends keyof MetaValues>(key: K, value: MetaValues[K]): Promise<void> {
+    this.meta.data.values[key] = clone(value);
+    await this.meta.write();
   }
 
-  setMeta<T>(key: string, value: T): Promise<void> {
-    return this.run('setMeta', true, async () => {
-      this.meta.data.values[key] = clone(value);
-      await this.meta.write();
+  listOptOuts(): Promise<string[]> {
+    return this.run('listOptOuts', false, async () => [...(this.meta.data.values.optOutNumbers ?? [])]);
+  }
+
+  hasOptOut(phone: string): Promise<boolean> {
+    return this.run('hasOptOut', false, async () => (this.meta.data.values.optOutNumbers ?? []).includes(phone));
+  }
+
+  setOptOut(phone: string, optedOut: boolean): Promise<boolean> {
+    return this.run('setOptOut', true, async () => {
+      const list = this.meta.data.values.optOutNumbers ?? [];
+      if (list.includes(phone) === optedOut) return false;
+      await this.writeMeta('optOutNumbers', optedOut ? [...list, phone].sort() : list.filter((p) => p !== phone));
+      return true;
     });
+  }
+
+  getStatus(): Promise<ServerStatus | undefined> {
+    return this.run('getStatus', false, async () => {
+      const st = this.meta.data.values['server.status'];
+      return st && clone(st);
+    });
+  }
+
+  putStatus(st: ServerStatus): Promise<void> {
+    return this.run('putStatus', true, () => this.writeMeta('server.status', st));
+  }
+
+  getSeenParts(): Promise<Record<string, number>> {
+    return this.run('getSeenParts', false, async () => ({ ...this.meta.data.values['receiver.seenParts'] }));
+  }
+
+  putSeenParts(seen: Record<string, number>): Promise<void> {
+    return this.run('putSeenParts', true, () => this.writeMeta('receiver.seenParts', seen));
   }
 }
 
@@ -634,7 +809,7 @@ export async function cleanTempFiles(dir: string): Promise<string[]> {
     try {
       entries = await readdir(d, { withFileTypes: true });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if (isNotFound(e)) return;
       throw e;
     }
     for (const ent of entries) {

@@ -5,8 +5,8 @@
  * - a server runs → the op goes through the spool and the server applies it with the same function.
  * Ops are generic: callers pass one `apply` used both here and in the server's SpoolServer handler.
  */
-import type { Store } from './types.js';
-import { DataLockedError } from './errors.js';
+import type { Store } from '../types.js';
+import { DataLockedError } from '../errors.js';
 import path from 'node:path';
 import { LOCK_FILE, readDataLock } from './lock.js';
 import { LowdbStore, type LowdbStoreOptions } from './lowdb-store.js';

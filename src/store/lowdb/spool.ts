@@ -20,9 +20,10 @@ import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/pr
 import path from 'node:path';
 import { Low } from 'lowdb';
 import type { Logger } from 'pino';
-import { moduleLogger } from '../util/log.js';
+import { moduleLogger } from '../../util/log.js';
 import { DIR_MODE, DurableJsonFile, FILE_MODE, fsyncDir, writeFileDurable } from './durable-json-file.js';
-import { SpoolRemoteError, SpoolTimeoutError, StoreError } from './errors.js';
+import { SpoolRemoteError, SpoolTimeoutError, StoreError } from '../errors.js';
+import { isNotFound } from '../../util/fs-errors.js';
 
 export interface SpoolRequest {
   id: string;
@@ -68,8 +69,6 @@ async function ensureDirs(dataDir: string): Promise<ReturnType<typeof spoolPaths
   for (const d of [p.tmp, p.in, p.work, p.out]) await mkdir(d, { recursive: true, mode: DIR_MODE });
   return p;
 }
-
-const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException).code === 'ENOENT';
 
 export interface SubmitOptions {
   /** Give up (and withdraw the request if the server has not taken it) after this long. Default 30 s. */
@@ -127,7 +126,7 @@ export class SpoolClient {
           await unlink(file).catch(() => {});
           finish(() => resolve(res));
         } catch (e) {
-          if (!isMissing(e)) finish(() => reject(e));
+          if (!isNotFound(e)) finish(() => reject(e));
         } finally {
           checking = false;
         }
@@ -251,7 +250,7 @@ export class SpoolServer {
           try {
             await rename(path.join(p.in, name), path.join(p.work, name));
           } catch (e) {
-            if (isMissing(e)) continue; // withdrawn by its CLI
+            if (isNotFound(e)) continue; // withdrawn by its CLI
             throw e;
           }
           await this.processClaimed(name);
@@ -284,7 +283,7 @@ export class SpoolServer {
     }
     await writeFileDurable(path.join(p.out, name), JSON.stringify(res));
     await unlink(workFile).catch((e) => {
-      if (!isMissing(e)) throw e;
+      if (!isNotFound(e)) throw e;
     });
   }
 

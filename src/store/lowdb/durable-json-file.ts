@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Adapter } from 'lowdb';
-import { CorruptFileError } from './errors.js';
+import { CorruptFileError } from '../errors.js';
+import { isNotFound } from '../../util/fs-errors.js';
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
@@ -35,7 +36,7 @@ export async function writeFileDurable(file: string, data: string | Buffer): Pro
   }
   const tmp = path.join(dir, `.${path.basename(file)}.${tempTag}-${(tempSeq++).toString(36)}${TEMP_SUFFIX}`);
   const fh = await open(tmp, 'wx', FILE_MODE).catch(async (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'ENOENT') throw e;
+    if (!isNotFound(e)) throw e;
     // The folder was removed since we cached it: create it again.
     await mkdir(dir, { recursive: true, mode: DIR_MODE });
     return open(tmp, 'wx', FILE_MODE);
@@ -74,7 +75,7 @@ export async function readJsonFile<T>(file: string): Promise<T | null> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (isNotFound(e)) return null;
     throw e;
   }
   try {
