@@ -14,7 +14,7 @@
  * 1. the claim: `state: 'sending'`, `attempts + 1`, the lease and the marker `writing: {seq}`
  *    naming the first unsent part — in one write, before anything is written to the modem; a
  *    multipart text also gets its concatenation reference (`store.concatRef`) before its first part;
- * 2. `parts: [{seq, mr}]` after each part the modem accepted, with the marker moved to the next
+ * 2. `parts: [{seq, mr, sentAt, report}]` after each part the modem accepted, with the marker moved to the next
  *    part — a restart resumes from the first unsent part, with the same concatenation reference;
  * 3. `state: 'sent'`, `sentAt`, marker cleared — one write.
  * The marker lives in the job record (not a separate file): two writes for a one-part SMS instead
@@ -33,7 +33,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { encodeSubmit, type SubmitPart } from '../sms/index.js';
-import type { Job, JobPriority, Store } from '../store/types.js';
+import type { Job, JobPart, JobPriority, Store } from '../store/types.js';
 import { realClock, type Clock, type Timer } from '../util/clock.js';
 import { moduleLogger } from '../util/log.js';
 import { DailyCap } from './daily-cap.js';
@@ -47,8 +47,8 @@ export interface SmsSender {
   sendPart(part: SubmitPart, opts?: { sensitive?: boolean }): Promise<{ mr: number }>;
 }
 
-/** Encoder: one text → its SMS-SUBMIT parts, with this concatenation reference. */
-export type EncodeFn = (to: string, text: string, ref: number) => SubmitPart[];
+/** Encoder: one text → its SMS-SUBMIT parts, with this concatenation reference (and TP-SRR when `statusReport`). */
+export type EncodeFn = (to: string, text: string, ref: number, opts?: { statusReport?: boolean }) => SubmitPart[];
 
 export interface QueueWorkerOptions {
   store: Store;
@@ -65,8 +65,14 @@ export interface QueueWorkerOptions {
   logger?: Logger;
   /** Decrypts the text of a `sealed` job (credentials) just before encoding. */
   unseal?: (text: string) => string;
-  /** Default: `encodeSubmit(to, text, { ref })` from src/sms. */
+  /** Default: `encodeSubmit(to, text, { ref, statusReport })` from src/sms. */
   encode?: EncodeFn;
+  /**
+   * Ask for status reports (TP-SRR) on jobs that do not say (`job.report` unset): config
+   * `queue.deliveryReports`. Default false. Parts sent with TP-SRR are recorded with `report: true`
+   * and their `sentAt`, which the delivery tracker matches reports against.
+   */
+  deliveryReports?: boolean;
   /** Pause of the loop after consecutive send errors (a modem that is down is not hammered): base, doubling, cap. Default 2 s … 60 s. */
   errorPause?: { baseMs?: number; maxMs?: number };
   /** Longest idle sleep before the store is asked again even without kick() (default 60 s). */
@@ -120,8 +126,8 @@ export class InterruptedSendError extends Error {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function partsList(sent: Map<number, number>): { seq: number; mr: number }[] {
-  return [...sent.entries()].sort((a, b) => a[0] - b[0]).map(([seq, mr]) => ({ seq, mr }));
+function partsList(sent: Map<number, JobPart>): JobPart[] {
+  return [...sent.values()].sort((a, b) => a.seq - b.seq);
 }
 
 /**
@@ -134,6 +140,7 @@ export class QueueWorker extends EventEmitter {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly encode: EncodeFn;
+  private readonly deliveryReports: boolean;
   private readonly unseal: (text: string) => string;
   private readonly rate: MassRateLimiter;
   private readonly cap: DailyCap;
@@ -160,7 +167,8 @@ export class QueueWorker extends EventEmitter {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...o.policy };
     this.clock = o.clock ?? realClock;
     this.log = moduleLogger(o.logger, 'queue');
-    this.encode = o.encode ?? ((to, text, ref) => encodeSubmit(to, text, { ref }));
+    this.encode = o.encode ?? ((to, text, ref, opts) => encodeSubmit(to, text, { ref, statusReport: opts?.statusReport }));
+    this.deliveryReports = o.deliveryReports ?? false;
     this.unseal =
       o.unseal ??
       (() => {
@@ -304,18 +312,19 @@ export class QueueWorker extends EventEmitter {
 
   private async sendParts(claimed: Job): Promise<StepResult> {
     let job = claimed;
-    const sent = new Map<number, number>();
-    for (const p of job.parts ?? []) if (p.mr !== undefined) sent.set(p.seq, p.mr);
+    const sent = new Map<number, JobPart>();
+    for (const p of job.parts ?? []) if (p.mr !== undefined) sent.set(p.seq, { ...p });
+    const statusReport = job.report ?? this.deliveryReports;
     const sentBefore = sent.size;
 
     let parts: SubmitPart[];
     try {
       const text = job.sealed ? this.unseal(job.text) : job.text;
-      parts = this.encode(job.to, text, job.concatRef ?? 0);
+      parts = this.encode(job.to, text, job.concatRef ?? 0, { statusReport });
       if (parts.length > 1 && job.concatRef === undefined) {
         if (sent.size > 0) this.log.warn({ job: job.id }, 'resuming a multipart job whose reference was lost: the receiver may not join the parts');
         job = { ...job, concatRef: await this.store.concatRef(job.id) };
-        parts = this.encode(job.to, text, job.concatRef!);
+        parts = this.encode(job.to, text, job.concatRef!, { statusReport });
       }
     } catch (err) {
       return this.finish(...(await this.afterError(job, err, sent)));
@@ -339,7 +348,7 @@ export class QueueWorker extends EventEmitter {
       } catch (err) {
         return this.finish(...(await this.afterError(job, err, sent)));
       }
-      sent.set(part.seq, mr);
+      sent.set(part.seq, { seq: part.seq, mr, sentAt: iso(this.clock.now()), ...(statusReport ? { report: true } : {}) });
       // The mr and the marker for the next unsent part in one write. The last part's mr goes with
       // the `sent` write below.
       const next = parts.find((p) => !sent.has(p.seq));
@@ -354,7 +363,7 @@ export class QueueWorker extends EventEmitter {
     return this.finish(job, 'sent');
   }
 
-  private async afterError(job: Job, err: unknown, sent: Map<number, number>): Promise<[Job, JobOutcome]> {
+  private async afterError(job: Job, err: unknown, sent: Map<number, JobPart>): Promise<[Job, JobOutcome]> {
     const outcome = await this.applyDecision(job, err, partsList(sent));
     // Only errors that say something about the modem/network slow the loop down (not a bad number).
     if (outcome !== 'failed') this.consecutiveErrors++;
@@ -363,7 +372,7 @@ export class QueueWorker extends EventEmitter {
   }
 
   /** Applies the retry policy to a job (job first, then the marker: a crash between leaves a judgeable state). */
-  private async applyDecision(job: Job, err: unknown, parts: { seq: number; mr?: number }[]): Promise<JobOutcome> {
+  private async applyDecision(job: Job, err: unknown, parts: JobPart[]): Promise<JobOutcome> {
     const d: RetryDecision = decide(err, job, this.policy);
     const lastError = describeError(err);
     const nowMs = this.clock.now();

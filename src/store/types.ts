@@ -176,6 +176,8 @@ export interface JobPart {
   sentAt?: string;
   /** Sent with TP-SRR: a status report is expected. */
   report?: boolean;
+  /** The modem that sent it (reports come back on the same modem). Unset: the job's `modem`, else `default`. */
+  modem?: string;
 }
 
 /** One part's delivery (`delivery.parts[]` in outbox --json and GET /messages/:id). */
@@ -319,7 +321,7 @@ export interface QueueCounts {
   byState: Record<JobState, number>;
 }
 
-export interface Store {
+export interface Store extends DeliveryReportStore {
   open(): Promise<void>;
   close(): Promise<void>;
 
