@@ -348,7 +348,8 @@ export class QueueWorker extends EventEmitter {
       } catch (err) {
         return this.finish(...(await this.afterError(job, err, sent)));
       }
-      sent.set(part.seq, { seq: part.seq, mr, sentAt: iso(this.clock.now()), ...(statusReport ? { report: true } : {}) });
+      // sentAt and the modem: a status report is matched to this part on that modem, in a window from then.
+      sent.set(part.seq, { seq: part.seq, mr, sentAt: iso(this.clock.now()), ...(statusReport ? { report: true } : {}), ...(this.modem ? { modem: this.modem } : {}) });
       // The mr and the marker for the next unsent part in one write. The last part's mr goes with
       // the `sent` write below.
       const next = parts.find((p) => !sent.has(p.seq));
