@@ -1,13 +1,15 @@
 /**
  * The composition root: one process that owns the modem and is the single writer of the data
  * folder. Wiring only — the logic lives in the layers: supervisor (modem life), ModemIntake and
- * InboundPipeline (receive, store, route), QueueWorker (send), StatusPublisher, spool and HTTP API.
+ * InboundPipeline (receive, store, route), QueueWorker (send), DeliveryTracker (status reports),
+ * StatusPublisher, spool and HTTP API.
  * Inbound routes, in order: keyword commands; nothing claiming → `ignored`.
  */
 import { existsSync } from 'node:fs';
 import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
 import type { Config } from '../config/config.js';
+import { DeliveryTracker } from '../delivery/index.js';
 import { InboundPipeline, ModemIntake, Receiver } from '../inbound/index.js';
 import { loadProfile } from '../modem/profile.js';
 import { QueueWorker } from '../queue/index.js';
@@ -28,6 +30,11 @@ export interface RunningServer {
   supervisor: ModemSupervisor;
   worker: QueueWorker;
   pipeline: InboundPipeline;
+  /**
+   * Status reports → job delivery states. The hook for `sms.delivered` / `sms.failed` webhooks: its
+   * `final` event (after the write), or a DeliveryTracker `onFinal` option (before it, at least once).
+   */
+  delivery: DeliveryTracker;
   http?: { port: number; close(): Promise<void> };
   stop(): Promise<void>;
 }
@@ -55,7 +62,15 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   });
   const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: kick, logger });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
-  const intake = new ModemIntake({ store, receiver, pipeline, modem: DEFAULT_MODEM_ID, logger });
+  const delivery = new DeliveryTracker({ store, phone: phoneRule, windowHours: cfg.queue.deliveryReportHours, logger });
+  const intake = new ModemIntake({
+    store,
+    receiver,
+    pipeline,
+    modem: DEFAULT_MODEM_ID,
+    statusReports: (modem, pdu) => delivery.process(modem, pdu),
+    logger,
+  });
   const supervisor = new ModemSupervisor({
     id: DEFAULT_MODEM_ID,
     device,
@@ -81,6 +96,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
     rate: { massPerMinute: cfg.queue.massPerMinute },
     dailyCap: cfg.queue.dailyCap,
     unseal: (t) => decryptSecret(t, key),
+    deliveryReports: cfg.queue.deliveryReports,
     // Replies first: an SMS read during a submit is routed before the worker's next AT+CMGS.
     beforeJob: () => intake.idle(),
     logger,
@@ -121,10 +137,11 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
       await spool.stop();
       await worker.stop();
       await intake.stop();
+      await delivery.idle();
       await supervisor.stop();
       await status.publish();
       await store.close();
       log.info('stopped');
     })());
-  return { store, supervisor, worker, pipeline, http, stop };
+  return { store, supervisor, worker, pipeline, delivery, http, stop };
 }
