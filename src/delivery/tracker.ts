@@ -50,6 +50,12 @@ export interface DeliveryTrackerOptions {
    * the report is then not applied (and not deleted from the SIM), so it is tried again.
    */
   onFinal?: (e: DeliveryFinal) => Promise<void> | void;
+  /**
+   * A report that finds no part at all is looked up again after these delays (ms) before it is
+   * kept as unmatched: an SMSC can answer within the same second, and the `+CDS` may then be read
+   * before the worker has written the part's TP-MR. Default [50, 250, 1000].
+   */
+  noPartRetryMs?: readonly number[];
   clock?: Clock;
   logger?: Logger;
 }
@@ -97,10 +103,17 @@ export class DeliveryTracker extends EventEmitter<{ report: [ReportOutcome, stri
     const now = this.clock.now();
     const reportedAt = new Date(now).toISOString();
     const windowMs = this.o.windowHours * 3_600_000;
-    const parts: DeliveryPartRef[] = await this.o.store.deliveryParts({ modem, mr: report.mr, since: new Date(now - windowMs).toISOString() });
+    const key = { modem, mr: report.mr, recipient: report.recipient };
+    const lookup = () => this.o.store.deliveryParts({ modem, mr: report.mr, since: new Date(now - windowMs).toISOString() });
+    let parts: DeliveryPartRef[] = await lookup();
     if (parts.some((p) => p.reports.includes(hash))) return this.done({ kind: 'duplicate' }, modem);
-
-    const m = matchReport({ modem, mr: report.mr, recipient: report.recipient }, parts, { now, windowMs, phone: this.o.phone });
+    let m = matchReport(key, parts, { now, windowMs, phone: this.o.phone });
+    for (const ms of this.o.noPartRetryMs ?? [50, 250, 1000]) {
+      if (m.kind !== 'unmatched' || m.reason !== 'no-part') break;
+      await sleep(this.clock, ms);
+      parts = await lookup();
+      m = matchReport(key, parts, { now, windowMs, phone: this.o.phone });
+    }
     if (m.kind === 'unmatched') {
       const kept: UnmatchedReport = {
         hash, modem, mr: report.mr, recipient: report.recipient, status: report.status, at: report.dischargedAt, receivedAt: reportedAt, reason: m.reason, pdu,
@@ -143,6 +156,10 @@ export class DeliveryTracker extends EventEmitter<{ report: [ReportOutcome, stri
   idle(): Promise<void> {
     return this.chain.idle();
   }
+}
+
+function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.setTimeout(resolve, ms));
 }
 
 /** The same report PDU, however often it is read, has one hash. */

@@ -11,11 +11,11 @@ import { FakeClock } from '../helpers/fake-clock.js';
 
 const T0 = Date.parse('2026-11-21T07:00:00Z');
 
-async function setup(o: { onFinal?: (e: DeliveryFinal) => Promise<void> | void } = {}) {
+async function setup(o: { onFinal?: (e: DeliveryFinal) => Promise<void> | void; noPartRetryMs?: number[] } = {}) {
   const clock = new FakeClock(T0);
   const store = new MemoryStore({ clock });
   const finals: DeliveryFinal[] = [];
-  const tracker = new DeliveryTracker({ store, phone: { country: 'RU' }, windowHours: 72, clock, onFinal: o.onFinal });
+  const tracker = new DeliveryTracker({ store, phone: { country: 'RU' }, windowHours: 72, clock, onFinal: o.onFinal, noPartRetryMs: o.noPartRetryMs ?? [] });
   tracker.on('final', (e) => finals.push(e));
   /** A job sent with TP-SRR: one part per MR, sent now. */
   const sent = async (to: string, mrs: number[]): Promise<Job> => {
@@ -103,6 +103,17 @@ describe('DeliveryTracker', () => {
     expect(kept.total).toBe(2);
     expect(kept.reports.map((r) => [r.modem, r.mr, r.reason])).toEqual([['other-modem', 3, 'no-part'], ['default', 99, 'no-part']]);
     expect((await store.getJob(job.id))!.delivery).toBeUndefined();
+  });
+
+  it('a report read before the worker wrote its part (a fast SMSC) is looked up again before it counts as unmatched', async () => {
+    const { clock, store, tracker, report } = await setup({ noPartRetryMs: [50, 250] });
+    const [j] = await store.enqueue([{ to: '+79001234567', text: 'x', priority: 'notification', state: 'sending', attempts: 1, nextAttemptAt: new Date(T0).toISOString() }]);
+    const pending = tracker.process('default', report(33, '+79001234567', 0));
+    await clock.advanceAsync(50);
+    // The worker's write lands between the first and the second retry.
+    await store.updateJob(j!.id, { state: 'sent', parts: [{ seq: 1, mr: 33, sentAt: new Date(T0).toISOString(), report: true }] });
+    await clock.advanceAsync(250);
+    expect(await pending).toMatchObject({ kind: 'applied', jobId: j!.id });
   });
 
   it('a report after the job is final is unmatched (already-final), not applied twice', async () => {
