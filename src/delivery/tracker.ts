@@ -106,7 +106,10 @@ export class DeliveryTracker extends EventEmitter<{ report: [ReportOutcome, stri
     const key = { modem, mr: report.mr, recipient: report.recipient };
     const lookup = () => this.o.store.deliveryParts({ modem, mr: report.mr, since: new Date(now - windowMs).toISOString() });
     let parts: DeliveryPartRef[] = await lookup();
-    if (parts.some((p) => p.reports.includes(hash))) return this.done({ kind: 'duplicate' }, modem);
+    if (parts.some((p) => p.reports.includes(hash))) {
+      this.log.info({ modem, mr: report.mr }, 'status report already applied (read again after a crash or a failed delete): not counted twice');
+      return this.done({ kind: 'duplicate' }, modem);
+    }
     let m = matchReport(key, parts, { now, windowMs, phone: this.o.phone });
     for (const ms of this.o.noPartRetryMs ?? [50, 250, 1000]) {
       if (m.kind !== 'unmatched' || m.reason !== 'no-part') break;

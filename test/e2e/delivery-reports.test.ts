@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulatorOnPty } from '../../src/sim/index.js';
+import { encodeDeliver } from '../../src/sms/index.js';
 import type { Job } from '../../src/store/index.js';
 import { buildCli, type BuiltCli } from '../helpers/cli.js';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
@@ -72,6 +73,22 @@ describe.each([
     expect(body.delivery).toEqual({ state: 'failed', at: expect.any(String), parts: [{ seq: 1, mr: expect.any(Number), state: 'failed', status: 0x46, at: expect.any(String) }] });
     // Stored reports are gone from the modem once applied; nothing unmatched.
     await waitFor(() => h!.sim.modem.storage('SM').length === 0, 'report slots freed');
+    expect((await h.server!.store.listUnmatchedReports()).total).toBe(0);
+  });
+});
+
+describe('Quectel EC25 quirk through the server', () => {
+  it('a report stored in SR and announced as "SM",0 is applied and deleted; the SMS in SM slot 0 stays', async () => {
+    h = await startHarness({ profile: 'quectel', sim: { cnmiSupport: NO_DS1, reports: { delayMs: 0 } } });
+    // An SMS on the SIM card in slot 0 that the server has no reason to touch (its storage is ME;
+    // stored without +CMTI): only a driver that believed +CDSI: "SM",0 would read and delete it.
+    const [unrelated] = encodeDeliver('+79001112233', 'an SMS someone keeps on the SIM card');
+    h.sim.modem.faults.dropNextCmti();
+    expect(h.sim.modem.injectPdu(unrelated!, { memory: 'SM' })).toBe(0);
+    const id = (await send(h, TO, 'report via SR')).ids[0]!;
+    await until(id, 'delivered', (j) => j.delivery?.state === 'delivered');
+    await waitFor(() => h!.sim.modem.storage('SR').length === 0, 'SR emptied');
+    expect(h.sim.modem.storage('SM').map((s) => s.pdu)).toEqual([unrelated]);
     expect((await h.server!.store.listUnmatchedReports()).total).toBe(0);
   });
 });
