@@ -24,7 +24,19 @@ import type { Job, Store } from '../store/types.js';
 import { moduleLogger } from '../util/log.js';
 import type { PhoneOptions, PhoneRule } from '../util/phone.js';
 
+/**
+ * A route added by a feature module (e.g. `POST /self-service/verify`): same token, body limit and
+ * error handling as the built-in routes. `body()` reads and parses the JSON body.
+ */
+export interface ApiRoute {
+  method: 'GET' | 'POST';
+  path: string;
+  handle(req: { body(): Promise<unknown>; query: URLSearchParams }): Promise<[number, unknown]>;
+}
+
 export interface HttpApiOptions {
+  /** Feature routes, matched by exact path after the built-in ones. */
+  routes?: ApiRoute[];
   /** 0 = an ephemeral port (tests). */
   port: number;
   /** Default '127.0.0.1': the API is for applications on this host. */
@@ -57,7 +69,7 @@ export class HttpApiConfigError extends Error {
 }
 
 /** An error answered to the client with its status. */
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -163,7 +175,7 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     return [201, out];
   };
 
-  const route = async (req: IncomingMessage, path: string): Promise<[number, unknown]> => {
+  const route = async (req: IncomingMessage, path: string, query: URLSearchParams): Promise<[number, unknown]> => {
     if (path === '/messages') {
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} not allowed on /messages; use POST`, { Allow: 'POST' });
       return postMessages(req);
@@ -180,6 +192,13 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on /health; use GET`, { Allow: 'GET' });
       return [200, { ok: true, queue: await o.store.queueCounts() }];
     }
+    const extra = o.routes?.filter((r) => r.path === path) ?? [];
+    if (extra.length) {
+      const r = extra.find((x) => x.method === req.method);
+      const allow = extra.map((x) => x.method).join(', ');
+      if (!r) throw new HttpError(405, `${req.method} not allowed on ${path}; use ${allow}`, { Allow: allow });
+      return r.handle({ body: () => readJson(req), query });
+    }
     throw new HttpError(404, `no such endpoint: ${req.method} ${path} (try POST /messages, GET /messages/:id, GET /health)`);
   };
 
@@ -192,8 +211,11 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
   const server = createServer((req, res) => {
     const started = Date.now();
     let path = '/';
+    let query = new URLSearchParams();
     try {
-      path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      path = url.pathname;
+      query = url.searchParams;
     } catch {
       /* keep '/' */
     }
@@ -204,7 +226,7 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
           'WWW-Authenticate': req.headers.authorization ? 'Bearer realm="sms-server", error="invalid_token"' : 'Bearer realm="sms-server"',
         });
       }
-      return route(req, path);
+      return route(req, path, query);
     })().then(
       ([status, body]) => {
         send(res, status, body);

@@ -180,7 +180,7 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
   private send(p: Pending, data: string | Buffer): void {
     this.transport.write(data).catch((err: Error) => {
       if (this.current !== p) return;
-      this.fail(p, err instanceof PortClosedError ? new PortClosedError(err.message, p.cmd.display, p.cmd.prompt ? (p.promptSeen ? 'final' : 'prompt') : undefined) : err);
+      this.fail(p, (err as { code?: string }).code === 'PORT_CLOSED' ? new PortClosedError(err.message, p.cmd.display, p.cmd.prompt ? (p.promptSeen ? 'final' : 'prompt') : undefined) : err);
     });
   }
 

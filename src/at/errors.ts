@@ -1,7 +1,6 @@
 /**
  * Typed AT errors (docs/design.md §src/at). Each carries the command, a `code` string and a
  * `retryable` class the job policy uses; messages name the command and the modem's code/meaning.
- * Depends only on its code table, so the transport can raise PortClosedError too.
  */
 import { CME_MEANINGS, CMS_MEANINGS, cmeRetryable, cmsRetryable } from './error-codes.js';
 
@@ -71,7 +70,10 @@ export class AtTimeoutError extends AtError {
   }
 }
 
-/** The port is closed or went away (unplugged) while a command was queued or running. */
+/**
+ * The port is closed or went away (unplugged) while a command was queued or running. (The
+ * transport's own PortClosedError, src/transport/errors.ts, is turned into this by the engine.)
+ */
 export class PortClosedError extends AtError {
   /**
    * For prompt commands (AT+CMGS): 'prompt' = closed before the PDU was written (safe to retry),

@@ -35,6 +35,7 @@ export function cliOps(cfg: Config): StoreOp {
       dataDir: cfg.dataDir,
       phoneRule: { country: cfg.country },
       key: loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey }),
+      selfServiceSettings: cfg.selfService,
     });
     return ops(store, op, args, id);
   };

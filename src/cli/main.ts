@@ -7,6 +7,7 @@ import { registerInbox } from './inbox.js';
 import { registerOutbound } from './outbound.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
+import { registerSelfService } from './selfservice.js';
 import { registerStatus } from './status.js';
 import { UsageError } from './common.js';
 
@@ -25,6 +26,7 @@ registerInbox(program);
 registerOutbound(program);
 registerClients(program);
 registerStatus(program);
+registerSelfService(program);
 
 try {
   await program.parseAsync(process.argv);

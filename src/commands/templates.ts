@@ -5,7 +5,16 @@
  * Placeholders are `{name}`; an unknown one is an error at start-up, never a literal `{x}` in an SMS.
  */
 
-export type TemplateKey = 'ack' | 'info' | 'smsStop' | 'smsStart';
+export type TemplateKey =
+  | 'ack'
+  | 'info'
+  | 'smsStop'
+  | 'smsStart'
+  // Self-service codes (seed 003).
+  | 'selfServiceActivated'
+  | 'selfServiceCode'
+  | 'selfServiceNotActivated'
+  | 'selfServiceTooMany';
 export type TemplateSet = Record<TemplateKey, string>;
 export type TemplateLanguage = 'en' | 'es' | 'ru';
 
@@ -15,6 +24,10 @@ export const TEMPLATE_PLACEHOLDERS: Readonly<Record<TemplateKey, readonly string
   info: ['code', 'login', 'password'],
   smsStop: [],
   smsStart: [],
+  selfServiceActivated: [],
+  selfServiceCode: ['code'],
+  selfServiceNotActivated: [],
+  selfServiceTooMany: [],
 };
 
 export const TEMPLATE_PRESETS: Readonly<Record<TemplateLanguage, Readonly<TemplateSet>>> = {
@@ -24,6 +37,10 @@ export const TEMPLATE_PRESETS: Readonly<Record<TemplateLanguage, Readonly<Templa
     info: "REGISTRATION CENTER. Personal Code: {code}. CLIENT'S PORTAL: login: {login}, password: {password}. Do not share your registration data with anyone.",
     smsStop: 'SMS notifications and mass texts are turned off for your number. To turn them back on, text CLIENT sms start.',
     smsStart: 'SMS notifications and mass texts are turned on for your number. To turn them off, text CLIENT sms stop.',
+    selfServiceActivated: 'Self-service is activated for your number. To get an access code, send an empty SMS (or CODE) to this number.',
+    selfServiceCode: 'Your self-service access code: {code}. Do not share it with anyone.',
+    selfServiceNotActivated: 'Self-service is not activated for your number. To activate it, send 111 to this number.',
+    selfServiceTooMany: 'Too many access codes were requested today. Please try again tomorrow.',
   },
   es: {
     // Seed 000, verbatim, with its line breaks. ó and á are outside the GSM-7 default table (ñ is
@@ -32,12 +49,20 @@ export const TEMPLATE_PRESETS: Readonly<Record<TemplateLanguage, Readonly<Templa
     info: 'Centro del registro.\nCódigo personal: {code}.\nPortal del cliente:\nlogin: {login}\ncontraseña: {password}.\nNo le diga a nadie sus datos del registro.',
     smsStop: 'Las SMS notificaciones y los SMS avisos están desactivados para su número. Para activarlos de nuevo, envíe CLIENT sms start.',
     smsStart: 'Las SMS notificaciones y los SMS avisos están activados para su número. Para desactivarlos, envíe CLIENT sms stop.',
+    selfServiceActivated: 'El autoservicio está activado para su número. Para obtener un código de acceso, envíe un SMS vacío (o CODE) a este número.',
+    selfServiceCode: 'Su código de acceso al autoservicio: {code}. No se lo diga a nadie.',
+    selfServiceNotActivated: 'El autoservicio no está activado para su número. Para activarlo, envíe 111 a este número.',
+    selfServiceTooMany: 'Se han pedido demasiados códigos hoy. Inténtelo de nuevo mañana.',
   },
   ru: {
     ack: 'Ваш запрос получен. Ожидайте уведомления об обработке запроса.',
     info: 'РЕГИСТРАЦИОННЫЙ ЦЕНТР. Персональный код: {code}. ПОРТАЛ КЛИЕНТА: логин: {login}, пароль: {password}. Никому не сообщайте свои регистрационные данные.',
     smsStop: 'SMS-уведомления и SMS-рассылки для вашего номера отключены. Чтобы снова включить их, отправьте CLIENT sms start.',
     smsStart: 'SMS-уведомления и SMS-рассылки для вашего номера включены. Чтобы отключить их, отправьте CLIENT sms stop.',
+    selfServiceActivated: 'Самообслуживание для вашего номера активировано. Чтобы получить код доступа, отправьте пустое SMS (или CODE) на этот номер.',
+    selfServiceCode: 'Ваш код доступа к самообслуживанию: {code}. Никому его не сообщайте.',
+    selfServiceNotActivated: 'Самообслуживание для вашего номера не активировано. Для активации отправьте 111 на этот номер.',
+    selfServiceTooMany: 'Сегодня запрошено слишком много кодов. Попробуйте завтра.',
   },
 };
 

@@ -5,6 +5,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { SELF_SERVICE_DEFAULTS, type SelfServiceSettings } from '../selfservice/types.js';
 
 export type Language = 'en' | 'es' | 'ru';
 export type OnUnknown = 'resend-once' | 'hold';
@@ -49,6 +50,8 @@ export interface Config {
     /** Per-sender commands accepted per hour before they are rejected (SMS bombing costs money). */
     perSenderPerHour: number;
   };
+  /** Self-service access codes by SMS (seed 003); off unless enabled. */
+  selfService: SelfServiceSettings;
   modem: {
     /** Watchdog: probe with AT after this much silence. */
     idleProbeSeconds: number;
@@ -78,6 +81,7 @@ export const DEFAULTS: Config = {
   },
   inbound: { sweepSeconds: 60, multipartTimeoutHours: 24, perSenderPerHour: 10 },
   modem: { idleProbeSeconds: 60 },
+  selfService: { ...SELF_SERVICE_DEFAULTS },
 };
 
 export class ConfigError extends Error {
@@ -91,6 +95,7 @@ export class ConfigError extends Error {
 type Rule =
   | { t: 'string'; optional?: boolean; oneOf?: readonly string[] }
   | { t: 'int'; min: number; max: number }
+  | { t: 'number'; min: number; max: number }
   | { t: 'bool' }
   | { t: 'map' }
   | { t: 'object'; keys: Record<string, Rule> };
@@ -137,6 +142,17 @@ const SCHEMA: Record<string, Rule> = {
       perSenderPerHour: { t: 'int', min: 1, max: 100_000 },
     },
   },
+  selfService: {
+    t: 'object',
+    keys: {
+      enabled: { t: 'bool' },
+      activationKeyword: { t: 'string' },
+      codeLength: { t: 'int', min: 4, max: 12 },
+      maxFailures: { t: 'int', min: 1, max: 100 },
+      lockHours: { t: 'number', min: 0.0001, max: 24 * 365 },
+      codesPerDay: { t: 'int', min: 1, max: 1000 },
+    },
+  },
   modem: { t: 'object', keys: { idleProbeSeconds: { t: 'int', min: 5, max: 86_400 }, sendTimeoutSeconds: { t: 'int', min: 1, max: 600 } } },
 };
 
@@ -146,6 +162,8 @@ function describe(rule: Rule): string {
       return rule.oneOf ? `one of ${rule.oneOf.map((s) => `"${s}"`).join(', ')}` : 'a string';
     case 'int':
       return `a whole number from ${rule.min} to ${rule.max}`;
+    case 'number':
+      return `a number from ${rule.min} to ${rule.max}`;
     case 'bool':
       return 'true or false';
     case 'map':
@@ -163,6 +181,9 @@ function check(path: string, value: unknown, rule: Rule, source: string): void {
       return;
     case 'int':
       if (typeof value !== 'number' || !Number.isInteger(value) || value < rule.min || value > rule.max) throw bad();
+      return;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < rule.min || value > rule.max) throw bad();
       return;
     case 'bool':
       if (typeof value !== 'boolean') throw bad();
@@ -210,6 +231,7 @@ function merge(base: Config, over: Partial<Config>): Config {
     queue: { ...base.queue, ...over.queue },
     inbound: { ...base.inbound, ...over.inbound },
     modem: { ...base.modem, ...over.modem },
+    selfService: { ...base.selfService, ...over.selfService },
   };
 }
 
@@ -247,6 +269,9 @@ export function loadConfig(opts: { dataDir?: string; configFile?: string; overri
   cfg.dataDir = opts.dataDir || !fromFile.dataDir ? dataDir : resolve(fromFile.dataDir);
   if (cfg.http.enabled && !cfg.http.token && !process.env.SMS_SERVER_HTTP_TOKEN) {
     throw new ConfigError(`"http.enabled" is true but no "http.token" (or SMS_SERVER_HTTP_TOKEN) is set: the API refuses to run without a bearer token`);
+  }
+  if (cfg.selfService.enabled && !/\S/.test(cfg.selfService.activationKeyword)) {
+    throw new ConfigError(`"selfService.activationKeyword" must not be empty: an empty SMS orders a code`);
   }
   if (!cfg.http.token && process.env.SMS_SERVER_HTTP_TOKEN) cfg.http.token = process.env.SMS_SERVER_HTTP_TOKEN;
   return cfg;

@@ -5,7 +5,9 @@
  */
 import { addClient, importClients, removeClient } from '../commands/index.js';
 import { createCampaign, enqueueNotification } from '../queue/index.js';
-import type { StoreOp } from '../store/index.js';
+import { SelfService, type SelfServiceSettings } from '../selfservice/index.js';
+import type { Store, StoreOp } from '../store/index.js';
+import { normalizePhone } from '../util/phone.js';
 import type { PhoneOptions } from '../util/phone.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 
@@ -16,6 +18,9 @@ export interface OpsContext {
   logger?: Logger;
   /** Called after jobs were queued (the server wakes its worker). */
   onEnqueued?: () => void;
+  /** The server's instance (one serialiser per number); the CLI's direct mode builds one from the settings. */
+  selfService?: SelfService;
+  selfServiceSettings?: SelfServiceSettings;
 }
 
 export interface ClientAddArgs {
@@ -36,6 +41,13 @@ export class UnknownOpError extends Error {
 
 export function makeOps(ctx: OpsContext): StoreOp {
   const log = moduleLogger(ctx.logger, 'ops');
+  let ownSelfService: SelfService | undefined;
+  const selfService = (store: Store): SelfService => {
+    if (ctx.selfService) return ctx.selfService;
+    if (!ctx.selfServiceSettings) throw new UnknownOpError('selfservice (not configured in this process)');
+    return (ownSelfService ??= new SelfService({ repo: store, settings: ctx.selfServiceSettings, key: ctx.key, logger: ctx.logger }));
+  };
+  const phoneArg = (args: unknown) => normalizePhone((args as { phone: string }).phone, ctx.phoneRule);
   return async (store, op, args, requestId) => {
     switch (op) {
       case 'clients.add': {
@@ -75,6 +87,12 @@ export function makeOps(ctx: OpsContext): StoreOp {
         log.info({ campaign: r.campaignId, enqueued: r.enqueued, skippedOptOut: r.skippedOptOut, invalid: r.invalid.length }, 'mass text queued');
         return r;
       }
+      case 'selfservice.verify':
+        return selfService(store).verify(phoneArg(args), (args as { code: string }).code);
+      case 'selfservice.unlock':
+        return selfService(store).unlock(phoneArg(args));
+      case 'selfservice.deactivate':
+        return selfService(store).deactivate(phoneArg(args));
       default:
         throw new UnknownOpError(op);
     }

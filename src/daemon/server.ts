@@ -3,9 +3,8 @@
  * folder. Wiring only — the logic lives in the layers: supervisor (modem life), ModemIntake and
  * InboundPipeline (receive, store, route), QueueWorker (send), DeliveryTracker (status reports),
  * StatusPublisher, spool and HTTP API.
- * Inbound routes, in order: keyword commands; nothing claiming → `ignored`.
+ * Inbound routes, in order: keyword commands (with self-service when enabled); nothing claiming → `ignored`.
  */
-import { existsSync } from 'node:fs';
 import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
 import type { Config } from '../config/config.js';
@@ -13,11 +12,12 @@ import { DeliveryTracker } from '../delivery/index.js';
 import { InboundPipeline, ModemIntake, Receiver } from '../inbound/index.js';
 import { loadProfile } from '../modem/profile.js';
 import { QueueWorker } from '../queue/index.js';
+import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
 import { DEFAULT_MODEM_ID, LowdbStore, SpoolServer, spoolHandlerFor } from '../store/index.js';
-import { SerialTransport } from '../transport/index.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
 import { moduleLogger, type Logger } from '../util/log.js';
+import { queuePolicyOptions, serialModemOptions } from './config-options.js';
 import { makeOps } from './ops.js';
 import { StatusPublisher } from './status-publisher.js';
 import { ModemSupervisor } from './supervisor.js';
@@ -50,10 +50,13 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   const key = loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey });
   const phoneRule = { country: cfg.country };
   const kick = () => worker.kick();
+  const templates = resolveTemplates(cfg.language, cfg.templates);
+  const selfService = cfg.selfService.enabled ? new SelfService({ repo: store, settings: cfg.selfService, key, logger }) : undefined;
 
   const commands = new CommandService({
     store,
-    templates: resolveTemplates(cfg.language, cfg.templates),
+    templates,
+    handlers: selfService ? selfServiceHandlers(selfService, templates, store) : [],
     phoneRule,
     rateLimiter: new RateLimiter({ limit: cfg.inbound.perSenderPerHour, windowMs: 3_600_000 }),
     decryptPassword: (enc) => decryptSecret(enc, key),
@@ -63,38 +66,14 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: kick, logger });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
   const delivery = new DeliveryTracker({ store, phone: phoneRule, windowHours: cfg.queue.deliveryReportHours, logger });
-  const intake = new ModemIntake({
-    store,
-    receiver,
-    pipeline,
-    modem: DEFAULT_MODEM_ID,
-    statusReports: (modem, pdu) => delivery.process(modem, pdu),
-    logger,
-  });
-  const supervisor = new ModemSupervisor({
-    id: DEFAULT_MODEM_ID,
-    device,
-    baudRate: cfg.baudRate,
-    profile: cfg.profile,
-    pin: cfg.pin,
-    idleProbeMs: cfg.modem.idleProbeSeconds * 1000,
-    sendTimeoutMs: cfg.modem.sendTimeoutSeconds !== undefined ? cfg.modem.sendTimeoutSeconds * 1000 : undefined,
-    openTransport: (path, baudRate) => new SerialTransport({ path, baudRate, logger }),
-    deviceExists: existsSync,
-    logger,
-  });
+  const statusReports = (modem: string, pdu: string) => delivery.process(modem, pdu);
+  const intake = new ModemIntake({ store, receiver, pipeline, modem: DEFAULT_MODEM_ID, statusReports, logger });
+  const supervisor = new ModemSupervisor(serialModemOptions(cfg, device, logger));
   const worker = new QueueWorker({
     store,
     // Waits while the modem is down: the job stays `sending` and is not spun through back-offs.
     sender: { sendPart: async (part, opts) => (await supervisor.whenReady()).send(part, opts) },
-    policy: {
-      maxAttempts: cfg.queue.maxAttempts,
-      onUnknown: cfg.queue.onUnknown,
-      baseDelayMs: cfg.queue.retryBaseSeconds * 1000,
-      unknownResendDelayMs: cfg.queue.unknownResendSeconds * 1000,
-    },
-    rate: { massPerMinute: cfg.queue.massPerMinute },
-    dailyCap: cfg.queue.dailyCap,
+    ...queuePolicyOptions(cfg),
     unseal: (t) => decryptSecret(t, key),
     deliveryReports: cfg.queue.deliveryReports,
     // Replies first: an SMS read during a submit is routed before the worker's next AT+CMGS.
@@ -113,10 +92,11 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
 
   // Requests from CLI processes: applied here, by the only writer.
   const spool = new SpoolServer(cfg.dataDir, { logger });
-  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick })));
+  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService })));
   if (cfg.http.enabled) {
     const { port, host, token, maxBodyBytes } = cfg.http;
-    http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, logger });
+    const routes = selfService ? selfServiceApiRoutes(selfService, phoneRule) : [];
+    http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, logger });
     log.info({ host, port: http.port }, 'HTTP API listening');
   }
 

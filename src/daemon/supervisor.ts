@@ -16,7 +16,8 @@ import { AtEngine, engineOptionsFromProfile } from '../at/index.js';
 import { AtTimeoutError } from '../at/errors.js';
 import { ModemDriver, type ModemInfo } from '../modem/driver.js';
 import { loadProfile, type ModemProfile } from '../modem/profile.js';
-import { SerialTransport, type Transport } from '../transport/index.js';
+import { DEFAULT_MODEM_ID } from '../store/types.js';
+import { PortOpenError, SerialTransport, type Transport } from '../transport/index.js';
 import { every, type Clock, realClock } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 
@@ -94,7 +95,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
 
   constructor(private readonly opts: SupervisorOptions) {
     super();
-    this.id = opts.id ?? 'default';
+    this.id = opts.id ?? DEFAULT_MODEM_ID;
     this.log = moduleLogger(opts.logger, 'supervisor').child({ modem: this.id });
     this.clock = opts.clock ?? realClock;
     this.openTransport = opts.openTransport ?? ((path, baudRate) => new SerialTransport({ path, baudRate, logger: opts.logger }));
@@ -265,7 +266,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
 
   /**
    * Open the port and put an AT engine on it: the one place a session and the reset rung get
-   * their port from. Throws with the device named when it cannot be opened.
+   * their port from. Throws PortOpenError (naming the device) when it cannot be opened.
    */
   private async connect(): Promise<{ transport: Transport; engine: AtEngine; profile: ModemProfile }> {
     const { device, baudRate } = this.opts;
@@ -273,7 +274,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     try {
       await transport.open();
     } catch (e) {
-      throw new Error(`cannot open ${device}: ${(e as Error).message}`, { cause: e });
+      throw e instanceof PortOpenError ? e : new PortOpenError(device, e as Error);
     }
     const profile = loadProfile(this.opts.profile === 'auto' ? 'generic' : this.opts.profile);
     const engine = new AtEngine(transport, { ...engineOptionsFromProfile(profile), logger: this.opts.logger, clock: this.clock });

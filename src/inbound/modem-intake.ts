@@ -27,6 +27,8 @@ export interface ModemIntakeOptions {
   pipeline: InboundPipeline;
   /** Modem id recorded on every entry (default `default`). */
   modem?: string;
+  /** The SIM's own number, recorded as `to` on every entry when known (dedicated-number routes). */
+  simNumber?: string;
   /** Where status reports go; without one they are only logged (and deleted from the SIM). */
   statusReports?: StatusReportSink;
   logger?: Logger;
@@ -35,6 +37,7 @@ export interface ModemIntakeOptions {
 
 export class ModemIntake {
   readonly modem: string;
+  private readonly source: { modem: string; to?: string };
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly chain: TaskChain;
@@ -42,6 +45,7 @@ export class ModemIntake {
 
   constructor(private readonly o: ModemIntakeOptions) {
     this.modem = o.modem ?? DEFAULT_MODEM_ID;
+    this.source = { modem: this.modem, ...(o.simNumber ? { to: o.simNumber } : {}) };
     this.log = moduleLogger(o.logger, 'intake').child({ modem: this.modem });
     this.clock = o.clock ?? realClock;
     this.chain = new TaskChain((err) => this.log.error({ err: (err as Error).message }, 'inbound task failed'));
@@ -52,7 +56,7 @@ export class ModemIntake {
     driver.on('sms-stored', ({ memory, index }) => this.chain.push(() => this.takeFromSim(driver, memory, index)));
     driver.on('sms-direct', ({ pdu }) =>
       this.chain.push(async () => {
-        const r = await this.o.receiver.ingest(pdu, { modem: this.modem });
+        const r = await this.o.receiver.ingest(pdu, this.source);
         await driver.ackDirect();
         if (r.kind === 'stored') await this.route(r.entry);
       }),
@@ -102,7 +106,7 @@ export class ModemIntake {
   private async takeFromSim(driver: IntakeDriver, memory: string, index: number, pdu?: string): Promise<void> {
     const sms = pdu ? { pdu } : await driver.read(memory, index);
     if (!sms) return;
-    const r = await this.o.receiver.ingest(sms.pdu, { modem: this.modem });
+    const r = await this.o.receiver.ingest(sms.pdu, this.source);
     if (r.kind === 'skip') {
       this.log.debug({ memory, index, reason: r.reason }, 'left on the SIM');
       return;
@@ -169,7 +173,7 @@ export class ModemIntake {
       receivedAt: new Date(now).toISOString(),
       status: 'call',
       parts: 1,
-      modem: this.modem,
+      ...this.source,
       dedupKey: `call|${from}|${now}`,
     });
     this.log.info({ id: entry.id, from }, '[CALL] logged');

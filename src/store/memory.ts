@@ -25,6 +25,7 @@ import {
   type LastSent,
   type ServerStatus,
   type Client,
+  type SelfServiceRecord,
   type InboxEntry,
   type InboxFilter,
   type Job,
@@ -52,6 +53,7 @@ export class MemoryStore implements Store {
   private readonly dedup = new Map<string, InboxEntry>();
   private readonly partials = new Map<string, PartialSet>();
   private readonly clients = new Map<string, Client>();
+  private readonly selfService = new Map<string, SelfServiceRecord>();
   private jobs: Job[] = [];
   private readonly jobsById = new Map<string, Job>();
   private readonly campaigns = new Map<string, Campaign>();
@@ -152,6 +154,17 @@ export class MemoryStore implements Store {
   /** Sorted by phone. */
   async listClients(): Promise<Client[]> {
     return [...this.clients.values()].sort((a, b) => (a.phone < b.phone ? -1 : a.phone > b.phone ? 1 : 0)).map(clone);
+  }
+
+  // Self-service ----------------------------------------------------------------------------
+
+  async getSelfService(phone: string): Promise<SelfServiceRecord | undefined> {
+    const r = this.selfService.get(phone);
+    return r && clone(r);
+  }
+
+  async putSelfService(record: SelfServiceRecord): Promise<void> {
+    this.selfService.set(record.phone, clone(record));
   }
 
   // Jobs ----------------------------------------------------------------------------------

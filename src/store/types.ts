@@ -321,6 +321,30 @@ export interface QueueCounts {
   byState: Record<JobState, number>;
 }
 
+/** One subscriber's self-service state. Stored by phone (E.164); the code only as a keyed hash. */
+/** Self-service access (seed 003). */
+export interface SelfServiceRecord {
+  phone: string;
+  /** Set by the activation keyword; unset after `selfservice deactivate`. */
+  activatedAt?: string;
+  /** `CodeHasher.hash(phone, code)` of the current code; never the code. */
+  codeHash?: string;
+  codeIssuedAt?: string;
+  /** The inbox entry that ordered the current code (a re-run after a crash must not issue another). */
+  codeEntry?: string;
+  /** Consecutive wrong codes since the last success, unlock or lock expiry. */
+  failures: number;
+  /** While set and in the future every verification answers "locked", even with the right code. */
+  lockedUntil?: string;
+  /** Code orders on `ordersDay` (UTC date, YYYY-MM-DD) — the `codesPerDay` limit. */
+  ordersDay?: string;
+  ordersToday: number;
+  /** Day (UTC) the "not activated" / "too many codes" reply last went out: at most one a day each. */
+  notActivatedReplyDay?: string;
+  tooManyReplyDay?: string;
+  updatedAt: string;
+}
+
 export interface Store extends DeliveryReportStore {
   open(): Promise<void>;
   close(): Promise<void>;
@@ -344,6 +368,10 @@ export interface Store extends DeliveryReportStore {
   upsertClient(client: Client): Promise<void>;
   removeClient(phone: string): Promise<boolean>;
   listClients(): Promise<Client[]>;
+
+  // Self-service access codes (seed 003): one record per number, the code only as a keyed hash ----
+  getSelfService(phone: string): Promise<SelfServiceRecord | undefined>;
+  putSelfService(record: SelfServiceRecord): Promise<void>;
 
   // Outbound jobs -------------------------------------------------------------------------
   /** Assigns ids, persists durably (one write for the whole batch); returns the stored jobs in order. */

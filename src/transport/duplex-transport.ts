@@ -4,10 +4,9 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { PortClosedError } from '../at/errors.js';
 import { moduleLogger } from '../util/log.js';
 import { FramedTransport, type FramingOptions } from './framed-transport.js';
-import { PortOpenError } from './errors.js';
+import { PortClosedError, PortOpenError } from './errors.js';
 
 export interface DuplexTransportOptions extends FramingOptions {
   logger?: Logger;

@@ -5,4 +5,3 @@ export * from './framed-transport.js';
 export * from './serial-transport.js';
 export * from './duplex-transport.js';
 export * from './errors.js';
-export { PortClosedError } from '../at/errors.js';

@@ -6,10 +6,9 @@
 import { stat } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import type { Logger } from 'pino';
-import { PortClosedError } from '../at/errors.js';
 import { moduleLogger } from '../util/log.js';
 import { FramedTransport, type FramingOptions } from './framed-transport.js';
-import { PortOpenError } from './errors.js';
+import { PortClosedError, PortOpenError } from './errors.js';
 
 export interface SerialTransportOptions extends FramingOptions {
   /** Device path, preferably `/dev/serial/by-id/…` (stable across re-enumeration). */

@@ -6,6 +6,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { AtEngine, type AtEngineOptions } from '../../src/at/engine.js';
 import { engineOptionsFromProfile } from '../../src/at/profile-options.js';
 import { AtTimeoutError, CmeError, CmsError, CommandError, PortClosedError } from '../../src/at/errors.js';
+import { PortClosedError as TransportClosedError } from '../../src/transport/errors.js';
 import type { UrcEvent } from '../../src/at/command.js';
 import { SerialTransport } from '../../src/transport/serial-transport.js';
 import { loadProfile } from '../../src/modem/profile.js';
@@ -243,7 +244,7 @@ describe('AtEngine on a real PTY', () => {
     expect(eb).toBeInstanceOf(PortClosedError);
     expect(closes).toEqual([expect.objectContaining({ disconnected: true })]);
     await expect(engine.run('AT')).rejects.toBeInstanceOf(PortClosedError);
-    await expect(transport.write('AT\r')).rejects.toBeInstanceOf(PortClosedError);
+    await expect(transport.write('AT\r')).rejects.toBeInstanceOf(TransportClosedError);
   });
 });
 

@@ -13,7 +13,7 @@ import { LowdbStore } from '../../src/store/index.js';
 import { createLogger } from '../../src/util/log.js';
 import type { Logger } from '../../src/util/log.js';
 
-type Nested = 'http' | 'queue' | 'inbound' | 'modem';
+type Nested = 'http' | 'queue' | 'inbound' | 'modem' | 'selfService';
 /** Config overrides: top-level keys, and any subset of the keys of each nested section. */
 export type HarnessConfig = Partial<Omit<Config, Nested>> & { [K in Nested]?: Partial<Config[K]> };
 
@@ -77,6 +77,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     queue: { ...base.queue, massPerMinute: 10_000, ...c.queue },
     inbound: { ...base.inbound, ...c.inbound },
     modem: { ...base.modem, ...c.modem },
+    selfService: { ...base.selfService, ...c.selfService },
     templates: { ...base.templates, ...c.templates },
   };
   const logger = o.logger ?? createLogger(process.env.E2E_LOG_LEVEL ?? 'silent');

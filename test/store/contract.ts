@@ -165,6 +165,21 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>): 
       });
     });
 
+    describe('self-service', () => {
+      it('put replaces the record of a number; get returns a copy; unknown numbers are undefined', async () => {
+        const rec = { phone: '+79001111111', activatedAt: '2026-11-27T10:00:00.000Z', failures: 0, ordersToday: 0, updatedAt: '2026-11-27T10:00:00.000Z' };
+        expect(await s.getSelfService(rec.phone)).toBeUndefined();
+        await s.putSelfService(rec);
+        await s.putSelfService({ ...rec, phone: '+79002222222' });
+        await s.putSelfService({ ...rec, failures: 2, codeHash: 'h1:abc', lockedUntil: '2026-11-28T10:00:00.000Z' });
+        const got = await s.getSelfService(rec.phone);
+        expect(got).toEqual({ ...rec, failures: 2, codeHash: 'h1:abc', lockedUntil: '2026-11-28T10:00:00.000Z' });
+        got!.failures = 99;
+        expect((await s.getSelfService(rec.phone))!.failures).toBe(2);
+        expect((await s.getSelfService('+79002222222'))!.failures).toBe(0);
+      });
+    });
+
     describe('jobs', () => {
       it('enqueue assigns ids in order and stamps createdAt/updatedAt', async () => {
         const jobs = await s.enqueue([jobIn({ to: '+1' }), jobIn({ to: '+2' })]);

@@ -6,7 +6,7 @@ import { PassThrough, Duplex } from 'node:stream';
 import { SerialTransport } from '../../src/transport/serial-transport.js';
 import { DuplexTransport } from '../../src/transport/duplex-transport.js';
 import { PortOpenError } from '../../src/transport/errors.js';
-import { PortClosedError } from '../../src/at/errors.js';
+import { PortClosedError } from '../../src/transport/errors.js';
 import type { Transport } from '../../src/transport/types.js';
 import { PtyModem, sleep } from './pty-modem.js';
 

@@ -6,6 +6,7 @@
  *   server.lock                      the single writer's pid (lock.ts); taken by open() unless readOnly
  *   meta.json                        {v, values: {status, optOutNumbers, seenParts}}  small typed documents
  *   clients.json                     {v, clients: {phone: Client}}
+ *   selfservice.json                 {v, values: {phone: SelfServiceRecord}}
  *   partials.json                    {v, sets: {key: PartialSet}}   (incomplete multiparts: few)
  *   campaigns/<encoded id>.json      one Campaign each
  *   inbox/head.json                  {v, segmentSize}
@@ -55,6 +56,7 @@ import {
   type Campaign,
   type ClaimOptions,
   type Client,
+  type SelfServiceRecord,
   type InboxEntry,
   type InboxFilter,
   type Job,
@@ -178,6 +180,7 @@ export class LowdbStore implements Store {
 
   private meta!: Low<MetaDoc>;
   private clients!: Low<ValuesDoc<Client>>;
+  private selfService!: Low<ValuesDoc<SelfServiceRecord>>;
   private partials!: Low<ValuesDoc<PartialSet>>;
   private queueIndex!: Low<QueueIndexDoc>;
   private closed = new RangeSet();
@@ -232,6 +235,7 @@ export class LowdbStore implements Store {
       }
       this.meta = await this.doc<MetaDoc>('meta.json', { v: 1, values: {} });
       this.clients = await this.doc<ValuesDoc<Client>>('clients.json', { v: 1, values: {} });
+      this.selfService = await this.doc<ValuesDoc<SelfServiceRecord>>('selfservice.json', { v: 1, values: {} });
       this.partials = await this.doc<ValuesDoc<PartialSet>>('partials.json', { v: 1, values: {} });
       this.queueIndex = await this.doc<QueueIndexDoc>(path.join('queue', 'index.json'), {
         v: 1,
@@ -431,6 +435,22 @@ export class LowdbStore implements Store {
         .sort((a, b) => (a.phone < b.phone ? -1 : a.phone > b.phone ? 1 : 0))
         .map(clone),
     );
+  }
+
+  // Self-service ----------------------------------------------------------------------------
+
+  getSelfService(phone: string): Promise<SelfServiceRecord | undefined> {
+    return this.run('getSelfService', false, async () => {
+      const r = Object.hasOwn(this.selfService.data.values, phone) ? this.selfService.data.values[phone] : undefined;
+      return r && clone(r);
+    });
+  }
+
+  putSelfService(record: SelfServiceRecord): Promise<void> {
+    return this.run('putSelfService', true, async () => {
+      this.selfService.data.values[record.phone] = clone(record);
+      await this.selfService.write();
+    });
   }
 
   // Jobs ----------------------------------------------------------------------------------
