@@ -4,46 +4,31 @@
  * read, delete), `AT+CNMA` under AT+CSMS=1, and the Quectel SR/"SM",0 quirk.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AtEngine, engineOptionsFromProfile } from '../../src/at/index.js';
-import { ModemDriver, type StatusReportNotice } from '../../src/modem/driver.js';
-import { loadProfile } from '../../src/modem/profile.js';
-import { startSimulatorOnPty, type RunningSimulator, type SimulatedModemOptions } from '../../src/sim/index.js';
+import type { ModemDriver, StatusReportNotice } from '../../src/modem/driver.js';
+import type { SimulatedModemOptions } from '../../src/sim/index.js';
 import { decodePdu, encodeDeliver, encodeSubmit, type DecodedStatusReport } from '../../src/sms/index.js';
-import { SerialTransport } from '../../src/transport/index.js';
 import { waitFor } from '../helpers/harness.js';
+import { closeRig, openRig, type Rig } from './rig.js';
 
-interface Rig {
-  sim: RunningSimulator;
-  transport: SerialTransport;
-  driver: ModemDriver;
-  commands: string[];
+interface ReportRig extends Rig {
   notices: StatusReportNotice[];
 }
 
-let rig: Rig | undefined;
+let rig: ReportRig | undefined;
 const NO_DS1 = '(0-3),(0-3),(0,2),(0,2),(0,1)';
 
-async function connect(profileName: string, sim: Omit<SimulatedModemOptions, 'profile'> = {}): Promise<Rig> {
-  const s = await startSimulatorOnPty({ profile: profileName, bootDelayMs: 0, noise: 0, ...sim });
-  const commands: string[] = [];
-  s.modem.on('command', (l: string) => commands.push(l));
-  const transport = new SerialTransport({ path: s.path });
-  await transport.open();
-  const profile = loadProfile(profileName);
-  const engine = new AtEngine(transport, engineOptionsFromProfile(profile));
-  const driver = new ModemDriver(engine, profile, { id: 'm1' });
+/** A driver (modem id m1) on a simulated modem of `profileName`, initialised, collecting status-report notices. */
+async function connect(profileName: string, sim: Omit<SimulatedModemOptions, 'profile'> = {}): Promise<ReportRig> {
+  const r = await openRig(profileName, profileName, { id: 'm1', sim: { noise: 0, ...sim } });
   const notices: StatusReportNotice[] = [];
-  driver.on('status-report', (n) => notices.push(n));
-  rig = { sim: s, transport, driver, commands, notices };
-  await driver.init();
+  r.driver.on('status-report', (n) => notices.push(n));
+  rig = { ...r, notices };
+  await r.driver.init();
   return rig;
 }
 
 afterEach(async () => {
-  if (!rig) return;
-  rig.driver.dispose();
-  await rig.transport.close().catch(() => undefined);
-  await rig.sim.close();
+  await closeRig(rig);
   rig = undefined;
 });
 
