@@ -6,7 +6,7 @@
  *   reports, default the server's `queue.deliveryReports`)
  * - `GET /messages/:id` → `{id, to, state, attempts, lastError, createdAt, sentAt, parts, delivery}`
  *   (`delivery`: `{state, at, parts: [{seq, mr, state, status, at}]}`, null when no report was asked for)
- * - `GET /health` → `{ok: true, queue: {byState, byPriority}}`
+ * - `GET /health` → `{ok: true, queue: {byState, byPriority}, delivery: {unmatchedReports}}`
  *
  * Every route needs `Authorization: Bearer <token>`. Plain `node:http`: three routes do not
  * justify a framework (none is installed and none may be added), and owning the request loop
@@ -190,7 +190,7 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     }
     if (path === '/health') {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on /health; use GET`, { Allow: 'GET' });
-      return [200, { ok: true, queue: await o.store.queueCounts() }];
+      return [200, { ok: true, queue: await o.store.queueCounts(), delivery: { unmatchedReports: (await o.store.listUnmatchedReports(0)).total } }];
     }
     const extra = o.routes?.filter((r) => r.path === path) ?? [];
     if (extra.length) {

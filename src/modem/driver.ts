@@ -307,7 +307,16 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
   async listStored(memories: string[] = this.sweepMemories()): Promise<StoredSms[]> {
     const all: StoredSms[] = [];
     for (const mem of memories) {
-      await this.useMemory(mem);
+      if (mem !== this.profile.storage) {
+        // The status-report memory is extra: firmware without it must not break the SMS sweep.
+        try {
+          await this.useMemory(mem);
+        } catch (e) {
+          if (e instanceof AtTimeoutError) throw e;
+          this.log.warn({ mem, err: (e as Error).message }, 'memory not selectable: not listed');
+          continue;
+        }
+      } else await this.useMemory(mem);
       const r = await this.run({ text: 'AT+CMGL=4', expect: ['+CMGL:'], timeoutMs: 30_000 });
       const { items, problems } = parseCmgl(r.lines, mem);
       for (const p of problems) this.log.warn({ mem, problem: p }, 'odd AT+CMGL line');

@@ -119,4 +119,13 @@ describe('status reports through the driver', () => {
     ]);
     expect((decodePdu(listed[1]!.pdu) as DecodedStatusReport).mr).toBe(mr);
   });
+
+  it('firmware without the SR memory: the sweep skips it and still lists the SMS', async () => {
+    rig = { ...(await openRig('generic', 'quectel', { sim: { noise: 0 } })), notices: [] };
+    await rig.driver.init();
+    rig.sim.modem.injectSms('+79005550000', 'still found');
+    const listed = await rig.driver.listStored();
+    expect(rig.commands).toContain('AT+CPMS="SR"');
+    expect(listed.map((s) => [s.memory, decodePdu(s.pdu).type])).toEqual([['ME', 'deliver']]);
+  });
 });
