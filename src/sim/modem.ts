@@ -16,6 +16,7 @@ import { SeededRng } from './rng.js';
 import type { SentSms } from './sent.js';
 import { SimStorage, type MemoryName, type StoredSlot } from './storage.js';
 import { checkSubmitPdu } from './submit.js';
+import { ReportChannel, type ReportStats } from './report-channel.js';
 import { DEFAULT_REPORT_POLICY, mergePolicy, planReports, reportPdu, type RecipientForm, type ReportPolicy } from './status-reports.js';
 
 export type { SentSms } from './sent.js';
@@ -91,21 +92,6 @@ export interface InjectReportOptions {
   recipientForm?: RecipientForm;
 }
 
-/** Counters of the status reports the network sent, and how they reached the host. */
-export interface ReportStats {
-  /** Planned or injected reports handed to the modem. */
-  generated: number;
-  /** `+CDS` URCs written (ds=1). */
-  routed: number;
-  /** Stored with `+CDSI` (ds=2). */
-  stored: number;
-  /** Lost because AT+CNMI ds=0 (the SMSC counts them delivered to the phone). */
-  dropped: number;
-  /** Waiting in the network: storage full, or routing turned off after a missing `AT+CNMA`. */
-  held: number;
-  /** `+CDS` that needed `AT+CNMA` and did not get it in time. */
-  unacknowledged: number;
-}
 
 const ESC = 0x1b;
 const CTRL_Z = 0x1a;
@@ -152,12 +138,8 @@ export class SimulatedModem extends EventEmitter {
   private disposed = false;
   /** How the network answers TP-SRR; `report` control requests change it. */
   reportPolicy: ReportPolicy;
-  readonly reportStats: ReportStats = { generated: 0, routed: 0, stored: 0, dropped: 0, held: 0, unacknowledged: 0 };
-  /** Reports the network could not hand over (storage full, routing off): re-sent when that changes. */
-  private heldReports: string[] = [];
-  /** A `+CDS` sent under AT+CSMS=1 that waits for AT+CNMA; later ones queue behind it. */
-  private ackWait: { timer: Timer; pdu: string } | undefined;
-  private ackQueue: string[] = [];
+  /** How status reports reach the host (AT+CNMI ds, AT+CSMS acks, storage quirks). */
+  private readonly reports: ReportChannel;
   /** `+CMT` direct deliveries not acknowledged yet (AT+CNMA answers OK for them). */
   private cmtUnacked = 0;
 
@@ -173,6 +155,18 @@ export class SimulatedModem extends EventEmitter {
     this.reportPolicy = mergePolicy(DEFAULT_REPORT_POLICY, o.reports ?? {});
     this.nextMr = (o.firstMr ?? 0) % 256;
     this.settings = this.defaultSettings();
+    // The settings object lives as long as the modem (resets assign into it), so the channel keeps it.
+    this.reports = new ReportChannel(
+      {
+        profile: this.profile,
+        settings: this.settings,
+        memories: this.memories,
+        urc: (line, pdu) => this.urc(line, pdu),
+        after: (ms, fn) => this.after(ms, fn),
+        cancel: (t) => this.cancel(t),
+      },
+      { cnmaTimeoutMs: o.cnmaTimeoutMs ?? 15_000, networkRetryMs: o.networkRetryMs ?? 50 },
+    );
     const noise = typeof o.noise === 'number' ? { probability: o.noise } : (o.noise ?? {});
     this.noiseProbability = noise.probability ?? (this.profile.sim.noiseUrcs.length > 0 ? 0.1 : 0);
     this.noiseIntervalMs = noise.intervalMs ?? 0;
@@ -398,8 +392,7 @@ export class SimulatedModem extends EventEmitter {
     const submittedAt = new Date(this.clock.now());
     for (const r of planReports(policy)) {
       this.after(r.afterMs, () => {
-        this.reportStats.generated++;
-        this.deliverReport(reportPdu({ mr: rec.mr, to: rec.to, status: r.status, submittedAt, dischargedAt: new Date(this.clock.now()), policy, smsc: this.settings.csca }));
+        this.reports.deliver(reportPdu({ mr: rec.mr, to: rec.to, status: r.status, submittedAt, dischargedAt: new Date(this.clock.now()), policy, smsc: this.settings.csca }));
       });
     }
   }
@@ -417,10 +410,7 @@ export class SimulatedModem extends EventEmitter {
     } catch (e) {
       throw new SimInputError(`status report: ${(e as Error).message}`);
     }
-    this.after(o.delayMs ?? 0, () => {
-      this.reportStats.generated++;
-      this.deliverReport(pdu);
-    });
+    this.after(o.delayMs ?? 0, () => this.reports.deliver(pdu));
     return pdu;
   }
 
@@ -430,78 +420,17 @@ export class SimulatedModem extends EventEmitter {
     this.nextMr = mr;
   }
 
-  /** Hand a report to the host the way AT+CNMI ds says: `+CDS` (1), stored + `+CDSI` (2), or lost (0). */
-  private deliverReport(pdu: string): void {
-    const s = this.settings;
-    const ds = s.cnmi[3] ?? 0;
-    if (ds === 1) {
-      // 27.005 §3.4.1: under AT+CSMS=1 no further +CDS until the previous one is acknowledged.
-      if (this.ackWait) {
-        this.ackQueue.push(pdu);
-        return;
-      }
-      this.reportStats.routed++;
-      this.urc(`+CDS: ${tpduLength(pdu)}`, pdu);
-      if (s.csms === 1) this.awaitAck(pdu);
-      return;
-    }
-    if (ds === 2) {
-      const memName = this.profile.sim.statusReportMemory ?? s.cpms[2];
-      const index = this.memories.get(memName).store(pdu, 0);
-      if (index === undefined) {
-        this.holdReport(pdu);
-        return;
-      }
-      this.reportStats.stored++;
-      // Quectel EC25/EG25: stored in SR, announced as "SM",0 (profile sim.cdsiAnnounces).
-      const shown = this.profile.sim.cdsiAnnounces ?? { memory: memName, index };
-      this.urc(`+CDSI: "${shown.memory}",${shown.index}`);
-      return;
-    }
-    this.reportStats.dropped++;
+  /** Counters of the status reports and how they reached the host. */
+  get reportStats(): Readonly<ReportStats> {
+    return this.reports.stats;
   }
 
-  private holdReport(pdu: string): void {
-    this.heldReports.push(pdu);
-    this.reportStats.held = this.heldReports.length;
-  }
-
-  private awaitAck(pdu: string): void {
-    const timer = this.after(this.opts.cnmaTimeoutMs ?? 15_000, () => {
-      // 27.005 §3.4.4: no +CNMA within the network timeout → the ME turns routing off (mt=ds=0)
-      // and rejects the report; the SMSC keeps it and tries again later.
-      this.ackWait = undefined;
-      this.reportStats.unacknowledged++;
-      this.settings.cnmi[1] = 0;
-      this.settings.cnmi[3] = 0;
-      for (const p of [pdu, ...this.ackQueue.splice(0)]) this.holdReport(p);
-    });
-    this.ackWait = { timer, pdu };
-  }
-
+  /** AT+CNMA: a waiting `+CDS`, else a `+CMT` direct delivery. */
   private acknowledge(): boolean {
-    if (!this.ackWait) {
-      if (this.cmtUnacked === 0) return false;
-      this.cmtUnacked--;
-      return true;
-    }
-    this.cancel(this.ackWait.timer);
-    this.ackWait = undefined;
-    const next = this.ackQueue.shift();
-    // After the OK of AT+CNMA, as a modem would: the next +CDS is a URC of its own.
-    if (next) this.after(0, () => this.deliverReport(next));
+    if (this.reports.acknowledge()) return true;
+    if (this.cmtUnacked === 0) return false;
+    this.cmtUnacked--;
     return true;
-  }
-
-  /** Storage freed or AT+CNMI changed: the network retries the reports it holds. */
-  private retryHeldReports(): void {
-    if (this.heldReports.length === 0 || (this.settings.cnmi[3] ?? 0) === 0) return;
-    this.after(this.opts.networkRetryMs ?? 50, () => {
-      const pending = this.heldReports;
-      this.heldReports = [];
-      this.reportStats.held = 0;
-      for (const pdu of pending) this.deliverReport(pdu);
-    });
   }
 
   /** An incoming voice call: `RING` (+ `+CLIP` when enabled) every ringIntervalMs until ATH/AT+CHUP. */
@@ -563,9 +492,7 @@ export class SimulatedModem extends EventEmitter {
     this.queued = [];
     for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();
-    // Reports waiting for an ack are lost with the power; the SMSC sends them again later.
-    if (this.ackWait) for (const p of [this.ackWait.pdu, ...this.ackQueue.splice(0)]) this.holdReport(p);
-    this.ackWait = undefined;
+    this.reports.powerLoss();
     this.host.reset(true);
   }
 
@@ -683,11 +610,11 @@ export class SimulatedModem extends EventEmitter {
       },
       spaceFreed: () => {
         this.retryHeld();
-        this.retryHeldReports();
+        this.reports.retryHeld();
       },
       cnmiSupport: this.opts.cnmiSupport ?? this.profile.sim.cnmiSupport ?? '(0-3),(0-3),(0,2),(0-2),(0,1)',
       acknowledge: () => this.acknowledge(),
-      routingChanged: () => this.retryHeldReports(),
+      routingChanged: () => this.reports.retryHeld(),
       takeDeleteFault: () => this.fault.takeFailDelete(),
       unlock: (pin) => {
         if (pin !== this.opts.pin) return false;
