@@ -35,8 +35,9 @@ export function aggregate(parts: PartDelivery[]): JobDelivery {
 export function jobDelivery(job: Pick<Job, 'parts' | 'delivery'>): JobDelivery | undefined {
   const asked = (job.parts ?? []).filter((p) => p.report && p.mr !== undefined);
   if (asked.length === 0) return undefined;
-  const known = new Map((job.delivery?.parts ?? []).map((p) => [p.seq, p]));
-  return aggregate(asked.map((p) => known.get(p.seq) ?? { seq: p.seq, mr: p.mr!, state: 'pending' }));
+  // By seq and TP-MR: a part sent again (unknown outcome) is pending again under its new reference.
+  const known = new Map((job.delivery?.parts ?? []).map((p) => [`${p.seq}|${p.mr}`, p]));
+  return aggregate(asked.map((p) => known.get(`${p.seq}|${p.mr}`) ?? { seq: p.seq, mr: p.mr!, state: 'pending' }));
 }
 
 /** `delivery` as outbox --json and GET /messages/:id show it (null: no report was asked for). */

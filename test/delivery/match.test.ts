@@ -129,19 +129,22 @@ describe('part and job delivery state', () => {
     const parts = [{ seq: 1, mr: 10, report: true }, { seq: 2, mr: 11, report: true }, { seq: 3, mr: 12, report: true }];
     expect(jobDelivery({ parts: [{ seq: 1, mr: 10 }] })).toBeUndefined();
     expect(jobDelivery({ parts })).toMatchObject({ state: 'pending', parts: [{ seq: 1, state: 'pending' }, { seq: 2 }, { seq: 3 }] });
-    const delivery = aggregate([p(2, 'delivered', '2026-11-21T10:00:00Z')]);
+    const delivery = aggregate([{ ...p(2, 'delivered', '2026-11-21T10:00:00Z'), mr: 11 }]);
     expect(deliveryLabel({ parts, delivery })).toBe('pending 1/3');
     expect(deliveryJson({ parts, delivery })).toEqual({
       state: 'pending',
       at: null,
       parts: [
         { seq: 1, mr: 10, state: 'pending', status: null, at: null },
-        { seq: 2, mr: 2, state: 'delivered', status: null, at: '2026-11-21T10:00:00Z' },
+        { seq: 2, mr: 11, state: 'delivered', status: null, at: '2026-11-21T10:00:00Z' },
         { seq: 3, mr: 12, state: 'pending', status: null, at: null },
       ],
     });
-    const failed = aggregate([{ ...p(3, 'failed', '2026-11-21T10:00:00Z'), status: 0x46 }]);
+    const failed = aggregate([{ ...p(3, 'failed', '2026-11-21T10:00:00Z'), mr: 12, status: 0x46 }]);
     expect(deliveryLabel({ parts, delivery: failed })).toBe('failed 0x46');
+    // Part 3 sent again under a new reference (unknown outcome): its old result no longer counts.
+    const resent = parts.map((x) => (x.seq === 3 ? { ...x, mr: 40 } : x));
+    expect(jobDelivery({ parts: resent, delivery: failed })!.parts[2]).toEqual({ seq: 3, mr: 40, state: 'pending' });
     expect(deliveryJson({ parts: [{ seq: 1, mr: 1 }] })).toBeNull();
   });
 });
