@@ -16,6 +16,7 @@ interface ServeOpts {
   simulate?: boolean;
   logLevel?: string;
   httpPort?: number;
+  webPort?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -31,6 +32,7 @@ export function registerServe(program: Command): void {
     .option('--simulate', 'start the built-in simulated modem on a pseudo-terminal and serve on it')
     .option('--log-level <level>', 'trace, debug (AT trace), info, warn, error')
     .option('--http-port <n>', 'enable the HTTP API on this port (token from config or SMS_SERVER_HTTP_TOKEN)', intOption('--http-port', 0, 65535))
+    .option('--web-port <n>', 'enable the public web listener (chat page at /chat) on this port', intOption('--web-port', 0, 65535))
     .action(
       action(async (o: ServeOpts) => {
         const overrides: Partial<Config> = {
@@ -41,7 +43,9 @@ export function registerServe(program: Command): void {
           logLevel: o.logLevel,
         };
         let cfg = cliConfig(o, overrides);
-        if (o.httpPort !== undefined) cfg = cliConfig(o, { ...overrides, http: { ...cfg.http, enabled: true, port: o.httpPort } });
+        if (o.httpPort !== undefined) overrides.http = { ...cfg.http, enabled: true, port: o.httpPort };
+        if (o.webPort !== undefined) overrides.web = { ...cfg.web, enabled: true, port: o.webPort };
+        if (overrides.http || overrides.web) cfg = cliConfig(o, overrides);
         const logger = createLogger(cfg.logLevel);
         let sim: { close(): Promise<void> } | undefined;
         if (o.simulate) {

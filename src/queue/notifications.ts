@@ -14,6 +14,10 @@ export interface NotificationRequest {
   /** One number or a list, in any accepted form (`+7 900 123-45-67`, `89001234567`). */
   to: string | string[];
   text: string;
+  /** The account sending it (HTTP API with its token, `send --account`, SMPP): attributed on the job, replies route back to it. */
+  account?: string;
+  /** Other job fields fixed by the submitting channel (e.g. an SMPP receipt request). */
+  extra?: Pick<Job, 'smppReceipt'>;
   /** Ask for status reports (TP-SRR) for these jobs; unset: the server's `queue.deliveryReports`. */
   report?: boolean;
 }
@@ -103,6 +107,8 @@ export async function enqueueNotification(
             state: 'queued' as const,
             attempts: 0,
             nextAttemptAt: now,
+            ...(req.account ? { account: req.account } : {}),
+            ...req.extra,
             ...(req.report !== undefined ? { report: req.report } : {}),
           })),
         );

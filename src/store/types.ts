@@ -4,6 +4,13 @@
  * not exported from the package index) implement it, and both pass test/store/contract.ts.
  */
 
+import type { AccountStore, Forward, ForwardStore, NewForward } from './account-types.js';
+
+export * from './account-types.js';
+import type { ChatSessionStore, OnceStore } from './chat-types.js';
+
+export * from './chat-types.js';
+
 export type InboxStatus =
   /** Stored, not yet routed (src/inbound/pipeline.ts). */
   | 'new'
@@ -45,6 +52,8 @@ export interface InboxEntry {
   command?: string;
   /** Job ids queued in answer. */
   replies?: string[];
+  /** The text as received when a route changed `text` (route `prefix` removes `login: `). */
+  originalText?: string;
   /** The inbound route that claimed it (`command`, `chat`, …), or `none`; unset while unrouted. */
   routedBy?: string;
   /** Owning account login when a route assigned one; null when a route decided it has none. */
@@ -65,6 +74,8 @@ export interface InboxFilter {
   /** ISO date or date-time: only entries received at or after it. */
   since?: string;
   status?: InboxStatus;
+  /** Only entries routed to this account (login). */
+  account?: string;
 }
 
 export interface Client {
@@ -150,6 +161,12 @@ export interface Job {
   lease?: JobLease;
   /** 8-bit concatenation reference of a multipart text, fixed before its first part goes out (`Store.concatRef`). */
   concatRef?: number;
+  /**
+   * Submitted over SMPP with `registered_delivery`: send the account a delivery receipt (deliver_sm)
+   * when the job's delivery is known — on any outcome, or on failure only. `originator` is the
+   * client's source_addr (the receipt's destination_addr).
+   */
+  smppReceipt?: { when: 'final' | 'failure'; originator: string };
   /**
    * `text` is encrypted (it carries credentials: the `CLIENT info` result). The worker decrypts it
    * only to encode the PDU; listings show it as sealed. Keeps passwords unreadable at rest.
@@ -345,7 +362,7 @@ export interface SelfServiceRecord {
   updatedAt: string;
 }
 
-export interface Store extends DeliveryReportStore {
+export interface Store extends AccountStore, ForwardStore, ChatSessionStore, OnceStore, DeliveryReportStore {
   open(): Promise<void>;
   close(): Promise<void>;
 
@@ -353,6 +370,11 @@ export interface Store extends DeliveryReportStore {
   /** Durably stores the entry (fsync'd before resolving). Returns the existing one when the dedupKey is known. */
   addInbound(entry: Omit<InboxEntry, 'id'>): Promise<{ entry: InboxEntry; duplicate: boolean }>;
   updateInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>): Promise<InboxEntry>;
+  /**
+   * Records a route's claim (`patch`) on the entry AND stores `forwards` (ids assigned) as ONE
+   * durable write: after a crash either both are there or neither (the pipeline routes it again).
+   */
+  routeInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>, forwards: NewForward[]): Promise<{ entry: InboxEntry; forwards: Forward[] }>;
   getInbound(id: string): Promise<InboxEntry | undefined>;
   /** Newest first. */
   listInbound(filter?: InboxFilter): Promise<InboxEntry[]>;
