@@ -14,6 +14,8 @@ import { encodeDeliver } from '../../src/sms/index.js';
 import type { Job } from '../../src/store/index.js';
 import { buildCli, type BuiltCli } from '../helpers/cli.js';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
+import { startReceiver } from '../helpers/webhook-receiver.js';
+import { addAccount, verifyWebhook } from './accounts-helpers.js';
 import { job, send, spoolOp, type SendResult } from './outbound-helpers.js';
 
 const TO = '+79001234567';
@@ -144,6 +146,36 @@ describe('reports through the outbox', () => {
     } finally {
       await sim.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('forwarded to the account', () => {
+  it('a job sent for an account forwards sms.delivered / sms.failed with a verifiable signature, once per job', async () => {
+    const rx = await startReceiver('/hook', 200);
+    try {
+      h = await startHarness({ sim: { reports: { delayMs: 0 } } });
+      const acme = await addAccount(h, { login: 'acme', webhook: rx.url });
+      const ok = (await spoolOp<SendResult>(h, 'send', { to: TO, text: 'for acme', account: 'acme' })).ids[0]!;
+      await until(ok, 'delivered', (j) => j.delivery?.state === 'delivered');
+      h.sim.modem.reportPolicy = { ...h.sim.modem.reportPolicy, outcome: 'failed', status: 0x43 };
+      const bad = (await spoolOp<SendResult>(h, 'send', { to: '+79005550009', text: 'for acme too', account: 'acme' })).ids[0]!;
+      await until(bad, 'failed', (j) => j.delivery?.state === 'failed');
+      await waitFor(() => rx.requests.length >= 2, 'two webhooks');
+      const bodies = rx.requests.map((r) => verifyWebhook(acme.webhookSecret, r));
+      expect(bodies).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ type: 'sms.delivered', id: ok, event: `${ok}.delivery`, account: 'acme', to: TO, state: 'delivered', parts: [expect.objectContaining({ seq: 1, state: 'delivered', status: 0 })] }),
+          expect.objectContaining({ type: 'sms.failed', id: bad, account: 'acme', state: 'failed', parts: [expect.objectContaining({ status: 0x43 })] }),
+        ]),
+      );
+      // A job without an account forwards nothing.
+      const plain = (await send(h, TO, 'operator text')).ids[0]!;
+      await until(plain, 'failed (plain)', (j) => j.delivery?.state === 'failed');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(rx.requests).toHaveLength(2);
+    } finally {
+      await rx.close();
     }
   });
 });
