@@ -47,6 +47,10 @@ export interface Config {
      * `+CMGS` or status report may land first. Replies go again as soon as the modem answers a probe.
      */
     unknownResendSeconds: number;
+    /** Ask the SMSC for a status report (TP-SRR) on every SMS; a job's own `report` overrides it. */
+    deliveryReports: boolean;
+    /** A status report is matched only to parts sent within this many hours (our clock). */
+    deliveryReportHours: number;
   };
   inbound: {
     /** Storage sweep (AT+CMGL=4) period: +CMTI is not reliable on many modems. */
@@ -131,7 +135,16 @@ export const DEFAULTS: Config = {
   templates: {},
   logLevel: 'info',
   http: { enabled: false, host: '127.0.0.1', port: 8080, maxBodyBytes: 65536 },
-  queue: { massPerMinute: 10, maxAttempts: 8, onUnknown: 'resend-once', dailyCap: 50, retryBaseSeconds: 30, unknownResendSeconds: 60 },
+  queue: {
+    massPerMinute: 10,
+    maxAttempts: 8,
+    onUnknown: 'resend-once',
+    dailyCap: 50,
+    retryBaseSeconds: 30,
+    unknownResendSeconds: 60,
+    deliveryReports: true,
+    deliveryReportHours: 72,
+  },
   inbound: { sweepSeconds: 60, multipartTimeoutHours: 24, perSenderPerHour: 10 },
   modem: { idleProbeSeconds: 60 },
   routing: { lastSenderDays: 14 },
@@ -195,6 +208,8 @@ const SCHEMA: Record<string, Rule> = {
       dailyCap: { t: 'int', min: 1, max: 1_000_000 },
       retryBaseSeconds: { t: 'int', min: 1, max: 3600 },
       unknownResendSeconds: { t: 'int', min: 1, max: 86_400 },
+      deliveryReports: { t: 'bool' },
+      deliveryReportHours: { t: 'int', min: 1, max: 24 * 30 },
     },
   },
   inbound: {

@@ -1,7 +1,8 @@
 /**
  * The composition root: one process that owns the modem and is the single writer of the data
  * folder. Wiring only — the logic lives in the layers: supervisor (modem life), ModemIntake and
- * InboundPipeline (receive, store, route), QueueWorker (send), StatusPublisher, spool and HTTP API.
+ * InboundPipeline (receive, store, route), QueueWorker (send), DeliveryTracker (status reports →
+ * delivery states, `sms.delivered`/`sms.failed` forwards), StatusPublisher, spool and HTTP API.
  * Inbound routes, in order: keyword commands (with self-service when enabled); `login: ` prefix;
  * live web chats (when `web.enabled`); last sender; dedicated number; nothing claiming → `ignored`. The public web listener (chat page) is
  * separate from the loopback API.
@@ -9,7 +10,8 @@
 import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
 import type { Config } from '../config/config.js';
-import { EmailSender, ForwardDispatcher, WebhookSender, type ChannelSender } from '../forward/index.js';
+import { DeliveryTracker } from '../delivery/index.js';
+import { deliveryEvent, EmailSender, ForwardDispatcher, WebhookSender, type ChannelSender } from '../forward/index.js';
 import { InboundPipeline, LastSenderRoute, ModemIntake, NumberRoute, PrefixRoute, Receiver } from '../inbound/index.js';
 import { QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
@@ -34,10 +36,15 @@ export interface RunningServer {
   worker: QueueWorker;
   pipeline: InboundPipeline;
   /**
-   * Durable webhook/e-mail deliveries. Delivery reports (issue 15) forward through
-   * `forwards.emit(account, {type: 'sms.delivered' | 'sms.failed', ref: jobId, payload})`.
+   * Durable webhook/e-mail deliveries; a job sent for an account forwards `sms.delivered` /
+   * `sms.failed` when its delivery turns final (see `delivery`).
    */
   forwards: ForwardDispatcher;
+  /**
+   * Status reports → job delivery states. Its `onFinal` (wired here to the account's forwards) runs
+   * before the final state is written, at least once per job; its `final` event after the write.
+   */
+  delivery: DeliveryTracker;
   http?: { port: number; close(): Promise<void> };
   /** The public web listener and the chat, when `web.enabled`. */
   web?: PublicWeb;
@@ -99,7 +106,19 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   const forwards = new ForwardDispatcher({ store, senders, concurrency: cfg.forward.concurrency, clock, logger });
   const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: kick, onForwards: (f) => forwards.track(f), logger });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
-  const intake = new ModemIntake({ store, receiver, pipeline, modem: DEFAULT_MODEM_ID, simNumber: cfg.modem.number, logger });
+  // Status reports: applied to their job before the modem's copy is deleted; a job sent for an
+  // account forwards the final state (stored as a forward first, so it survives a crash).
+  const delivery = new DeliveryTracker({
+    store,
+    phone: phoneRule,
+    windowHours: cfg.queue.deliveryReportHours,
+    onFinal: async (e) => {
+      if (e.job.account) await forwards.emit(e.job.account, deliveryEvent(e));
+    },
+    logger,
+  });
+  const statusReports = (modem: string, pdu: string) => delivery.process(modem, pdu);
+  const intake = new ModemIntake({ store, receiver, pipeline, modem: DEFAULT_MODEM_ID, simNumber: cfg.modem.number, statusReports, logger });
   // Account routes after the commands (seed 002): `login: ` prefix, then the last sender within
   // routing.lastSenderDays, then the SIM dedicated to an account. Calls take the last two.
   pipeline.add(new PrefixRoute({ accounts: store, clock }));
@@ -125,6 +144,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     },
     ...queuePolicyOptions(cfg),
     unseal: (t) => decryptSecret(t, key),
+    deliveryReports: cfg.queue.deliveryReports,
     // Replies first: an SMS read during a submit is routed before the worker's next AT+CMGS.
     beforeJob: () => intake.idle(),
     logger,
@@ -184,6 +204,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
       await http?.close();
       await spool.stop();
       await worker.stop();
+      await delivery.idle();
       await forwards.stop();
       await Promise.all(Object.values(senders).map((x) => x?.close?.()));
       // After the worker: its last outcomes reach the chat's store.
@@ -196,7 +217,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
       await store.close();
       log.info('stopped');
     })());
-  return { store, supervisor, worker, pipeline, forwards, http, web, stop };
+  return { store, supervisor, worker, pipeline, forwards, delivery, http, web, stop };
 }
 
 /** The account's signing secrets: the current one, and a rotated one during its grace period. */
