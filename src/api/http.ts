@@ -1,11 +1,13 @@
 /**
  * The loopback HTTP API for applications that send notifications:
  *
- * - `POST /messages` `{to: string | string[], text, account?}` → 201 `{id?, ids, jobs: [{id, to, state}], rejected}`
- *   (`id` when `to` is one string; 422 when no recipient could be queued)
- * - `GET /messages/:id` → `{id, to, state, attempts, lastError, createdAt, sentAt, parts, account}`
+ * - `POST /messages` `{to: string | string[], text, account?, report?: boolean}` → 201 `{id?, ids, jobs: [{id, to, state}], rejected}`
+ *   (`id` when `to` is one string; 422 when no recipient could be queued; `report` asks for status
+ *   reports, default the server's `queue.deliveryReports`)
+ * - `GET /messages/:id` → `{id, to, state, attempts, lastError, createdAt, sentAt, parts, account, delivery}`
+ *   (`delivery`: `{state, at, parts: [{seq, mr, state, status, at}]}`, null when no report was asked for)
  * - `GET /inbox?since=ISO&limit=N[&account=L]` → `{messages: [inbox entry JSON…]}`, oldest first
- * - `GET /health` → `{ok: true, queue: {byState, byPriority}}`
+ * - `GET /health` → `{ok: true, queue: {byState, byPriority}, delivery: {unmatchedReports}}`
  *
  * Every route needs `Authorization: Bearer <token>`: the operator's token (`http.token`: everything,
  * may act for an account with `account`) or an account's API token (`accounts add`: its own jobs
@@ -26,7 +28,7 @@ import type { Store } from '../store/types.js';
 import { moduleLogger } from '../util/log.js';
 import { hashToken } from '../util/secret.js';
 import { inboxJson, jobView } from './views.js';
-import type { PhoneOptions, PhoneRule } from '../util/phone.js';
+import { resolvePhoneRule, type PhoneOptions, type PhoneRule } from '../util/phone.js';
 
 /**
  * A route added by a feature module (e.g. `POST /self-service/verify`): the operator's token, same
@@ -88,6 +90,20 @@ export class HttpError extends Error {
 const MIN_TOKEN_LENGTH = 16;
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
+/**
+ * The request's path and query. The plain paths the API serves skip the URL parser (one per POST
+ * adds up); anything else (dot segments, percent-escapes, a query) goes through it and is normalised.
+ */
+function target(url = '/'): { path: string; query: URLSearchParams } {
+  if (/^\/[A-Za-z0-9_/-]*$/.test(url) && !url.includes('//')) return { path: url, query: new URLSearchParams() };
+  try {
+    const u = new URL(url, 'http://localhost');
+    return { path: u.pathname, query: u.searchParams };
+  } catch {
+    return { path: '/', query: new URLSearchParams() };
+  }
+}
+
 export { jobView };
 
 /** Who is calling: the operator, or one account (by login). */
@@ -109,6 +125,8 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
   // Digests have equal length whatever the inputs, which timingSafeEqual requires; comparing them
   // leaks neither the token's content nor its length.
   const tokenDigest = digest(o.token);
+  // Resolved once, not per request (a country code → its numbering rule).
+  const phoneRule = resolvePhoneRule(o.phoneRule ?? {});
 
   /**
    * The operator token is compared in constant time; an account token is looked up by its SHA-256
@@ -166,7 +184,8 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
       req.once('end', () => resolve(got));
       req.once('error', reject);
     });
-    const text = Buffer.concat(chunks).toString('utf8');
+    // A small JSON body arrives in one chunk: no copy then.
+    const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
     if (text.trim() === '') throw new HttpError(400, 'request body is empty; expected JSON like {"to": "+79001234567", "text": "…"}');
     try {
       return JSON.parse(text);
@@ -180,12 +199,14 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new HttpError(400, 'request body must be a JSON object {"to": …, "text": …}');
     }
-    const { to, text, account: named } = body as { to?: unknown; text?: unknown; account?: unknown };
+    const { to, text, account: named, report } = body as { to?: unknown; text?: unknown; account?: unknown; report?: unknown };
     if (to === undefined) throw new HttpError(400, '"to" is required: a phone number or a list of them');
     if (typeof to !== 'string' && !Array.isArray(to)) throw new HttpError(400, `"to" must be a string or a list of strings, got ${JSON.stringify(to)}`);
     if (typeof text !== 'string') throw new HttpError(400, '"text" is required and must be a string');
+    if (report !== undefined && typeof report !== 'boolean') throw new HttpError(400, `"report" must be true or false, got ${JSON.stringify(report)}`);
     const account = await actingAccount(caller, named, 'the body\'s');
-    const r = await enqueueNotification(o.store, { to: to as string | string[], text, account }, o.phoneRule ?? {}, { pinFor: o.pinFor });
+    // The rest of the checks (limits, each number) happen once, in enqueueNotification.
+    const r = await enqueueNotification(o.store, { to: to as string | string[], text, account, ...(report !== undefined ? { report } : {}) }, phoneRule, { pinFor: o.pinFor });
     const out = {
       ...(typeof to === 'string' && r.ids.length === 1 ? { id: r.ids[0] } : {}),
       ids: r.ids,
@@ -222,8 +243,7 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     return [200, { messages }];
   };
 
-  const route = async (req: IncomingMessage, url: URL, caller: Caller): Promise<[number, unknown]> => {
-    const path = url.pathname;
+  const route = async (req: IncomingMessage, path: string, query: URLSearchParams, caller: Caller): Promise<[number, unknown]> => {
     if (path === '/messages') {
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} not allowed on /messages; use POST`, { Allow: 'POST' });
       return postMessages(req, caller);
@@ -231,7 +251,12 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     const m = /^\/messages\/([^/]+)$/.exec(path);
     if (m) {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on ${path}; use GET`, { Allow: 'GET' });
-      const id = decodeURIComponent(m[1]!);
+      let id: string;
+      try {
+        id = decodeURIComponent(m[1]!);
+      } catch {
+        throw new HttpError(400, `malformed percent-encoding in the message id ${JSON.stringify(m[1])}`);
+      }
       const job = await o.store.getJob(id);
       // Another account's job answers exactly like a missing one: ids of others are not confirmed.
       if (!job || (caller.kind === 'account' && job.account !== caller.login)) throw new HttpError(404, `no message with id ${JSON.stringify(id)}`);
@@ -239,11 +264,11 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     }
     if (path === '/inbox') {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on /inbox; use GET`, { Allow: 'GET' });
-      return getInbox(url.searchParams, caller);
+      return getInbox(query, caller);
     }
     if (path === '/health') {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on /health; use GET`, { Allow: 'GET' });
-      return [200, { ok: true, queue: await o.store.queueCounts() }];
+      return [200, { ok: true, queue: await o.store.queueCounts(), delivery: { unmatchedReports: (await o.store.listUnmatchedReports(0)).total } }];
     }
     const extra = o.routes?.filter((r) => r.path === path) ?? [];
     if (extra.length) {
@@ -252,7 +277,7 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
       const r = extra.find((x) => x.method === req.method);
       const allow = extra.map((x) => x.method).join(', ');
       if (!r) throw new HttpError(405, `${req.method} not allowed on ${path}; use ${allow}`, { Allow: allow });
-      return r.handle({ body: () => readJson(req), query: url.searchParams });
+      return r.handle({ body: () => readJson(req), query });
     }
     throw new HttpError(404, `no such endpoint: ${req.method} ${path} (try POST /messages, GET /messages/:id, GET /inbox, GET /health)`);
   };
@@ -265,13 +290,7 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
 
   const server = createServer((req, res) => {
     const started = Date.now();
-    let url = new URL('/', 'http://localhost');
-    try {
-      url = new URL(req.url ?? '/', 'http://localhost');
-    } catch {
-      /* keep '/' */
-    }
-    const path = url.pathname;
+    const { path, query } = target(req.url);
     let who: string | undefined;
     // Never headers or the query: they may carry the token.
     const done = (status: number) => log.info({ method: req.method, path, status, caller: who, ms: Date.now() - started }, 'http');
@@ -283,7 +302,7 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
         });
       }
       who = caller.kind === 'operator' ? 'operator' : `account:${caller.login}`;
-      return route(req, url, caller);
+      return route(req, path, query, caller);
     })().then(
       ([status, body]) => {
         send(res, status, body);

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { readDataLock, type PoolModemStatus, type QueuedByModem, type ServerStatus } from '../store/index.js';
+import { terminalSafe } from './terminal-safe.js';
 import { action, dataDirOf, openReadOnly, printJson } from './common.js';
 import { renderTable } from './table.js';
 
@@ -99,7 +100,8 @@ export function registerStatus(program: Command): void {
           ...queueLines,
           ...(m.lastFault ? [`last fault: ${m.lastFault.at} ${m.lastFault.step}: ${m.lastFault.reason}`] : []),
         ];
-        process.stdout.write(out.join('\n') + '\n');
+        // The modem's own strings (operator, model, fault text) are shown, never obeyed by the terminal.
+        process.stdout.write(out.map(terminalSafe).join('\n') + '\n');
       }),
     );
 }

@@ -6,12 +6,18 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SmtpConfig } from '../forward/email-sender.js';
+import { DEFAULT_CHAT_LIMITS, type ChatLimitsConfig } from '../chat/limits.js';
+import { DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
+import { TEMPLATE_PLACEHOLDERS } from '../commands/templates.js';
 import { SELF_SERVICE_DEFAULTS, type SelfServiceSettings } from '../selfservice/types.js';
 import { ConfigError } from './errors.js';
 import { modemSpecs, type ModemConfig } from './modems.js';
 
 export { ConfigError } from './errors.js';
 export { MODEM_ID_PATTERN, modemSpecs, type ModemConfig, type ModemSpec } from './modems.js';
+
+/** The HTTP API's bearer token is a secret: this short, it could be guessed. */
+export const MIN_HTTP_TOKEN_LENGTH = 16;
 
 export type Language = 'en' | 'es' | 'ru';
 export type OnUnknown = 'resend-once' | 'hold';
@@ -50,8 +56,15 @@ export interface Config {
     dailyCap: number;
     /** First retry back-off after a transient send error (doubles per attempt, capped at 15 min). */
     retryBaseSeconds: number;
-    /** Wait before the single re-send of an unknown outcome: a late `+CMGS` or status report may land first. */
+    /**
+     * Wait before the single re-send of an unknown outcome of a notification or mass text: a late
+     * `+CMGS` or status report may land first. Replies go again as soon as the modem answers a probe.
+     */
     unknownResendSeconds: number;
+    /** Ask the SMSC for a status report (TP-SRR) on every SMS; a job's own `report` overrides it. */
+    deliveryReports: boolean;
+    /** A status report is matched only to parts sent within this many hours (our clock). */
+    deliveryReportHours: number;
   };
   inbound: {
     /** Storage sweep (AT+CMGL=4) period: +CMTI is not reliable on many modems. */
@@ -60,6 +73,30 @@ export interface Config {
     multipartTimeoutHours: number;
     /** Per-sender commands accepted per hour before they are rejected (SMS bombing costs money). */
     perSenderPerHour: number;
+  };
+  /** The public web listener (chat page), separate from the loopback API; meant to sit behind nginx with TLS. */
+  web: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    /** Believe X-Forwarded-For/-Proto/-Host from the one proxy hop in front (nginx on this host). */
+    trustProxy: boolean;
+  };
+  /** The web-to-SMS chat at /chat (seed 004). */
+  chat: {
+    /** Longest message a visitor may type. */
+    maxLength: number;
+    /** A session ends after this many minutes without a message either way (fractions allowed). */
+    sessionMinutes: number;
+    /** The SMS the mobile receives: {name} and {text}. */
+    template: string;
+    /** "pow": proof-of-work captcha on every send; "off": none (local testing; warned at every start). */
+    captcha: 'pow' | 'off';
+    /** Work per captcha: the highest counter a browser may have to reach (SHA-256 each). */
+    captchaDifficulty: number;
+    /** E.164 prefixes a visitor may text (e.g. ["+7900", "+7901"]); unset or empty: the home country's code. */
+    allowedPrefixes?: string[];
+    limits: ChatLimitsConfig;
   };
   /** Self-service access codes by SMS (seed 003); off unless enabled. */
   selfService: SelfServiceSettings;
@@ -112,12 +149,30 @@ export const DEFAULTS: Config = {
   templates: {},
   logLevel: 'info',
   http: { enabled: false, host: '127.0.0.1', port: 8080, maxBodyBytes: 65536 },
-  queue: { massPerMinute: 10, maxAttempts: 8, onUnknown: 'resend-once', dailyCap: 50, retryBaseSeconds: 30, unknownResendSeconds: 60 },
+  queue: {
+    massPerMinute: 10,
+    maxAttempts: 8,
+    onUnknown: 'resend-once',
+    dailyCap: 50,
+    retryBaseSeconds: 30,
+    unknownResendSeconds: 60,
+    deliveryReports: true,
+    deliveryReportHours: 72,
+  },
   inbound: { sweepSeconds: 60, multipartTimeoutHours: 24, perSenderPerHour: 10 },
   modem: { idleProbeSeconds: 60 },
   pool: { pinnedWaitMinutes: 10, pinnedFallback: 'wait' },
   routing: { lastSenderDays: 14 },
   forward: { timeoutSeconds: 15, concurrency: 4 },
+  web: { enabled: false, host: '127.0.0.1', port: 8081, trustProxy: false },
+  chat: {
+    maxLength: 150,
+    sessionMinutes: 5,
+    template: DEFAULT_CHAT_TEMPLATE,
+    captcha: 'pow',
+    captchaDifficulty: 50_000,
+    limits: { ...DEFAULT_CHAT_LIMITS },
+  },
   smpp: { enabled: false, host: '127.0.0.1', port: 2775, maxSessionsPerAccount: 4, windowSize: 10, enquireLinkSeconds: 30, responseTimeoutSeconds: 10, longMessages: 'udh' },
   selfService: { ...SELF_SERVICE_DEFAULTS },
 };
@@ -126,10 +181,11 @@ type Rule =
   | { t: 'string'; optional?: boolean; oneOf?: readonly string[] }
   | { t: 'int'; min: number; max: number }
   | { t: 'number'; min: number; max: number }
+  | { t: 'list'; pattern: RegExp; example: string }
   | { t: 'bool' }
-  | { t: 'map' }
   | { t: 'object'; keys: Record<string, Rule> }
-  | { t: 'list'; item: Rule };
+  /** A list of entries, each checked against `item` (the modems of a pool). */
+  | { t: 'items'; item: Rule };
 
 const SCHEMA: Record<string, Rule> = {
   device: { t: 'string', optional: true },
@@ -139,7 +195,7 @@ const SCHEMA: Record<string, Rule> = {
   dataDir: { t: 'string' },
   country: { t: 'string' },
   language: { t: 'string', oneOf: ['en', 'es', 'ru'] },
-  templates: { t: 'map' },
+  templates: { t: 'object', keys: Object.fromEntries(Object.keys(TEMPLATE_PLACEHOLDERS).map((k) => [k, { t: 'string' } as Rule])) },
   secretKey: { t: 'string', optional: true },
   logLevel: { t: 'string', oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
   http: {
@@ -161,6 +217,8 @@ const SCHEMA: Record<string, Rule> = {
       dailyCap: { t: 'int', min: 1, max: 1_000_000 },
       retryBaseSeconds: { t: 'int', min: 1, max: 3600 },
       unknownResendSeconds: { t: 'int', min: 1, max: 86_400 },
+      deliveryReports: { t: 'bool' },
+      deliveryReportHours: { t: 'int', min: 1, max: 24 * 30 },
     },
   },
   inbound: {
@@ -216,8 +274,39 @@ const SCHEMA: Record<string, Rule> = {
       from: { t: 'string' },
     },
   },
+  web: {
+    t: 'object',
+    keys: {
+      enabled: { t: 'bool' },
+      host: { t: 'string' },
+      port: { t: 'int', min: 0, max: 65535 },
+      trustProxy: { t: 'bool' },
+    },
+  },
+  chat: {
+    t: 'object',
+    keys: {
+      maxLength: { t: 'int', min: 1, max: 1000 },
+      sessionMinutes: { t: 'number', min: 0.05, max: 1440 },
+      template: { t: 'string' },
+      captcha: { t: 'string', oneOf: ['pow', 'off'] },
+      captchaDifficulty: { t: 'int', min: 100, max: 100_000_000 },
+      allowedPrefixes: { t: 'list', pattern: /^\+\d{1,15}$/, example: '["+7900", "+34"]' },
+      limits: {
+        t: 'object',
+        keys: {
+          perIpPerHour: { t: 'int', min: 1, max: 1_000_000 },
+          sessionsPerIpPerHour: { t: 'int', min: 1, max: 1_000_000 },
+          perDestinationPerDay: { t: 'int', min: 1, max: 1_000_000 },
+          perPrefixPerHour: { t: 'int', min: 1, max: 1_000_000 },
+          prefixDigits: { t: 'int', min: 1, max: 15 },
+          conversationsPerSession: { t: 'int', min: 1, max: 100 },
+        },
+      },
+    },
+  },
   modems: {
-    t: 'list',
+    t: 'items',
     item: {
       t: 'object',
       keys: {
@@ -249,13 +338,13 @@ function describe(rule: Rule): string {
       return `a whole number from ${rule.min} to ${rule.max}`;
     case 'number':
       return `a number from ${rule.min} to ${rule.max}`;
+    case 'list':
+      return `a list of strings like ${rule.example}`;
     case 'bool':
       return 'true or false';
-    case 'map':
-      return 'an object of strings';
     case 'object':
       return `an object with keys ${Object.keys(rule.keys).join(', ')}`;
-    case 'list':
+    case 'items':
       return `a list of ${describe(rule.item)}`;
   }
 }
@@ -272,20 +361,22 @@ function check(path: string, value: unknown, rule: Rule, source: string): void {
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value) || value < rule.min || value > rule.max) throw bad();
       return;
+    case 'list':
+      if (!Array.isArray(value)) throw bad();
+      value.forEach((v, i) => {
+        if (typeof v !== 'string' || !rule.pattern.test(v)) {
+          throw new ConfigError(`${source}: "${path}[${i}]" must be like ${rule.example}, got ${JSON.stringify(v)}`);
+        }
+      });
+      return;
     case 'bool':
       if (typeof value !== 'boolean') throw bad();
-      return;
-    case 'map':
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
-      for (const [k, v] of Object.entries(value)) {
-        if (typeof v !== 'string') throw new ConfigError(`${source}: "${path}.${k}" must be a string, got ${JSON.stringify(v)}`);
-      }
       return;
     case 'object':
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
       checkKeys(path + '.', value as Record<string, unknown>, rule.keys, source);
       return;
-    case 'list':
+    case 'items':
       if (!Array.isArray(value)) throw bad();
       value.forEach((v, i) => check(`${path}[${i}]`, v, rule.item, source));
   }
@@ -326,6 +417,8 @@ function merge(base: Config, over: Partial<Config>): Config {
     routing: { ...base.routing, ...over.routing },
     forward: { ...base.forward, ...over.forward },
     ...(base.smtp || over.smtp ? { smtp: { ...base.smtp, ...over.smtp } as SmtpSettings } : {}),
+    web: { ...base.web, ...over.web },
+    chat: { ...base.chat, ...over.chat, limits: { ...base.chat.limits, ...over.chat?.limits } },
     smpp: { ...base.smpp, ...over.smpp },
     selfService: { ...base.selfService, ...over.selfService },
   };
@@ -352,29 +445,60 @@ export function readConfigFile(file: string): Partial<Config> {
   }
   let obj: unknown;
   try {
-    obj = JSON.parse(text);
+    // Windows editors (Notepad) save UTF-8 with a byte-order mark; it is not JSON but means no harm.
+    obj = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
   }
   return validateConfig(obj, file);
 }
 
-/** The data folder: --data, else SMS_SERVER_DATA, else ./data. */
-export function resolveDataDir(flag?: string): string {
-  return resolve(flag ?? process.env.SMS_SERVER_DATA ?? DEFAULTS.dataDir);
+/**
+ * The host-wide config file: `SMS_SERVER_CONFIG`, else `/etc/sms-server/config.json`. Read when
+ * present, below the data folder's own config; its `dataDir` lets an operator's CLI find the
+ * service's folder from any working directory.
+ */
+export function systemConfigPath(): string {
+  return process.env.SMS_SERVER_CONFIG || '/etc/sms-server/config.json';
+}
+
+function readSystemConfig(): { file: string; config: Partial<Config> } | undefined {
+  const file = systemConfigPath();
+  return existsSync(file) ? { file, config: readConfigFile(file) } : undefined;
+}
+
+export interface DataDirChoice {
+  /** Absolute path. */
+  dir: string;
+  /** Where it came from, for messages: `--data`, `SMS_SERVER_DATA`, `dataDir in FILE`, `the default ./data`. */
+  source: string;
 }
 
 /**
- * Effective configuration: defaults ← config file (explicit, or `<data>/config.json`) ← flags.
- * Flags are already-typed partials from the CLI.
+ * The data folder: `--data`, else `dataDir` of `--config FILE`, else `SMS_SERVER_DATA`, else
+ * `dataDir` of the system config, else `./data` (relative to the working directory).
+ */
+export function locateDataDir(opts: { dataDir?: string; configFile?: string } = {}): DataDirChoice {
+  if (opts.dataDir) return { dir: resolve(opts.dataDir), source: '--data' };
+  const explicit = opts.configFile ? readConfigFile(opts.configFile).dataDir : undefined;
+  if (explicit) return { dir: resolve(explicit), source: `dataDir in ${opts.configFile}` };
+  if (process.env.SMS_SERVER_DATA) return { dir: resolve(process.env.SMS_SERVER_DATA), source: 'SMS_SERVER_DATA' };
+  const system = readSystemConfig();
+  if (system?.config.dataDir) return { dir: resolve(system.config.dataDir), source: `dataDir in ${system.file}` };
+  return { dir: resolve(DEFAULTS.dataDir), source: 'the default ./data' };
+}
+
+/**
+ * Effective configuration: defaults ← system config (when present) ← config file (`--config FILE`,
+ * else `<data>/config.json` when present) ← flags. Flags are already-typed partials from the CLI.
  */
 export function loadConfig(opts: { dataDir?: string; configFile?: string; overrides?: Partial<Config> } = {}): Config {
-  const dataDir = resolveDataDir(opts.dataDir);
+  const { dir: dataDir } = locateDataDir(opts);
   const file = opts.configFile ?? join(dataDir, 'config.json');
   const fromFile = opts.configFile || existsSync(file) ? readConfigFile(file) : {};
   const overrides = validateConfig(stripUndefined(opts.overrides ?? {}), 'command line');
-  const cfg = merge(merge(DEFAULTS, fromFile), overrides);
-  cfg.dataDir = opts.dataDir || !fromFile.dataDir ? dataDir : resolve(fromFile.dataDir);
+  const cfg = merge(merge(merge(DEFAULTS, readSystemConfig()?.config ?? {}), fromFile), overrides);
+  cfg.dataDir = dataDir;
   completeSmtp(cfg, opts.configFile ?? 'config');
   if (cfg.http.enabled && !cfg.http.token && !process.env.SMS_SERVER_HTTP_TOKEN) {
     throw new ConfigError(`"http.enabled" is true but no "http.token" (or SMS_SERVER_HTTP_TOKEN) is set: the API refuses to run without a bearer token`);
@@ -385,6 +509,11 @@ export function loadConfig(opts: { dataDir?: string; configFile?: string; overri
   // A pool that cannot work (duplicate ids, devices or numbers) stops here, naming the entry.
   modemSpecs(cfg);
   if (!cfg.http.token && process.env.SMS_SERVER_HTTP_TOKEN) cfg.http.token = process.env.SMS_SERVER_HTTP_TOKEN;
+  if (cfg.http.enabled && cfg.http.token!.length < MIN_HTTP_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `"http.token" (or SMS_SERVER_HTTP_TOKEN) must be at least ${MIN_HTTP_TOKEN_LENGTH} characters, got ${cfg.http.token!.length}: generate one with \`openssl rand -hex 24\``,
+    );
+  }
   return cfg;
 }
 

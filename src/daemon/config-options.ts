@@ -1,6 +1,7 @@
 /** Config → the options of each service, units converted in one place (seconds → ms). */
 import { existsSync } from 'node:fs';
 import type { Config, ModemSpec } from '../config/config.js';
+import { unknownResendDelays } from '../queue/retry-policy.js';
 import type { QueueWorkerOptions } from '../queue/worker.js';
 import { SerialTransport } from '../transport/index.js';
 import type { Logger } from '../util/log.js';
@@ -25,7 +26,7 @@ export function serialModemOptions(cfg: Config, spec: ModemSpec, logger: Logger)
 export function queuePolicyOptions(cfg: Config): Pick<QueueWorkerOptions, 'policy'> {
   const q = cfg.queue;
   return {
-    policy: { maxAttempts: q.maxAttempts, onUnknown: q.onUnknown, baseDelayMs: q.retryBaseSeconds * 1000, unknownResendDelayMs: q.unknownResendSeconds * 1000 },
+    policy: { maxAttempts: q.maxAttempts, onUnknown: q.onUnknown, baseDelayMs: q.retryBaseSeconds * 1000, unknownResendDelayMs: unknownResendDelays(q.unknownResendSeconds) },
   };
 }
 

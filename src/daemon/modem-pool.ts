@@ -12,9 +12,10 @@
  * - inbound: one Receiver for all (multipart sets keyed per modem), one intake per modem.
  * See docs/modem-pool.md.
  */
+import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { ModemSpec } from '../config/modems.js';
-import type { InboundPipeline, Receiver, StatusReportEvent } from '../inbound/index.js';
+import type { InboundPipeline, Receiver, StatusReportSink } from '../inbound/index.js';
 import { ModemIntake } from '../inbound/index.js';
 import {
   DailyCap,
@@ -23,10 +24,11 @@ import {
   PinnedFallback,
   QueueWorker,
   sentToday,
+  type JobOutcome,
   type PinnedFallbackMode,
   type QueueWorkerOptions,
 } from '../queue/index.js';
-import type { Store } from '../store/types.js';
+import type { Job, Store } from '../store/types.js';
 import { every, realClock, type Clock } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import { ModemSupervisor, type SupervisorOptions } from './supervisor.js';
@@ -45,7 +47,7 @@ export interface PoolMember {
 /** Worker settings every modem shares (retry policy, unseal, …); rate, cap, modem and sender are the pool's. */
 export type SharedWorkerOptions = Omit<
   QueueWorkerOptions,
-  'store' | 'sender' | 'modem' | 'owner' | 'rate' | 'dailyCap' | 'sharedCap' | 'quota' | 'available' | 'failover' | 'beforeJob' | 'clock' | 'logger'
+  'store' | 'sender' | 'modem' | 'owner' | 'rate' | 'dailyCap' | 'sharedCap' | 'quota' | 'failover' | 'beforeJob' | 'clock' | 'logger'
 >;
 
 export interface ModemPoolOptions {
@@ -62,14 +64,16 @@ export interface ModemPoolOptions {
   pinnedFallback: PinnedFallbackMode;
   /** SIM storage sweep period of each intake. */
   sweepMs: number;
-  onStatusReport?: (r: StatusReportEvent) => void | Promise<void>;
+  /** Status reports read off any SIM (the delivery tracker). */
+  statusReports?: StatusReportSink;
   /** Lease owners are `<host>:<modem id>` (default: this host's name). */
   host?: string;
   clock?: Clock;
   logger?: Logger;
 }
 
-export class ModemPool {
+/** Events: `job` (job, outcome) from every modem's worker, as QueueWorker emits it. */
+export class ModemPool extends EventEmitter<{ job: [Job, JobOutcome] }> {
   readonly members: readonly PoolMember[];
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -78,8 +82,10 @@ export class ModemPool {
   private readonly startedAt: number;
   private stopFallback: (() => void) | undefined;
   private checking: Promise<unknown> | undefined;
+  private workersStopped: Promise<unknown> | undefined;
 
   constructor(private readonly o: ModemPoolOptions) {
+    super();
     if (o.specs.length === 0) throw new RangeError('a modem pool needs at least one modem');
     this.log = moduleLogger(o.logger, 'pool');
     this.clock = o.clock ?? realClock;
@@ -108,30 +114,31 @@ export class ModemPool {
       pipeline: o.pipeline,
       modem: spec.id,
       simNumber: spec.number,
-      onStatusReport: o.onStatusReport,
+      statusReports: o.statusReports,
       logger: o.logger,
       clock: this.clock,
     });
     const quota = new ModemQuota(spec.id, spec.dailyCap, offset);
-    const ready = () => supervisor.state === 'ready' && supervisor.driver !== undefined;
     const worker = new QueueWorker({
       ...o.worker,
       store: o.store,
       modem: spec.id,
       owner: `${o.host ?? hostname()}:${spec.id}`,
-      // Refuse at once instead of waiting for the modem: the job goes back to the queue, where
-      // another modem can take it (worker.ts decides how soon).
       sender: {
+        // The worker claims only once its modem is ready (it waits in whenReady meanwhile, claiming
+        // nothing, so the others take the unpinned work). A modem lost between the claim and the
+        // write refuses at once instead of waiting: the job goes back to the queue, where another
+        // modem can take it (worker.ts decides how soon).
         sendPart: (part, opts) => {
-          const d = supervisor.driver;
-          if (!ready() || !d) return Promise.reject(new ModemUnavailableError(spec.id, supervisor.state));
-          return d.send(part, opts);
+          if (!supervisor.isReady) return Promise.reject(new ModemUnavailableError(spec.id, supervisor.state));
+          return supervisor.driver!.send(part, opts);
         },
+        isReady: () => supervisor.isReady,
+        whenReady: (signal) => supervisor.whenReady(signal),
       },
       rate: { massPerMinute: spec.massPerMinute },
       sharedCap: this.cap,
       quota,
-      available: ready,
       failover: o.specs.length > 1,
       // Replies first: an SMS read during a submit is routed before this modem's next AT+CMGS.
       beforeJob: () => intake.idle(),
@@ -150,6 +157,7 @@ export class ModemPool {
         this.log.warn({ modem: spec.id, state: s }, 'modem down: its unpinned work goes to the other modems');
       }
     });
+    worker.on('job', (job: Job, outcome: JobOutcome) => this.emit('job', job, outcome));
     return { spec, supervisor, intake, worker, quota, downSince: () => downSince };
   }
 
@@ -190,12 +198,19 @@ export class ModemPool {
     await this.checking;
   }
 
-  async stop(): Promise<void> {
+  /** Stops every worker (each lets its part in flight finish, within its grace). Once. */
+  stopWorkers(): Promise<unknown> {
     this.stopFallback?.();
     this.stopFallback = undefined;
+    this.workersStopped ??= Promise.all(this.members.map((m) => m.worker.stop()));
+    return this.workersStopped;
+  }
+
+  /** The workers, then the ports (before inbound work is awaited: a wedged modem's commands would each wait out their timeout), then the intakes. */
+  async stop(): Promise<void> {
+    await this.stopWorkers();
     await this.checking;
-    await Promise.all(this.members.map((m) => m.worker.stop()));
-    await Promise.all(this.members.map((m) => m.intake.stop()));
     await Promise.all(this.members.map((m) => m.supervisor.stop()));
+    await Promise.all(this.members.map((m) => m.intake.stop()));
   }
 }

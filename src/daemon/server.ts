@@ -1,18 +1,21 @@
 /**
  * The composition root: one process that owns the modems and is the single writer of the data
  * folder. Wiring only — the logic lives in the layers: the ModemPool (per modem: supervisor,
- * ModemIntake, QueueWorker), InboundPipeline (route), StatusPublisher, spool and HTTP API.
- * Inbound routes, in order: keyword commands (with self-service when enabled); nothing claiming → `ignored`.
+ * ModemIntake, QueueWorker), InboundPipeline (route), DeliveryTracker (status reports →
+ * delivery states, `sms.delivered`/`sms.failed` forwards), StatusPublisher, spool and HTTP API.
+ * Inbound routes, in order: keyword commands (with self-service when enabled); `login: ` prefix;
+ * live web chats (when `web.enabled`); last sender; dedicated number; nothing claiming → `ignored`. The public web listener (chat page) is
+ * separate from the loopback API.
  */
 import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
 import { modemSpecs, type Config } from '../config/config.js';
-import { EmailSender, ForwardDispatcher, WebhookSender, type ChannelSender } from '../forward/index.js';
+import { DeliveryTracker } from '../delivery/index.js';
+import { deliveryEvent, EmailSender, ForwardDispatcher, WebhookSender, type ChannelSender } from '../forward/index.js';
 import { InboundPipeline, LastSenderRoute, NumberRoute, PrefixRoute, Receiver } from '../inbound/index.js';
-import { loadProfile } from '../modem/profile.js';
 import { accountPin, type QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
-import { LowdbStore, SpoolServer, spoolHandlerFor, type Account } from '../store/index.js';
+import { LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock } from '../store/index.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
@@ -20,6 +23,8 @@ import { moduleLogger, type Logger } from '../util/log.js';
 import { poolOptions, queuePolicyOptions, serialModemOptions } from './config-options.js';
 import { ModemPool } from './modem-pool.js';
 import { makeOps } from './ops.js';
+import type { PublicWeb } from './public-web.js';
+import { preflight } from './preflight.js';
 import { StatusPublisher } from './status-publisher.js';
 import type { ModemSupervisor } from './supervisor.js';
 
@@ -35,28 +40,53 @@ export interface RunningServer {
   worker: QueueWorker;
   pipeline: InboundPipeline;
   /**
-   * Durable webhook/e-mail deliveries. Delivery reports (issue 15) forward through
-   * `forwards.emit(account, {type: 'sms.delivered' | 'sms.failed', ref: jobId, payload})`.
+   * Durable webhook/e-mail deliveries; a job sent for an account forwards `sms.delivered` /
+   * `sms.failed` when its delivery turns final (see `delivery`).
    */
   forwards: ForwardDispatcher;
+  /**
+   * Status reports → job delivery states. Its `onFinal` (wired here to the account's forwards) runs
+   * before the final state is written, at least once per job; its `final` event after the write.
+   */
+  delivery: DeliveryTracker;
   http?: { port: number; close(): Promise<void> };
+  /** The public web listener and the chat, when `web.enabled`. */
+  web?: PublicWeb;
   stop(): Promise<void>;
 }
 
-export interface ServerDeps {
+export interface StartOptions {
+  /** The data lock, when the caller took it first (`serve`: before the simulator starts); it releases it. */
+  lock?: DataLock;
   /** Time source of routing and forwarding (tests jump it to cover "within 14 days" and a 24 h retry schedule). */
   clock?: Clock;
 }
+/** @deprecated name kept for callers of the accounts work: the same options. */
+export type ServerDeps = StartOptions;
 
-export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps = {}): Promise<RunningServer> {
-  const clock = deps.clock ?? realClock;
+/**
+ * Checks the whole configuration (preflight), then opens and starts everything. Any start-up error
+ * stops what was already started (lock released, port closed, timers cleared) before it is thrown:
+ * a server that cannot run exits instead of holding the data folder half-started.
+ */
+export async function startServer(cfg: Config, logger: Logger, o: StartOptions = {}): Promise<RunningServer> {
+  preflight(cfg);
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    return await assemble(cfg, logger, o, undo);
+  } catch (e) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() => Promise<unknown>)[]): Promise<RunningServer> {
+  const clock = o.clock ?? realClock;
   const log = moduleLogger(logger, 'server');
-  const specs = modemSpecs(cfg);
-  if (specs.length === 0) throw new Error('no modem device: pass --device PATH (e.g. /dev/serial/by-id/usb-…), list "modems" in the config, or --simulate');
-  // An unknown profile is a configuration error: refuse to start, not fail inside the reconnect loop.
-  for (const m of specs) if (m.profile !== 'auto') loadProfile(m.profile);
-  const store = new LowdbStore(cfg.dataDir, { lockWaitMs: 3000, logger });
+  const specs = modemSpecs(cfg); // preflight: at least one
+  const store = new LowdbStore(cfg.dataDir, o.lock ? { lock: false, logger } : { lockWaitMs: 3000, logger });
   await store.open();
+  undo.push(() => store.close());
   const key = loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey });
   const phoneRule = { country: cfg.country };
   const kick = () => pool.kick();
@@ -80,6 +110,18 @@ export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps 
   const forwards = new ForwardDispatcher({ store, senders, concurrency: cfg.forward.concurrency, clock, logger });
   const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: kick, onForwards: (f) => forwards.track(f), logger });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
+  // Status reports: applied to their job before the modem's copy is deleted; a job sent for an
+  // account forwards the final state (stored as a forward first, so it survives a crash).
+  const delivery = new DeliveryTracker({
+    store,
+    phone: phoneRule,
+    windowHours: cfg.queue.deliveryReportHours,
+    onFinal: async (e) => {
+      if (e.job.account) await forwards.emit(e.job.account, deliveryEvent(e));
+    },
+    logger,
+  });
+  const statusReports = (modem: string, pdu: string) => delivery.process(modem, pdu);
   // Account routes after the commands (seed 002): `login: ` prefix, then the last sender within
   // routing.lastSenderDays, then the SIM dedicated to an account. Calls take the last two.
   pipeline.add(new PrefixRoute({ accounts: store, clock }));
@@ -101,33 +143,49 @@ export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps 
     receiver,
     pipeline,
     supervisorOptions: (spec) => serialModemOptions(cfg, spec, logger),
-    worker: { ...queuePolicyOptions(cfg), unseal: (t) => decryptSecret(t, key) },
+    worker: { ...queuePolicyOptions(cfg), unseal: (t) => decryptSecret(t, key), deliveryReports: cfg.queue.deliveryReports },
     ...poolOptions(cfg),
+    statusReports,
     logger,
   });
   // An account with a dedicated number sends through that SIM's modem (pinned when queued).
   const modemForNumber = (n: string) => pool.modemForNumber(n);
+  // The chat route comes after the commands and the `login: ` prefix and before last-sender (a web
+  // visitor's live conversation wins over an account that texted the same mobile); its sessions are
+  // loaded before the first entry is routed. Imported only when enabled: the web layer (fastify and
+  // its plugins) is ~20 MB of RSS.
+  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, jobs: pool, key, kick, logger }) : undefined;
+  if (web) {
+    pipeline.add(web.route, { before: 'last-sender' });
+    undo.push(() => web.close());
+  }
   let http: { port: number; close(): Promise<void> } | undefined;
   const status = new StatusPublisher({ store, modems: pool.members, http: () => http && { host: cfg.http.host, port: http.port }, logger });
   status.start();
+  undo.push(async () => status.stop());
 
   // Requests from CLI processes: applied here, by the only writer.
   const spool = new SpoolServer(cfg.dataDir, { logger });
   await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards, modemForNumber })));
+  undo.push(() => spool.stop());
   if (cfg.http.enabled) {
     const { port, host, token, maxBodyBytes } = cfg.http;
     const routes = selfService ? selfServiceApiRoutes(selfService, phoneRule) : [];
+    // It logs "HTTP API listening" itself.
     const pinFor = accountPin(store, modemForNumber);
     http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, pinFor, logger });
-    log.info({ host, port: http.port }, 'HTTP API listening');
+    undo.push(() => http!.close());
   }
+  await web?.listen();
 
   // Entries left unrouted by a crash between store and route. Bounded by age: an unbounded scan reads
   // the whole history (3.5 s, +100 MB RSS at 1M messages, scripts/bench/storage.mjs).
   await pipeline.resume(new Date(Date.now() - RESUME_NEW_MAX_AGE_MS));
   // Pending forwards (a crash, a restart, a receiver that was down) are delivered again, same webhook-id.
   await forwards.start();
+  undo.push(() => forwards.stop());
   await pool.start();
+  undo.push(() => pool.stop());
   await status.publish();
   log.info({ modems: specs.map((m) => ({ id: m.id, device: m.device, profile: m.profile, number: m.number })), data: cfg.dataDir }, 'server started');
 
@@ -138,15 +196,21 @@ export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps 
       status.stop();
       await http?.close();
       await spool.stop();
-      await pool.stop();
+      await pool.stopWorkers();
+      await delivery.idle();
       await forwards.stop();
       await Promise.all(Object.values(senders).map((x) => x?.close?.()));
+      // After the worker: its last outcomes reach the chat's store.
+      await web?.close();
+      // Ports close before inbound work is awaited: on a wedged modem each of its commands would
+      // otherwise wait out its own timeout.
+      await pool.stop();
       await status.publish();
       await store.close();
       log.info('stopped');
     })());
   const first = pool.members[0]!;
-  return { store, pool, supervisor: first.supervisor, worker: first.worker, pipeline, forwards, http, stop };
+  return { store, pool, supervisor: first.supervisor, worker: first.worker, pipeline, forwards, delivery, http, web, stop };
 }
 
 /** The account's signing secrets: the current one, and a rotated one during its grace period. */

@@ -4,7 +4,7 @@
  * on every retry, so a mailbox that got a copy before a crash can tell the second one apart.
  * SMTP 4xx replies and connection errors are retried on the schedule, 5xx replies fail at once.
  */
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { DeliveryAbortedError, type ChannelSender, type DeliveryOutcome, type DeliveryRequest } from './sender.js';
 
 export interface SmtpConfig {
@@ -59,27 +59,39 @@ export function mailBody(payload: Record<string, unknown>): string {
 }
 
 export class EmailSender implements ChannelSender {
-  private readonly transport: ReturnType<typeof createTransport>;
+  private transport: Promise<Transporter> | undefined;
+  private readonly timeout: number;
 
   constructor(
     private readonly smtp: SmtpConfig,
     opts: EmailSenderOptions = {},
   ) {
-    const timeout = opts.timeoutMs ?? 30_000;
-    this.transport = createTransport({
-      host: smtp.host,
-      port: smtp.port,
-      secure: smtp.secure,
-      ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.pass ?? '' } } : {}),
-      connectionTimeout: timeout,
-      greetingTimeout: timeout,
-      socketTimeout: timeout,
-    });
+    this.timeout = opts.timeoutMs ?? 30_000;
+  }
+
+  /**
+   * nodemailer is loaded with the first mail, not with the module: the forward barrel is part of
+   * every server, and nodemailer alone is ~15 MB of RSS (docs/benchmarks.md, "Memory").
+   */
+  private connect(): Promise<Transporter> {
+    const { smtp, timeout } = this;
+    return (this.transport ??= import('nodemailer').then(({ createTransport }) =>
+      createTransport({
+        host: smtp.host,
+        port: smtp.port,
+        secure: smtp.secure,
+        ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.pass ?? '' } } : {}),
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout,
+      }),
+    ));
   }
 
   async deliver(req: DeliveryRequest, stop: AbortSignal): Promise<DeliveryOutcome> {
     const p = req.forward.payload;
-    const sending = this.transport.sendMail({
+    const transport = await this.connect();
+    const sending = transport.sendMail({
       from: this.smtp.from,
       to: req.target,
       subject: mailSubject(p),
@@ -117,6 +129,6 @@ export class EmailSender implements ChannelSender {
   }
 
   async close(): Promise<void> {
-    this.transport.close();
+    if (this.transport) (await this.transport).close();
   }
 }

@@ -16,6 +16,7 @@ import {
   isoMs,
   jobPredicate,
   limitOf,
+  selectChatSessions,
 } from './filters.js';
 import { inboxId, jobId } from './ids.js';
 import { MemoryAccountsAndForwards } from './memory-accounts.js';
@@ -26,6 +27,8 @@ import {
   type ForwardFilter,
   type NewForward,
   type Campaign,
+  type ChatSession,
+  type ChatSessionFilter,
   type ClaimOptions,
   type QueuedByModem,
   type LastSent,
@@ -40,7 +43,10 @@ import {
   type PartialSet,
   type QueueCounts,
   type Store,
+  type DeliveryPartRef,
+  type UnmatchedReport,
 } from './types.js';
+import { deliveryRefs, keepUnmatched } from './delivery-refs.js';
 
 export interface MemoryStoreOptions {
   /** Time source for createdAt/updatedAt (default: the real clock). */
@@ -60,9 +66,13 @@ export class MemoryStore implements Store {
   private jobs: Job[] = [];
   private readonly jobsById = new Map<string, Job>();
   private readonly campaigns = new Map<string, Campaign>();
+  private readonly chatSessions = new Map<string, ChatSession>();
+  private readonly onceKeys = new Map<string, string>();
   private readonly optOuts = new Set<string>();
   private status: ServerStatus | undefined;
   private seenParts: Record<string, number> = {};
+  private unmatched: UnmatchedReport[] = [];
+  private unmatchedTotal = 0;
   private inboxSeq = 0;
   private jobSeq = 0;
   private readonly acc: MemoryAccountsAndForwards;
@@ -312,6 +322,34 @@ export class MemoryStore implements Store {
     return c;
   }
 
+  // Web chat sessions and single-use keys ---------------------------------------------------
+
+  async putChatSession(session: ChatSession): Promise<void> {
+    this.chatSessions.set(session.id, clone(session));
+  }
+
+  async getChatSession(id: string): Promise<ChatSession | undefined> {
+    const s = this.chatSessions.get(id);
+    return s && clone(s);
+  }
+
+  async listChatSessions(f: ChatSessionFilter = {}): Promise<ChatSession[]> {
+    return selectChatSessions(this.chatSessions.values(), f);
+  }
+
+
+  async deleteChatSession(id: string): Promise<void> {
+    this.chatSessions.delete(id);
+  }
+
+  async useOnce(key: string, expiresAt: string): Promise<boolean> {
+    const now = this.clock.now();
+    for (const [k, exp] of this.onceKeys) if (Date.parse(exp) <= now) this.onceKeys.delete(k);
+    if (this.onceKeys.has(key)) return false;
+    this.onceKeys.set(key, expiresAt);
+    return true;
+  }
+
   // Opt-outs and small documents ----------------------------------------------------------
 
   async listOptOuts(): Promise<string[]> {
@@ -376,5 +414,23 @@ export class MemoryStore implements Store {
   }
   pendingForwards(): Promise<Forward[]> {
     return this.acc.pendingForwards();
+  }
+
+  // Delivery reports ----------------------------------------------------------------------
+
+  async deliveryParts(q: { modem: string; mr: number; since: string }): Promise<DeliveryPartRef[]> {
+    const sinceMs = isoMs(q.since, 'since');
+    return this.jobs.flatMap((j) => deliveryRefs(j, q, sinceMs));
+  }
+
+  async addUnmatchedReport(r: UnmatchedReport): Promise<boolean> {
+    if (!keepUnmatched(this.unmatched, r)) return false;
+    this.unmatchedTotal++;
+    return true;
+  }
+
+  async listUnmatchedReports(limit = 100): Promise<{ total: number; reports: UnmatchedReport[] }> {
+    const n = limitOf(limit);
+    return { total: this.unmatchedTotal, reports: n === 0 ? [] : this.unmatched.slice(-n).reverse().map(clone) };
   }
 }

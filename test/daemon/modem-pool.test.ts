@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ModemSpec } from '../../src/config/modems.js';
 import { ModemPool } from '../../src/daemon/modem-pool.js';
 import { InboundPipeline, Receiver } from '../../src/inbound/index.js';
+import { unknownResendDelays } from '../../src/queue/retry-policy.js';
 import { SimulatedModem } from '../../src/sim/index.js';
 import type { Job } from '../../src/store/index.js';
 import { MemoryStore } from '../../src/store/memory.js';
@@ -64,7 +65,7 @@ function setup(o: { fallback?: 'wait' | 'any'; waitMs?: number; sim?: Partial<Re
       openTransport: links[spec.id as Id].factory,
       deviceExists: links[spec.id as Id].exists,
     }),
-    worker: { policy: { baseDelayMs: 1000, unknownResendDelayMs: 1000 } },
+    worker: { policy: { baseDelayMs: 1000, unknownResendDelayMs: unknownResendDelays(1) } },
     recipientDailyCap: 50,
     pinnedWaitMs: o.waitMs ?? 10 * MIN,
     pinnedFallback: o.fallback ?? 'any',

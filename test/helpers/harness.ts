@@ -15,7 +15,7 @@ import { createLogger } from '../../src/util/log.js';
 import type { Logger } from '../../src/util/log.js';
 import type { Clock } from '../../src/util/clock.js';
 
-type Nested = 'http' | 'queue' | 'inbound' | 'modem' | 'selfService' | 'routing' | 'forward' | 'pool';
+type Nested = 'http' | 'queue' | 'inbound' | 'modem' | 'selfService' | 'routing' | 'forward' | 'web' | 'chat' | 'pool';
 /** Config overrides: top-level keys, and any subset of the keys of each nested section. */
 export type HarnessConfig = Partial<Omit<Config, Nested>> & { [K in Nested]?: Partial<Config[K]> };
 
@@ -79,6 +79,8 @@ function harnessConfig(dataDir: string, c: HarnessConfig, fixed: Partial<Config>
     pool: { ...base.pool, ...c.pool },
     routing: { ...base.routing, ...c.routing },
     forward: { ...base.forward, ...c.forward },
+    web: { ...base.web, ...c.web },
+    chat: { ...base.chat, ...c.chat, limits: { ...base.chat.limits, ...c.chat?.limits } },
     selfService: { ...base.selfService, ...c.selfService },
     templates: { ...base.templates, ...c.templates },
   };
