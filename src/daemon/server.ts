@@ -19,7 +19,7 @@ import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js
 import { moduleLogger, type Logger } from '../util/log.js';
 import { queuePolicyOptions, serialModemOptions } from './config-options.js';
 import { makeOps } from './ops.js';
-import { createPublicWeb, type PublicWeb } from './public-web.js';
+import type { PublicWeb } from './public-web.js';
 import { StatusPublisher } from './status-publisher.js';
 import { ModemSupervisor } from './supervisor.js';
 
@@ -77,7 +77,8 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   });
   // The chat route comes after commands (and a future `prefix` route, inserted before 'chat') and
   // before last-sender; its sessions are loaded before the first entry is routed.
-  const web = cfg.web.enabled ? await createPublicWeb({ cfg, store, worker, key, kick, logger }) : undefined;
+  // Loaded only when enabled: fastify and its plugins cost ~0.3–1 s of start-up for every CLI command.
+  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, worker, key, kick, logger }) : undefined;
   if (web) pipeline.add(web.route);
   let http: { port: number; close(): Promise<void> } | undefined;
   const status = new StatusPublisher({ store, supervisor, device, http: () => http && { host: cfg.http.host, port: http.port }, logger });
