@@ -5,9 +5,14 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { SmtpConfig } from '../forward/email-sender.js';
 import { DEFAULT_CHAT_LIMITS, type ChatLimitsConfig } from '../chat/limits.js';
 import { DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
+import { TEMPLATE_PLACEHOLDERS } from '../commands/templates.js';
 import { SELF_SERVICE_DEFAULTS, type SelfServiceSettings } from '../selfservice/types.js';
+
+/** The HTTP API's bearer token is a secret: this short, it could be guessed. */
+export const MIN_HTTP_TOKEN_LENGTH = 16;
 
 export type Language = 'en' | 'es' | 'ru';
 export type OnUnknown = 'resend-once' | 'hold';
@@ -37,8 +42,15 @@ export interface Config {
     dailyCap: number;
     /** First retry back-off after a transient send error (doubles per attempt, capped at 15 min). */
     retryBaseSeconds: number;
-    /** Wait before the single re-send of an unknown outcome: a late `+CMGS` or status report may land first. */
+    /**
+     * Wait before the single re-send of an unknown outcome of a notification or mass text: a late
+     * `+CMGS` or status report may land first. Replies go again as soon as the modem answers a probe.
+     */
     unknownResendSeconds: number;
+    /** Ask the SMSC for a status report (TP-SRR) on every SMS; a job's own `report` overrides it. */
+    deliveryReports: boolean;
+    /** A status report is matched only to parts sent within this many hours (our clock). */
+    deliveryReportHours: number;
   };
   inbound: {
     /** Storage sweep (AT+CMGL=4) period: +CMTI is not reliable on many modems. */
@@ -79,7 +91,21 @@ export interface Config {
     idleProbeSeconds: number;
     /** Overrides the profile's send timeout (PDU written → `+CMGS:`): slow networks need more, tests less. */
     sendTimeoutSeconds?: number;
+    /** The SIM's own number (E.164) for route `number` and inbox `to`; unset: asked with AT+CNUM (many SIMs do not know it). */
+    number?: string;
   };
+  routing: {
+    /** Route `last-sender`: how long after the last SMS sent to a number its replies still go to that account. */
+    lastSenderDays: number;
+  };
+  forward: {
+    /** A webhook receiver must answer (status line) within this long. */
+    timeoutSeconds: number;
+    /** Deliveries in flight per account and channel: a slow receiver holds only its own. */
+    concurrency: number;
+  };
+  /** Outgoing mail for e-mail forwarding; unset: e-mail forwards fail with a reason saying so. */
+  smtp?: SmtpSettings;
   /** SMPP 3.4 listener for accounts (system_id = login, password set with `accounts set --smpp-password`). */
   smpp: {
     enabled: boolean;
@@ -97,6 +123,9 @@ export interface Config {
   };
 }
 
+/** `smtp`: the outgoing mail server for e-mail forwarding (the sender's own option type). */
+export type SmtpSettings = SmtpConfig;
+
 export const DEFAULTS: Config = {
   baudRate: 115200,
   profile: 'auto',
@@ -106,9 +135,20 @@ export const DEFAULTS: Config = {
   templates: {},
   logLevel: 'info',
   http: { enabled: false, host: '127.0.0.1', port: 8080, maxBodyBytes: 65536 },
-  queue: { massPerMinute: 10, maxAttempts: 8, onUnknown: 'resend-once', dailyCap: 50, retryBaseSeconds: 30, unknownResendSeconds: 60 },
+  queue: {
+    massPerMinute: 10,
+    maxAttempts: 8,
+    onUnknown: 'resend-once',
+    dailyCap: 50,
+    retryBaseSeconds: 30,
+    unknownResendSeconds: 60,
+    deliveryReports: true,
+    deliveryReportHours: 72,
+  },
   inbound: { sweepSeconds: 60, multipartTimeoutHours: 24, perSenderPerHour: 10 },
   modem: { idleProbeSeconds: 60 },
+  routing: { lastSenderDays: 14 },
+  forward: { timeoutSeconds: 15, concurrency: 4 },
   web: { enabled: false, host: '127.0.0.1', port: 8081, trustProxy: false },
   chat: {
     maxLength: 150,
@@ -136,7 +176,6 @@ type Rule =
   | { t: 'number'; min: number; max: number }
   | { t: 'list'; pattern: RegExp; example: string }
   | { t: 'bool' }
-  | { t: 'map' }
   | { t: 'object'; keys: Record<string, Rule> };
 
 const SCHEMA: Record<string, Rule> = {
@@ -147,7 +186,7 @@ const SCHEMA: Record<string, Rule> = {
   dataDir: { t: 'string' },
   country: { t: 'string' },
   language: { t: 'string', oneOf: ['en', 'es', 'ru'] },
-  templates: { t: 'map' },
+  templates: { t: 'object', keys: Object.fromEntries(Object.keys(TEMPLATE_PLACEHOLDERS).map((k) => [k, { t: 'string' } as Rule])) },
   secretKey: { t: 'string', optional: true },
   logLevel: { t: 'string', oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
   http: {
@@ -169,6 +208,8 @@ const SCHEMA: Record<string, Rule> = {
       dailyCap: { t: 'int', min: 1, max: 1_000_000 },
       retryBaseSeconds: { t: 'int', min: 1, max: 3600 },
       unknownResendSeconds: { t: 'int', min: 1, max: 86_400 },
+      deliveryReports: { t: 'bool' },
+      deliveryReportHours: { t: 'int', min: 1, max: 24 * 30 },
     },
   },
   inbound: {
@@ -203,7 +244,27 @@ const SCHEMA: Record<string, Rule> = {
       codesPerDay: { t: 'int', min: 1, max: 1000 },
     },
   },
-  modem: { t: 'object', keys: { idleProbeSeconds: { t: 'int', min: 5, max: 86_400 }, sendTimeoutSeconds: { t: 'int', min: 1, max: 600 } } },
+  modem: {
+    t: 'object',
+    keys: {
+      idleProbeSeconds: { t: 'int', min: 5, max: 86_400 },
+      sendTimeoutSeconds: { t: 'int', min: 1, max: 600 },
+      number: { t: 'string', optional: true },
+    },
+  },
+  routing: { t: 'object', keys: { lastSenderDays: { t: 'int', min: 1, max: 365 } } },
+  forward: { t: 'object', keys: { timeoutSeconds: { t: 'int', min: 1, max: 120 }, concurrency: { t: 'int', min: 1, max: 64 } } },
+  smtp: {
+    t: 'object',
+    keys: {
+      host: { t: 'string' },
+      port: { t: 'int', min: 1, max: 65535 },
+      secure: { t: 'bool' },
+      user: { t: 'string', optional: true },
+      pass: { t: 'string', optional: true },
+      from: { t: 'string' },
+    },
+  },
   web: {
     t: 'object',
     keys: {
@@ -249,8 +310,6 @@ function describe(rule: Rule): string {
       return `a list of strings like ${rule.example}`;
     case 'bool':
       return 'true or false';
-    case 'map':
-      return 'an object of strings';
     case 'object':
       return `an object with keys ${Object.keys(rule.keys).join(', ')}`;
   }
@@ -278,12 +337,6 @@ function check(path: string, value: unknown, rule: Rule, source: string): void {
       return;
     case 'bool':
       if (typeof value !== 'boolean') throw bad();
-      return;
-    case 'map':
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
-      for (const [k, v] of Object.entries(value)) {
-        if (typeof v !== 'string') throw new ConfigError(`${source}: "${path}.${k}" must be a string, got ${JSON.stringify(v)}`);
-      }
       return;
     case 'object':
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
@@ -322,11 +375,26 @@ function merge(base: Config, over: Partial<Config>): Config {
     queue: { ...base.queue, ...over.queue },
     inbound: { ...base.inbound, ...over.inbound },
     modem: { ...base.modem, ...over.modem },
+    routing: { ...base.routing, ...over.routing },
+    forward: { ...base.forward, ...over.forward },
+    ...(base.smtp || over.smtp ? { smtp: { ...base.smtp, ...over.smtp } as SmtpSettings } : {}),
     web: { ...base.web, ...over.web },
     chat: { ...base.chat, ...over.chat, limits: { ...base.chat.limits, ...over.chat?.limits } },
     smpp: { ...base.smpp, ...over.smpp },
     selfService: { ...base.selfService, ...over.selfService },
   };
+}
+
+/** A `smtp` section must name the server and the sender; port and TLS mode have the usual defaults. */
+function completeSmtp(cfg: Config, source: string): void {
+  if (!cfg.smtp) return;
+  const s = cfg.smtp as Partial<SmtpSettings>;
+  for (const k of ['host', 'from'] as const) {
+    if (!s[k]) throw new ConfigError(`${source}: "smtp.${k}" is required when "smtp" is set (e.g. {"host": "mail.example.com", "port": 587, "secure": false, "user": "…", "pass": "…", "from": "sms@example.com"})`);
+  }
+  s.secure ??= s.port === 465;
+  s.port ??= s.secure ? 465 : 587;
+  if (s.user !== undefined && s.pass === undefined) throw new ConfigError(`${source}: "smtp.pass" is required when "smtp.user" is set`);
 }
 
 export function readConfigFile(file: string): Partial<Config> {
@@ -338,29 +406,61 @@ export function readConfigFile(file: string): Partial<Config> {
   }
   let obj: unknown;
   try {
-    obj = JSON.parse(text);
+    // Windows editors (Notepad) save UTF-8 with a byte-order mark; it is not JSON but means no harm.
+    obj = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
   }
   return validateConfig(obj, file);
 }
 
-/** The data folder: --data, else SMS_SERVER_DATA, else ./data. */
-export function resolveDataDir(flag?: string): string {
-  return resolve(flag ?? process.env.SMS_SERVER_DATA ?? DEFAULTS.dataDir);
+/**
+ * The host-wide config file: `SMS_SERVER_CONFIG`, else `/etc/sms-server/config.json`. Read when
+ * present, below the data folder's own config; its `dataDir` lets an operator's CLI find the
+ * service's folder from any working directory.
+ */
+export function systemConfigPath(): string {
+  return process.env.SMS_SERVER_CONFIG || '/etc/sms-server/config.json';
+}
+
+function readSystemConfig(): { file: string; config: Partial<Config> } | undefined {
+  const file = systemConfigPath();
+  return existsSync(file) ? { file, config: readConfigFile(file) } : undefined;
+}
+
+export interface DataDirChoice {
+  /** Absolute path. */
+  dir: string;
+  /** Where it came from, for messages: `--data`, `SMS_SERVER_DATA`, `dataDir in FILE`, `the default ./data`. */
+  source: string;
 }
 
 /**
- * Effective configuration: defaults ← config file (explicit, or `<data>/config.json`) ← flags.
- * Flags are already-typed partials from the CLI.
+ * The data folder: `--data`, else `dataDir` of `--config FILE`, else `SMS_SERVER_DATA`, else
+ * `dataDir` of the system config, else `./data` (relative to the working directory).
+ */
+export function locateDataDir(opts: { dataDir?: string; configFile?: string } = {}): DataDirChoice {
+  if (opts.dataDir) return { dir: resolve(opts.dataDir), source: '--data' };
+  const explicit = opts.configFile ? readConfigFile(opts.configFile).dataDir : undefined;
+  if (explicit) return { dir: resolve(explicit), source: `dataDir in ${opts.configFile}` };
+  if (process.env.SMS_SERVER_DATA) return { dir: resolve(process.env.SMS_SERVER_DATA), source: 'SMS_SERVER_DATA' };
+  const system = readSystemConfig();
+  if (system?.config.dataDir) return { dir: resolve(system.config.dataDir), source: `dataDir in ${system.file}` };
+  return { dir: resolve(DEFAULTS.dataDir), source: 'the default ./data' };
+}
+
+/**
+ * Effective configuration: defaults ← system config (when present) ← config file (`--config FILE`,
+ * else `<data>/config.json` when present) ← flags. Flags are already-typed partials from the CLI.
  */
 export function loadConfig(opts: { dataDir?: string; configFile?: string; overrides?: Partial<Config> } = {}): Config {
-  const dataDir = resolveDataDir(opts.dataDir);
+  const { dir: dataDir } = locateDataDir(opts);
   const file = opts.configFile ?? join(dataDir, 'config.json');
   const fromFile = opts.configFile || existsSync(file) ? readConfigFile(file) : {};
   const overrides = validateConfig(stripUndefined(opts.overrides ?? {}), 'command line');
-  const cfg = merge(merge(DEFAULTS, fromFile), overrides);
-  cfg.dataDir = opts.dataDir || !fromFile.dataDir ? dataDir : resolve(fromFile.dataDir);
+  const cfg = merge(merge(merge(DEFAULTS, readSystemConfig()?.config ?? {}), fromFile), overrides);
+  cfg.dataDir = dataDir;
+  completeSmtp(cfg, opts.configFile ?? 'config');
   if (cfg.http.enabled && !cfg.http.token && !process.env.SMS_SERVER_HTTP_TOKEN) {
     throw new ConfigError(`"http.enabled" is true but no "http.token" (or SMS_SERVER_HTTP_TOKEN) is set: the API refuses to run without a bearer token`);
   }
@@ -368,6 +468,11 @@ export function loadConfig(opts: { dataDir?: string; configFile?: string; overri
     throw new ConfigError(`"selfService.activationKeyword" must not be empty: an empty SMS orders a code`);
   }
   if (!cfg.http.token && process.env.SMS_SERVER_HTTP_TOKEN) cfg.http.token = process.env.SMS_SERVER_HTTP_TOKEN;
+  if (cfg.http.enabled && cfg.http.token!.length < MIN_HTTP_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `"http.token" (or SMS_SERVER_HTTP_TOKEN) must be at least ${MIN_HTTP_TOKEN_LENGTH} characters, got ${cfg.http.token!.length}: generate one with \`openssl rand -hex 24\``,
+    );
+  }
   return cfg;
 }
 

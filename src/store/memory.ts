@@ -19,8 +19,13 @@ import {
   selectChatSessions,
 } from './filters.js';
 import { inboxId, jobId } from './ids.js';
+import { MemoryAccountsAndForwards } from './memory-accounts.js';
 import {
   PRIORITY_ORDER,
+  type Account,
+  type Forward,
+  type ForwardFilter,
+  type NewForward,
   type Campaign,
   type ChatSession,
   type ChatSessionFilter,
@@ -37,7 +42,10 @@ import {
   type PartialSet,
   type QueueCounts,
   type Store,
+  type DeliveryPartRef,
+  type UnmatchedReport,
 } from './types.js';
+import { deliveryRefs, keepUnmatched } from './delivery-refs.js';
 
 export interface MemoryStoreOptions {
   /** Time source for createdAt/updatedAt (default: the real clock). */
@@ -62,12 +70,16 @@ export class MemoryStore implements Store {
   private readonly optOuts = new Set<string>();
   private status: ServerStatus | undefined;
   private seenParts: Record<string, number> = {};
+  private unmatched: UnmatchedReport[] = [];
+  private unmatchedTotal = 0;
   private inboxSeq = 0;
   private jobSeq = 0;
+  private readonly acc: MemoryAccountsAndForwards;
   private nextRef = 0;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.clock = opts.clock ?? realClock;
+    this.acc = new MemoryAccountsAndForwards(this.clock);
   }
 
   async open(): Promise<void> {}
@@ -99,6 +111,12 @@ export class MemoryStore implements Store {
     }
     Object.assign(e, rest);
     return clone(e);
+  }
+
+  async routeInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>, forwards: NewForward[]): Promise<{ entry: InboxEntry; forwards: Forward[] }> {
+    if (!this.inboxById.has(id)) throw new NotFoundError('inbox entry', id);
+    const entry = await this.updateInbound(id, patch);
+    return { entry, forwards: await this.acc.addForwards(forwards) };
   }
 
   async getInbound(id: string): Promise<InboxEntry | undefined> {
@@ -353,5 +371,56 @@ export class MemoryStore implements Store {
 
   async putSeenParts(seen: Record<string, number>): Promise<void> {
     this.seenParts = { ...seen };
+  }
+
+  // Accounts and forwards (memory-accounts.ts) --------------------------------------------
+
+  getAccount(login: string): Promise<Account | undefined> {
+    return this.acc.getAccount(login);
+  }
+  findAccountByTokenHash(tokenHash: string): Promise<Account | undefined> {
+    return this.acc.findAccountByTokenHash(tokenHash);
+  }
+  listAccounts(): Promise<Account[]> {
+    return this.acc.listAccounts();
+  }
+  putAccount(account: Account): Promise<void> {
+    return this.acc.putAccount(account);
+  }
+  removeAccount(login: string): Promise<boolean> {
+    return this.acc.removeAccount(login);
+  }
+  addForwards(forwards: NewForward[]): Promise<Forward[]> {
+    return this.acc.addForwards(forwards);
+  }
+  getForward(id: string): Promise<Forward | undefined> {
+    return this.acc.getForward(id);
+  }
+  updateForward(id: string, patch: Partial<Omit<Forward, 'id'>>): Promise<Forward> {
+    return this.acc.updateForward(id, patch);
+  }
+  listForwards(filter?: ForwardFilter): Promise<Forward[]> {
+    return this.acc.listForwards(filter);
+  }
+  pendingForwards(): Promise<Forward[]> {
+    return this.acc.pendingForwards();
+  }
+
+  // Delivery reports ----------------------------------------------------------------------
+
+  async deliveryParts(q: { modem: string; mr: number; since: string }): Promise<DeliveryPartRef[]> {
+    const sinceMs = isoMs(q.since, 'since');
+    return this.jobs.flatMap((j) => deliveryRefs(j, q, sinceMs));
+  }
+
+  async addUnmatchedReport(r: UnmatchedReport): Promise<boolean> {
+    if (!keepUnmatched(this.unmatched, r)) return false;
+    this.unmatchedTotal++;
+    return true;
+  }
+
+  async listUnmatchedReports(limit = 100): Promise<{ total: number; reports: UnmatchedReport[] }> {
+    const n = limitOf(limit);
+    return { total: this.unmatchedTotal, reports: n === 0 ? [] : this.unmatched.slice(-n).reverse().map(clone) };
   }
 }
