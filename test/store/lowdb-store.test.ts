@@ -12,6 +12,11 @@ storeContract('LowdbStore', async () => {
   return { store: new LowdbStore(dir), cleanup: () => removeDir(dir) };
 });
 
+storeContract('LowdbStore (no journal: a CLI\'s direct write)', async () => {
+  const dir = await tempDir();
+  return { store: new LowdbStore(dir, { journal: false, segmentSize: 3, cacheSegments: 1 }), cleanup: () => removeDir(dir) };
+});
+
 storeContract('LowdbStore (segment size 3)', async () => {
   const dir = await tempDir();
   return { store: new LowdbStore(dir, { segmentSize: 3, cacheSegments: 1, dedupSegments: 2 }), cleanup: () => removeDir(dir) };
