@@ -1,11 +1,13 @@
 /**
  * The loopback HTTP API for applications that send notifications:
  *
- * - `POST /messages` `{to: string | string[], text, account?}` → 201 `{id?, ids, jobs: [{id, to, state}], rejected}`
- *   (`id` when `to` is one string; 422 when no recipient could be queued)
- * - `GET /messages/:id` → `{id, to, state, attempts, lastError, createdAt, sentAt, parts, account}`
+ * - `POST /messages` `{to: string | string[], text, account?, report?: boolean}` → 201 `{id?, ids, jobs: [{id, to, state}], rejected}`
+ *   (`id` when `to` is one string; 422 when no recipient could be queued; `report` asks for status
+ *   reports, default the server's `queue.deliveryReports`)
+ * - `GET /messages/:id` → `{id, to, state, attempts, lastError, createdAt, sentAt, parts, account, delivery}`
+ *   (`delivery`: `{state, at, parts: [{seq, mr, state, status, at}]}`, null when no report was asked for)
  * - `GET /inbox?since=ISO&limit=N[&account=L]` → `{messages: [inbox entry JSON…]}`, oldest first
- * - `GET /health` → `{ok: true, queue: {byState, byPriority}}`
+ * - `GET /health` → `{ok: true, queue: {byState, byPriority}, delivery: {unmatchedReports}}`
  *
  * Every route needs `Authorization: Bearer <token>`: the operator's token (`http.token`: everything,
  * may act for an account with `account`) or an account's API token (`accounts add`: its own jobs
@@ -194,13 +196,14 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new HttpError(400, 'request body must be a JSON object {"to": …, "text": …}');
     }
-    const { to, text, account: named } = body as { to?: unknown; text?: unknown; account?: unknown };
+    const { to, text, account: named, report } = body as { to?: unknown; text?: unknown; account?: unknown; report?: unknown };
     if (to === undefined) throw new HttpError(400, '"to" is required: a phone number or a list of them');
     if (typeof to !== 'string' && !Array.isArray(to)) throw new HttpError(400, `"to" must be a string or a list of strings, got ${JSON.stringify(to)}`);
     if (typeof text !== 'string') throw new HttpError(400, '"text" is required and must be a string');
+    if (report !== undefined && typeof report !== 'boolean') throw new HttpError(400, `"report" must be true or false, got ${JSON.stringify(report)}`);
     const account = await actingAccount(caller, named, 'the body\'s');
     // The rest of the checks (limits, each number) happen once, in enqueueNotification.
-    const r = await enqueueNotification(o.store, { to: to as string | string[], text, account }, phoneRule);
+    const r = await enqueueNotification(o.store, { to: to as string | string[], text, account, ...(report !== undefined ? { report } : {}) }, phoneRule);
     const out = {
       ...(typeof to === 'string' && r.ids.length === 1 ? { id: r.ids[0] } : {}),
       ids: r.ids,
@@ -245,7 +248,12 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     const m = /^\/messages\/([^/]+)$/.exec(path);
     if (m) {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on ${path}; use GET`, { Allow: 'GET' });
-      const id = decodeURIComponent(m[1]!);
+      let id: string;
+      try {
+        id = decodeURIComponent(m[1]!);
+      } catch {
+        throw new HttpError(400, `malformed percent-encoding in the message id ${JSON.stringify(m[1])}`);
+      }
       const job = await o.store.getJob(id);
       // Another account's job answers exactly like a missing one: ids of others are not confirmed.
       if (!job || (caller.kind === 'account' && job.account !== caller.login)) throw new HttpError(404, `no message with id ${JSON.stringify(id)}`);
@@ -257,7 +265,7 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     }
     if (path === '/health') {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on /health; use GET`, { Allow: 'GET' });
-      return [200, { ok: true, queue: await o.store.queueCounts() }];
+      return [200, { ok: true, queue: await o.store.queueCounts(), delivery: { unmatchedReports: (await o.store.listUnmatchedReports(0)).total } }];
     }
     const extra = o.routes?.filter((r) => r.path === path) ?? [];
     if (extra.length) {

@@ -1,6 +1,7 @@
 /**
  * The JSON shapes the loopback API and the CLI print: a contract for scripts and integrations.
  */
+import { deliveryJson } from '../delivery/state.js';
 import type { InboxEntry, Job } from '../store/types.js';
 
 /**
@@ -41,8 +42,9 @@ export function jobView(j: Job) {
     reason: j.reason ?? null,
     createdAt: j.createdAt,
     sentAt: j.sentAt ?? null,
-    parts: j.parts ?? [],
+    parts: (j.parts ?? []).map((p) => ({ seq: p.seq, ...(p.mr !== undefined ? { mr: p.mr } : {}) })),
     duplicates: j.duplicates ?? 0,
     account: j.account ?? null,
+    delivery: deliveryJson(j),
   };
 }

@@ -19,7 +19,8 @@ import {
   type ClassifierConfig,
 } from './classify.js';
 import { CTRL_Z, ESC, normalizeCommand, type AtCommand, type AtResponse, type UrcEvent } from './command.js';
-import { AtError, AtTimeoutError, PortClosedError, errorForFinal } from './errors.js';
+import { PortClosedError } from '../transport/errors.js';
+import { AtError, AtTimeoutError, errorForFinal } from './errors.js';
 
 export interface AtEngineOptions {
   /** Profile extras beyond OK / ERROR / +CME ERROR / +CMS ERROR. */

@@ -1,105 +1,108 @@
 /**
- * Meanings and retry classes of common `+CMS ERROR` (3GPP TS 27.005 §3.2.5, incl. TS 24.011 RP
- * causes below 128) and `+CME ERROR` (TS 27.007 §9.2) codes. "Retryable" means the same request
- * may succeed later without change (network/SIM state); permanent means the request itself is bad.
+ * The one table of modem error codes: what each common `+CMS ERROR` (3GPP TS 27.005 §3.2.5, with
+ * the TS 24.011 RP causes below 128) and `+CME ERROR` (TS 27.007 §9.2) code means, and what it says
+ * about a request that failed with it. The queue's retry policy reads its answer from here, so the
+ * AT layer and the job policy cannot disagree about a code.
+ *
+ * Classes:
+ * - `network`: the network refused for now (congestion, not registered, throttling) — try later;
+ * - `modem`: the modem or SIM is not in a state to do it (busy, not ready, no SIM) — try later,
+ *   bounded by the job's attempts, so an operator has time to fix the device;
+ * - `invalid-number`, `barred`: this request to this recipient cannot succeed;
+ * - `pdu-format`: the PDU itself is malformed (our encoder's bug) — the same bytes never succeed.
  */
 
-export const CMS_MEANINGS: Readonly<Record<number, string>> = {
-  1: 'unassigned (unallocated) number',
-  8: 'operator determined barring',
-  10: 'call barred',
-  21: 'short message transfer rejected',
-  27: 'destination out of service',
-  28: 'unidentified subscriber',
-  29: 'facility rejected',
-  30: 'unknown subscriber',
-  38: 'network out of order',
-  41: 'temporary failure',
-  42: 'congestion',
-  47: 'resources unavailable',
-  50: 'requested facility not subscribed',
-  69: 'requested facility not implemented',
-  96: 'invalid mandatory information',
-  300: 'ME failure',
-  301: 'SMS service of ME reserved',
-  302: 'operation not allowed',
-  303: 'operation not supported',
-  304: 'invalid PDU mode parameter',
-  305: 'invalid text mode parameter',
-  310: 'SIM not inserted',
-  311: 'SIM PIN required',
-  313: 'SIM failure',
-  314: 'SIM busy',
-  315: 'SIM wrong',
-  320: 'memory failure',
-  321: 'invalid memory index',
-  322: 'memory full',
-  330: 'SMSC address unknown',
-  331: 'no network service',
-  332: 'network timeout',
-  340: 'no +CNMA acknowledgement expected',
-  500: 'unknown error',
-  512: 'manufacturer specific (often: SMS send failed, retry)',
+export type CodeClass = 'network' | 'modem' | 'invalid-number' | 'barred' | 'pdu-format';
+
+interface CodeInfo {
+  meaning: string;
+  class: CodeClass;
+}
+
+export const CMS_CODES: Readonly<Record<number, CodeInfo>> = {
+  1: { meaning: 'unassigned (unallocated) number', class: 'invalid-number' },
+  8: { meaning: 'operator determined barring', class: 'barred' },
+  10: { meaning: 'call barred', class: 'barred' },
+  // The SMSC refuses this destination (what operators answer for a number they will not serve).
+  21: { meaning: 'short message transfer rejected', class: 'invalid-number' },
+  27: { meaning: 'destination out of service', class: 'network' },
+  28: { meaning: 'unidentified subscriber', class: 'invalid-number' },
+  29: { meaning: 'facility rejected', class: 'barred' },
+  30: { meaning: 'unknown subscriber', class: 'invalid-number' },
+  // TS 24.008 cause 38: "likely to last a relatively long period of time" — a state of the network,
+  // not of the request: retried with the growing back-off, never failed at once.
+  38: { meaning: 'network out of order', class: 'network' },
+  // Also what operators answer when they throttle a SIM.
+  41: { meaning: 'temporary failure', class: 'network' },
+  42: { meaning: 'congestion', class: 'network' },
+  47: { meaning: 'resources unavailable', class: 'network' },
+  50: { meaning: 'requested facility not subscribed', class: 'barred' },
+  69: { meaning: 'requested facility not implemented', class: 'barred' },
+  96: { meaning: 'invalid mandatory information', class: 'invalid-number' },
+  300: { meaning: 'ME failure', class: 'modem' },
+  301: { meaning: 'SMS service of ME reserved', class: 'modem' },
+  // SIMCom SIM800 answers every SMS command with 302 until it prints `SMS Ready`.
+  302: { meaning: 'operation not allowed', class: 'modem' },
+  303: { meaning: 'operation not supported', class: 'modem' },
+  304: { meaning: 'invalid PDU mode parameter', class: 'pdu-format' },
+  305: { meaning: 'invalid text mode parameter', class: 'pdu-format' },
+  310: { meaning: 'SIM not inserted', class: 'modem' },
+  311: { meaning: 'SIM PIN required', class: 'modem' },
+  313: { meaning: 'SIM failure', class: 'modem' },
+  314: { meaning: 'SIM busy', class: 'modem' },
+  315: { meaning: 'SIM wrong', class: 'modem' },
+  320: { meaning: 'memory failure', class: 'modem' },
+  321: { meaning: 'invalid memory index', class: 'modem' },
+  322: { meaning: 'memory full', class: 'modem' },
+  // Often seen before registration completes.
+  330: { meaning: 'SMSC address unknown', class: 'network' },
+  331: { meaning: 'no network service', class: 'network' },
+  332: { meaning: 'network timeout', class: 'network' },
+  340: { meaning: 'no +CNMA acknowledgement expected', class: 'modem' },
+  // SIMCom and Huawei answer 500 while not registered.
+  500: { meaning: 'unknown error', class: 'network' },
+  // SIMCom: "SMS send failed" while the network is busy.
+  512: { meaning: 'manufacturer specific (often: SMS send failed, retry)', class: 'network' },
+};
+
+export const CME_CODES: Readonly<Record<number, CodeInfo>> = {
+  0: { meaning: 'phone failure', class: 'modem' },
+  3: { meaning: 'operation not allowed', class: 'modem' },
+  4: { meaning: 'operation not supported', class: 'modem' },
+  10: { meaning: 'SIM not inserted', class: 'modem' },
+  11: { meaning: 'SIM PIN required', class: 'modem' },
+  12: { meaning: 'SIM PUK required', class: 'modem' },
+  13: { meaning: 'SIM failure', class: 'modem' },
+  14: { meaning: 'SIM busy', class: 'modem' },
+  15: { meaning: 'SIM wrong', class: 'modem' },
+  16: { meaning: 'incorrect password', class: 'modem' },
+  20: { meaning: 'memory full', class: 'modem' },
+  21: { meaning: 'invalid index', class: 'modem' },
+  22: { meaning: 'not found', class: 'modem' },
+  30: { meaning: 'no network service', class: 'network' },
+  31: { meaning: 'network timeout', class: 'network' },
+  32: { meaning: 'network not allowed - emergency calls only', class: 'network' },
+  100: { meaning: 'unknown', class: 'modem' },
+  515: { meaning: 'please wait, init or command processing in progress', class: 'modem' },
 };
 
 /**
- * Transient CMS codes. 302 is here because SIMCom SIM800 answers every SMS command with
- * `+CMS ERROR: 302` until it prints `SMS Ready`; 314 while the SIM is still initialising.
+ * Class of a `+CMS ERROR` code. Codes not in the table: RP causes (< 300) are the network's,
+ * 300 and above the modem's. A verbose text code (`AT+CMEE=2`) has no number to judge by: `modem`.
  */
-export const CMS_RETRYABLE: ReadonlySet<number> = new Set([41, 42, 47, 302, 314, 322, 330, 331, 332, 500, 512]);
-
-/** The request itself is wrong (bad PDU, bad number, no such index): retrying the same bytes cannot help. */
-export const CMS_PERMANENT: ReadonlySet<number> = new Set([1, 8, 10, 21, 28, 29, 30, 38, 50, 69, 96, 301, 303, 304, 305, 310, 311, 313, 315, 321, 340]);
-
-export const CME_MEANINGS: Readonly<Record<number, string>> = {
-  0: 'phone failure',
-  3: 'operation not allowed',
-  4: 'operation not supported',
-  10: 'SIM not inserted',
-  11: 'SIM PIN required',
-  12: 'SIM PUK required',
-  13: 'SIM failure',
-  14: 'SIM busy',
-  15: 'SIM wrong',
-  16: 'incorrect password',
-  20: 'memory full',
-  21: 'invalid index',
-  22: 'not found',
-  30: 'no network service',
-  31: 'network timeout',
-  100: 'unknown',
-  515: 'please wait, init or command processing in progress',
-};
-
-export const CME_RETRYABLE: ReadonlySet<number> = new Set([14, 30, 31, 100, 515]);
-
-/** Text forms (`AT+CMEE=2`) of the transient CME/CMS conditions, lower-cased. */
-export const RETRYABLE_TEXTS: readonly string[] = [
-  'sim busy',
-  'no network service',
-  'network timeout',
-  'unknown error',
-  'temporary failure',
-  'congestion',
-  'please wait',
-  'sms service not ready', // Quectel EC25 before '+QIND: SMS DONE'
-];
-
-/** Retry class of a CMS code: unknown numeric codes count as retryable (the job policy bounds attempts). */
-export function cmsRetryable(code: number | string): boolean {
-  if (typeof code === 'string') return textRetryable(code);
-  if (CMS_RETRYABLE.has(code)) return true;
-  if (CMS_PERMANENT.has(code)) return false;
-  return true;
+export function cmsClass(code: number | string): CodeClass {
+  if (typeof code !== 'number') return 'modem';
+  return CMS_CODES[code]?.class ?? (code >= 300 ? 'modem' : 'network');
 }
 
-/** Retry class of a CME code: only known transient states are retryable (SIM/PIN problems need a human). */
-export function cmeRetryable(code: number | string): boolean {
-  if (typeof code === 'string') return textRetryable(code);
-  return CME_RETRYABLE.has(code);
+/** Class of a `+CME ERROR` code: the network's for 30–32, else the modem's. */
+export function cmeClass(code: number | string): CodeClass {
+  if (typeof code !== 'number') return 'modem';
+  return CME_CODES[code]?.class ?? 'modem';
 }
 
-function textRetryable(text: string): boolean {
-  const t = text.toLowerCase();
-  return RETRYABLE_TEXTS.some((r) => t.includes(r));
+/** The meaning of a code, for messages: `unknown error` for CMS 500; undefined when not in the table. */
+export function codeMeaning(kind: 'cms' | 'cme', code: number | string): string | undefined {
+  if (typeof code !== 'number') return undefined;
+  return (kind === 'cms' ? CMS_CODES : CME_CODES)[code]?.meaning;
 }

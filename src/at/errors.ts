@@ -1,19 +1,18 @@
 /**
- * Typed AT errors (docs/design.md §src/at). Each carries the command, a `code` string and a
- * `retryable` class the job policy uses; messages name the command and the modem's code/meaning.
+ * Typed AT errors (docs/design.md §src/at). Each carries the command and a `code` string; messages
+ * name the command and the modem's code with its meaning. What a code means for a failed send is
+ * in the one table of `error-codes.ts`. A closed port is the transport's `PortClosedError`.
  */
-import { CME_MEANINGS, CMS_MEANINGS, cmeRetryable, cmsRetryable } from './error-codes.js';
+import { codeMeaning } from './error-codes.js';
 
 export class AtError extends Error {
   readonly code: string;
   readonly command?: string;
-  readonly retryable: boolean;
-  constructor(message: string, o: { code: string; command?: string; retryable: boolean }) {
+  constructor(message: string, o: { code: string; command?: string }) {
     super(message);
     this.name = new.target.name;
     this.code = o.code;
     this.command = o.command;
-    this.retryable = o.retryable;
   }
 }
 
@@ -21,11 +20,7 @@ export class AtError extends Error {
 export class CmeError extends AtError {
   readonly cme: number | string;
   constructor(cme: number | string, command?: string) {
-    super(`${command ?? 'AT command'} failed: +CME ERROR: ${cme}${meaning(CME_MEANINGS, cme)}`, {
-      code: 'CME_ERROR',
-      command,
-      retryable: cmeRetryable(cme),
-    });
+    super(`${command ?? 'AT command'} failed: +CME ERROR: ${cme}${meaning('cme', cme)}`, { code: 'CME_ERROR', command });
     this.cme = cme;
   }
 }
@@ -34,11 +29,7 @@ export class CmeError extends AtError {
 export class CmsError extends AtError {
   readonly cms: number | string;
   constructor(cms: number | string, command?: string) {
-    super(`${command ?? 'AT command'} failed: +CMS ERROR: ${cms}${meaning(CMS_MEANINGS, cms)}`, {
-      code: 'CMS_ERROR',
-      command,
-      retryable: cmsRetryable(cms),
-    });
+    super(`${command ?? 'AT command'} failed: +CMS ERROR: ${cms}${meaning('cms', cms)}`, { code: 'CMS_ERROR', command });
     this.cms = cms;
   }
 }
@@ -47,7 +38,7 @@ export class CmsError extends AtError {
 export class CommandError extends AtError {
   readonly final: string;
   constructor(final: string, command?: string) {
-    super(`${command ?? 'AT command'} failed: ${final}`, { code: 'COMMAND_ERROR', command, retryable: false });
+    super(`${command ?? 'AT command'} failed: ${final}`, { code: 'COMMAND_ERROR', command });
     this.final = final;
   }
 }
@@ -59,35 +50,16 @@ export class AtTimeoutError extends AtError {
   readonly timeoutMs: number;
   constructor(command: string, stage: 'prompt' | 'final', timeoutMs: number, partial: string[]) {
     const got = partial.length ? ` (got: ${partial.map((l) => JSON.stringify(l)).join(', ')})` : ' (no reply)';
-    super(`${command} timed out after ${timeoutMs} ms waiting for the ${stage === 'prompt' ? "'> ' prompt" : 'final result'}${got}`, {
-      code: 'AT_TIMEOUT',
-      command,
-      retryable: true,
-    });
+    super(`${command} timed out after ${timeoutMs} ms waiting for the ${stage === 'prompt' ? "'> ' prompt" : 'final result'}${got}`, { code: 'AT_TIMEOUT', command });
     this.stage = stage;
     this.partial = partial;
     this.timeoutMs = timeoutMs;
   }
 }
 
-/**
- * The port is closed or went away (unplugged) while a command was queued or running. (The
- * transport's own PortClosedError, src/transport/errors.ts, is turned into this by the engine.)
- */
-export class PortClosedError extends AtError {
-  /**
-   * For prompt commands (AT+CMGS): 'prompt' = closed before the PDU was written (safe to retry),
-   * 'final' = after (the network may have the message). Undefined for other commands.
-   */
-  readonly stage?: 'prompt' | 'final';
-  constructor(detail: string, command?: string, stage?: 'prompt' | 'final') {
-    super(command ? `${command} aborted: ${detail}` : detail, { code: 'PORT_CLOSED', command, retryable: true });
-    if (stage) this.stage = stage;
-  }
-}
-
-function meaning(table: Readonly<Record<number, string>>, code: number | string): string {
-  return typeof code === 'number' && table[code] ? ` (${table[code]})` : '';
+function meaning(kind: 'cms' | 'cme', code: number | string): string {
+  const m = codeMeaning(kind, code);
+  return m ? ` (${m})` : '';
 }
 
 /**

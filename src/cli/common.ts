@@ -4,10 +4,12 @@
  * traces are for bugs only (LOG_LEVEL=debug shows them).
  */
 import { join } from 'node:path';
-import { loadConfig, resolveDataDir, type Config } from '../config/config.js';
+import type { Command } from 'commander';
+import { loadConfig, locateDataDir, type Config } from '../config/config.js';
 import { makeOps } from '../daemon/ops.js';
 import { LowdbStore, withStoreWriter, type StoreOp } from '../store/index.js';
 import { loadOrCreateKey } from '../util/secret.js';
+import { useDataFolder, type FolderAccess } from './data-folder.js';
 
 export interface DataOpts {
   data?: string;
@@ -19,12 +21,19 @@ export class UsageError extends Error {
   readonly code = 'USAGE';
 }
 
-export function cliConfig(o: DataOpts, overrides: Partial<Config> = {}): Config {
-  return loadConfig({ dataDir: o.data, configFile: o.config, overrides });
+/** The command being run (`clients add`), for messages that tell how to run it differently. */
+let commandName = '';
+
+/** The effective config; its data folder checked for `access` (see data-folder.ts). */
+export function cliConfig(o: DataOpts, overrides: Partial<Config> = {}, access: FolderAccess = 'write'): Config {
+  const cfg = loadConfig({ dataDir: o.data, configFile: o.config, overrides });
+  useDataFolder({ dir: cfg.dataDir, source: locateDataDir({ dataDir: o.data, configFile: o.config }).source }, access, commandName);
+  return cfg;
 }
 
+/** The data folder of a command that only reads it (listings, status, the simulator's socket). */
 export function dataDirOf(o: DataOpts): string {
-  return resolveDataDir(o.data);
+  return useDataFolder(locateDataDir({ dataDir: o.data, configFile: o.config }), 'read', commandName);
 }
 
 /** Ops whose key is loaded only when an op runs in this process (direct mode). */
@@ -46,11 +55,16 @@ export async function applyOp<R>(cfg: Config, op: string, args: unknown): Promis
   return withStoreWriter<R>(cfg.dataDir, op, args, cliOps(cfg) as StoreOp<R>, { timeoutMs: 60_000 });
 }
 
-/** A read-only view of the data folder; works while the server runs and on a missing folder. */
+/** A read-only view of the data folder; works while the server runs. */
 export async function openReadOnly(dataDir: string): Promise<LowdbStore> {
   const store = new LowdbStore(dataDir, { readOnly: true });
   await store.open();
   return store;
+}
+
+/** A listing cut at --limit says so on stderr (stdout stays the JSON or table a script reads). */
+export function noteMore(what: string, limit: number): void {
+  process.stderr.write(`sms-server: more ${what} exist than --limit ${limit} shows (newest first); raise --limit to see them\n`);
 }
 
 export function printJson(value: unknown): void {
@@ -70,13 +84,15 @@ export function intOption(name: string, min: number, max: number) {
 /** Runs a command action; known errors become one line on stderr and exit 1 (2 for usage). */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void) {
   return async (...args: A): Promise<void> => {
+    const cmd = args.find((a): a is Command => typeof (a as Command | undefined)?.name === 'function' && 'parent' in (a as object));
+    if (cmd) commandName = cmd.parent?.parent ? `${cmd.parent.name()} ${cmd.name()}` : cmd.name();
     try {
       await fn(...args);
     } catch (e) {
       const err = e as Error & { code?: string };
       process.stderr.write(`error: ${err.message}\n`);
       if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') process.stderr.write(`${err.stack}\n`);
-      process.exitCode = err instanceof UsageError || err.code === 'CONFIG' ? 2 : 1;
+      process.exitCode = err instanceof UsageError || err.code === 'CONFIG' || err.code === 'DATA_FOLDER' ? 2 : 1;
     }
   };
 }

@@ -51,6 +51,12 @@ for (const load of wanted) {
   register(program);
 }
 
+// `sms-server outbox | head -1`: the reader has gone; stop quietly, as Unix tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {

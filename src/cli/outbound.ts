@@ -2,11 +2,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { normalizeLogin } from '../accounts/index.js';
+import { deliveryJson, deliveryLabel } from '../delivery/state.js';
 import { campaignStatus, type CampaignResult } from '../queue/index.js';
 import type { Job, JobState } from '../store/index.js';
 import { parseRecipientsFile } from '../util/csv.js';
-import { action, applyOp, cliConfig, dataDirOf, intOption, openReadOnly, printJson, UsageError } from './common.js';
+import { action, applyOp, cliConfig, dataDirOf, intOption, noteMore, openReadOnly, printJson, UsageError } from './common.js';
 import { renderTable } from './table.js';
+import { terminalSafe } from './terminal-safe.js';
 
 const STATES: JobState[] = ['queued', 'sending', 'sent', 'failed', 'unknown'];
 const SEALED = '[sealed: contains credentials]';
@@ -24,8 +26,9 @@ export function jobJson(j: Job): Record<string, unknown> {
     ...(j.reason ? { reason: j.reason } : {}),
     createdAt: j.createdAt,
     ...(j.sentAt ? { sentAt: j.sentAt } : {}),
-    ...(j.parts ? { parts: j.parts } : {}),
+    ...(j.parts ? { parts: j.parts.map((p) => ({ seq: p.seq, ...(p.mr !== undefined ? { mr: p.mr } : {}) })) } : {}),
     duplicates: j.duplicates ?? 0,
+    delivery: deliveryJson(j),
     ...(j.campaignId ? { campaignId: j.campaignId } : {}),
     ...(j.inReplyTo ? { inReplyTo: j.inReplyTo } : {}),
     ...(j.account ? { account: j.account } : {}),
@@ -39,6 +42,15 @@ function accountFlag(v: string): string {
   } catch (e) {
     throw new UsageError(`--account: ${(e as Error).message}`);
   }
+}
+
+/** `yes` / `no` → boolean, anything else a usage error naming the flag. */
+function yesNo(flag: string) {
+  return (v: string): boolean => {
+    if (v === 'yes') return true;
+    if (v === 'no') return false;
+    throw new UsageError(`${flag} must be yes or no, got "${v}"`);
+  };
 }
 
 function splitList(v: string, prev: string[] = []): string[] {
@@ -57,16 +69,22 @@ export function registerOutbound(program: Command): void {
     .requiredOption('--to <phone>', 'recipient (repeat or comma-separate for several)', splitList)
     .requiredOption('--text <text>', 'message text')
     .option('--account <login>', 'send as this account: replies from the recipients are routed back to it')
+    .option('--report <yes|no>', 'ask for a delivery report (default: the server\'s queue.deliveryReports)', yesNo('--report'))
     .option('--json', 'print JSON')
     .option('--data <dir>', 'data folder')
     .option('--config <file>', 'config file')
     .action(
-      action(async (o: { to: string[]; text: string; account?: string; json?: boolean; data?: string; config?: string }) => {
+      action(async (o: { to: string[]; text: string; account?: string; report?: boolean; json?: boolean; data?: string; config?: string }) => {
         const cfg = cliConfig(o);
         const { via, result } = await applyOp<{ ids: string[]; jobs: { id: string; to: string; state: string }[]; rejected: { to: string; error: string; message: string }[] }>(
           cfg,
           'send',
-          { to: o.to.length === 1 ? o.to[0] : o.to, text: o.text, ...(o.account !== undefined ? { account: accountFlag(o.account) } : {}) },
+          {
+            to: o.to.length === 1 ? o.to[0] : o.to,
+            text: o.text,
+            ...(o.account !== undefined ? { account: accountFlag(o.account) } : {}),
+            ...(o.report !== undefined ? { report: o.report } : {}),
+          },
         );
         if (o.json) printJson({ ...result, id: result.ids[0], via });
         else {
@@ -138,7 +156,7 @@ export function registerOutbound(program: Command): void {
           const line = `${target.id} ${target.name ? `"${target.name}" ` : ''}${bar(done, s.total)} ${done}/${s.total}` +
             ` sent ${s.counts.sent ?? 0}, failed ${s.counts.failed ?? 0}, unknown ${s.counts.unknown ?? 0}, pending ${s.pending}` +
             (s.eta ? `, ETA ${s.eta}` : '');
-          process.stdout.write(line + '\n');
+          process.stdout.write(terminalSafe(line) + '\n');
         } finally {
           await store.close();
         }
@@ -158,8 +176,12 @@ export function registerOutbound(program: Command): void {
     .action(
       action(async (o: { json?: boolean; status?: JobState; limit: number; data?: string }) => {
         const store = await openReadOnly(dataDirOf(o));
-        const jobs = await store.listJobs({ state: o.status, limit: o.limit });
+        const jobs = await store.listJobs({ state: o.status, limit: o.limit + 1 });
         await store.close();
+        if (jobs.length > o.limit) {
+          jobs.length = o.limit;
+          noteMore('jobs', o.limit);
+        }
         if (o.json) return printJson(jobs.map(jobJson));
         if (!jobs.length) return void process.stdout.write('outbox is empty\n');
         const dups = jobs.reduce((n, j) => n + (j.duplicates ?? 0), 0);
@@ -173,6 +195,7 @@ export function registerOutbound(program: Command): void {
             { header: 'CREATED', get: (j) => j.createdAt.replace('T', ' ').slice(0, 19) },
             { header: 'SENT', get: (j) => (j.sentAt ?? '').replace('T', ' ').slice(0, 19) },
             { header: 'DUP', get: (j) => String(j.duplicates ?? 0) },
+            { header: 'DELIVERY', get: (j) => deliveryLabel(j) },
             { header: 'TEXT / ERROR', get: (j) => (j.lastError && j.state !== 'sent' ? `⚠ ${j.lastError}` : j.sealed ? SEALED : j.text), max: 50 },
           ]) + '\n',
         );

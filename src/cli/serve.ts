@@ -1,10 +1,16 @@
-/** `serve`: run the server on a modem, or on the built-in simulated modem with --simulate. */
-import { mkdirSync } from 'node:fs';
+/**
+ * `serve`: run the server on a modem, or on the built-in simulated modem with --simulate.
+ * Start-up order: the whole config is checked, then the data lock is taken (a second server on
+ * the same folder stops here, before it touches the first one's simulator link or control socket),
+ * then the simulator, then the server. Any failure undoes what was started and exits non-zero.
+ */
 import type { Command } from 'commander';
 import type { Config } from '../config/config.js';
+import { preflight } from '../daemon/preflight.js';
 import { startServer } from '../daemon/server.js';
-import { createLogger } from '../util/log.js';
-import { action, cliConfig, intOption, simulatorPaths } from './common.js';
+import { acquireDataLock, DataLockedError, readDataLock, type DataLock, type LockInfo } from '../store/index.js';
+import { createLogger, defaultLogFormat, logDestination, type LogFormat } from '../util/log.js';
+import { action, cliConfig, intOption, simulatorPaths, UsageError } from './common.js';
 
 interface ServeOpts {
   device?: string;
@@ -15,6 +21,7 @@ interface ServeOpts {
   pin?: string;
   simulate?: boolean;
   logLevel?: string;
+  logFormat?: LogFormat;
   httpPort?: number;
   webPort?: number;
 }
@@ -31,6 +38,10 @@ export function registerServe(program: Command): void {
     .option('--pin <pin>', 'SIM PIN (prefer the config file: command lines are visible to other users)')
     .option('--simulate', 'start the built-in simulated modem on a pseudo-terminal and serve on it')
     .option('--log-level <level>', 'trace, debug (AT trace), info, warn, error')
+    .option('--log-format <format>', 'pretty (for a person; the default on a terminal) or json (the default otherwise: journald)', (v: string) => {
+      if (v !== 'pretty' && v !== 'json') throw new UsageError(`--log-format must be pretty or json, got "${v}"`);
+      return v as LogFormat;
+    })
     .option('--http-port <n>', 'enable the HTTP API on this port (token from config or SMS_SERVER_HTTP_TOKEN)', intOption('--http-port', 0, 65535))
     .option('--web-port <n>', 'enable the public web listener (chat page at /chat) on this port', intOption('--web-port', 0, 65535))
     .action(
@@ -41,37 +52,69 @@ export function registerServe(program: Command): void {
           profile: o.profile,
           pin: o.pin,
           logLevel: o.logLevel,
+          // Merged over the file's "http" section (merge is per section).
+          ...(o.httpPort !== undefined ? { http: { enabled: true, port: o.httpPort } as Config['http'] } : {}),
         };
-        let cfg = cliConfig(o, overrides);
-        if (o.httpPort !== undefined) overrides.http = { ...cfg.http, enabled: true, port: o.httpPort };
-        if (o.webPort !== undefined) overrides.web = { ...cfg.web, enabled: true, port: o.webPort };
-        if (overrides.http || overrides.web) cfg = cliConfig(o, overrides);
-        const logger = createLogger(cfg.logLevel);
+        if (o.webPort !== undefined) overrides.web = { enabled: true, port: o.webPort } as Config['web'];
+        const cfg = cliConfig(o, overrides, 'create');
+        if (o.simulate && o.device) throw new UsageError('--simulate and --device are exclusive: the simulator provides the device');
+        preflight(cfg, { simulate: o.simulate });
+        const logger = createLogger(cfg.logLevel, await logDestination(o.logFormat ?? defaultLogFormat()));
+        const lock = await takeLock(cfg.dataDir);
         let sim: { close(): Promise<void> } | undefined;
-        if (o.simulate) {
-          if (o.device) throw new Error('--simulate and --device are exclusive: the simulator provides the device');
-          mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
-          // Imported lazily: production paths never load the simulator.
-          const { startSimulatorOnPty } = await import('../sim/index.js');
-          const paths = simulatorPaths(cfg.dataDir);
-          const profile = cfg.profile === 'auto' ? 'generic' : cfg.profile;
-          const running = await startSimulatorOnPty({ link: paths.link, control: paths.control, profile });
-          sim = running;
-          cfg.device = paths.link;
-          logger.info(
-            { device: paths.link, pty: running.path, control: paths.control },
-            `simulated ${profile} modem on a pseudo-terminal; inject an SMS with: sms-server simulate sms --data ${cfg.dataDir} --from +79001234567 --text "CLIENT info"`,
-          );
+        try {
+          if (o.simulate) {
+            // Imported lazily: production paths never load the simulator.
+            const { startSimulatorOnPty } = await import('../sim/index.js');
+            const paths = simulatorPaths(cfg.dataDir);
+            const profile = cfg.profile === 'auto' ? 'generic' : cfg.profile;
+            const running = await startSimulatorOnPty({ link: paths.link, control: paths.control, profile });
+            sim = running;
+            cfg.device = paths.link;
+            logger.info(
+              { device: paths.link, pty: running.path, control: paths.control },
+              `simulated ${profile} modem on a pseudo-terminal; inject an SMS with: sms-server simulate sms --data ${cfg.dataDir} --from +79001234567 --text "CLIENT info"`,
+            );
+          }
+          const server = await startServer(cfg, logger, { lock });
+          await new Promise<void>((resolve) => {
+            const stop = () => resolve();
+            process.once('SIGINT', stop);
+            process.once('SIGTERM', stop);
+          });
+          // Last resort: every stop step is bounded, but systemd must never have to SIGKILL us.
+          const watchdog = setTimeout(() => {
+            logger.error({ afterMs: STOP_LIMIT_MS }, 'stopping took too long; exiting now');
+            logger.flush();
+            process.exit(1);
+          }, STOP_LIMIT_MS);
+          watchdog.unref();
+          await server.stop();
+        } finally {
+          await sim?.close();
+          await lock.release();
+          logger.flush();
         }
-        const server = await startServer(cfg, logger);
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
-        await server.stop();
-        await sim?.close();
-        logger.flush();
       }),
     );
+}
+
+/** Well inside systemd's default TimeoutStopSec (90 s): the worker gives a PDU in flight 5 s. */
+const STOP_LIMIT_MS = 20_000;
+
+/** The data folder's single-writer lock, or a clear refusal naming the server that holds it. */
+async function takeLock(dataDir: string): Promise<DataLock> {
+  const refuse = (holder: LockInfo) =>
+    new Error(
+      `${holder.role === 'cli' ? 'a command-line operation' : 'another sms-server'} (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}) is using the data folder ${dataDir}; stop it first — one server per data folder`,
+    );
+  const now = await readDataLock(dataDir);
+  if (now.held && now.info && now.info.role !== 'cli') throw refuse(now.info);
+  try {
+    // A CLI doing one direct operation holds it for moments: wait a little for that, not for a server.
+    return await acquireDataLock(dataDir, { waitMs: 3000 });
+  } catch (e) {
+    if (e instanceof DataLockedError) throw refuse(e.holder);
+    throw e;
+  }
 }

@@ -1,6 +1,7 @@
 /** `status`: the modem (model, signal, operator, registration, state, last fault) and the queue. */
 import type { Command } from 'commander';
 import { readDataLock, type ServerStatus } from '../store/index.js';
+import { terminalSafe } from './terminal-safe.js';
 import { action, dataDirOf, openReadOnly, printJson } from './common.js';
 
 export function registerStatus(program: Command): void {
@@ -38,7 +39,8 @@ export function registerStatus(program: Command): void {
           `jobs:     ${Object.entries(queue.byState).map(([k, v]) => `${k} ${v}`).join(', ')}`,
           ...(m.lastFault ? [`last fault: ${m.lastFault.at} ${m.lastFault.step}: ${m.lastFault.reason}`] : []),
         ];
-        process.stdout.write(out.join('\n') + '\n');
+        // The modem's own strings (operator, model, fault text) are shown, never obeyed by the terminal.
+        process.stdout.write(out.map(terminalSafe).join('\n') + '\n');
       }),
     );
 }

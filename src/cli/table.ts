@@ -3,6 +3,8 @@
  * per grapheme cluster in terminal cells (emoji and East Asian wide characters take two,
  * combining marks and joiners none), not in UTF-16 units.
  */
+import { terminalSafe } from './terminal-safe.js';
+
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 const WIDE = /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/u;
 const EMOJI = /\p{Extended_Pictographic}/u;
@@ -46,11 +48,11 @@ export interface Column<T> {
   max?: number;
 }
 
-/** Render rows as an aligned table; newlines inside cells are shown as ⏎. */
+/** Render rows as an aligned table; newlines inside cells are shown as ⏎, other controls visibly (terminal-safe.ts). */
 export function renderTable<T>(rows: T[], columns: Column<T>[]): string {
   const cells = rows.map((r) =>
     columns.map((c) => {
-      const v = c.get(r).replace(/\r\n|\r|\n/g, '⏎').replace(/\t/g, ' ');
+      const v = terminalSafe(c.get(r));
       return c.max ? truncate(v, c.max) : v;
     }),
   );

@@ -8,7 +8,11 @@ import { join, resolve } from 'node:path';
 import type { SmtpConfig } from '../forward/email-sender.js';
 import { DEFAULT_CHAT_LIMITS, type ChatLimitsConfig } from '../chat/limits.js';
 import { DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
+import { TEMPLATE_PLACEHOLDERS } from '../commands/templates.js';
 import { SELF_SERVICE_DEFAULTS, type SelfServiceSettings } from '../selfservice/types.js';
+
+/** The HTTP API's bearer token is a secret: this short, it could be guessed. */
+export const MIN_HTTP_TOKEN_LENGTH = 16;
 
 export type Language = 'en' | 'es' | 'ru';
 export type OnUnknown = 'resend-once' | 'hold';
@@ -38,8 +42,15 @@ export interface Config {
     dailyCap: number;
     /** First retry back-off after a transient send error (doubles per attempt, capped at 15 min). */
     retryBaseSeconds: number;
-    /** Wait before the single re-send of an unknown outcome: a late `+CMGS` or status report may land first. */
+    /**
+     * Wait before the single re-send of an unknown outcome of a notification or mass text: a late
+     * `+CMGS` or status report may land first. Replies go again as soon as the modem answers a probe.
+     */
     unknownResendSeconds: number;
+    /** Ask the SMSC for a status report (TP-SRR) on every SMS; a job's own `report` overrides it. */
+    deliveryReports: boolean;
+    /** A status report is matched only to parts sent within this many hours (our clock). */
+    deliveryReportHours: number;
   };
   inbound: {
     /** Storage sweep (AT+CMGL=4) period: +CMTI is not reliable on many modems. */
@@ -124,7 +135,16 @@ export const DEFAULTS: Config = {
   templates: {},
   logLevel: 'info',
   http: { enabled: false, host: '127.0.0.1', port: 8080, maxBodyBytes: 65536 },
-  queue: { massPerMinute: 10, maxAttempts: 8, onUnknown: 'resend-once', dailyCap: 50, retryBaseSeconds: 30, unknownResendSeconds: 60 },
+  queue: {
+    massPerMinute: 10,
+    maxAttempts: 8,
+    onUnknown: 'resend-once',
+    dailyCap: 50,
+    retryBaseSeconds: 30,
+    unknownResendSeconds: 60,
+    deliveryReports: true,
+    deliveryReportHours: 72,
+  },
   inbound: { sweepSeconds: 60, multipartTimeoutHours: 24, perSenderPerHour: 10 },
   modem: { idleProbeSeconds: 60 },
   routing: { lastSenderDays: 14 },
@@ -156,7 +176,6 @@ type Rule =
   | { t: 'number'; min: number; max: number }
   | { t: 'list'; pattern: RegExp; example: string }
   | { t: 'bool' }
-  | { t: 'map' }
   | { t: 'object'; keys: Record<string, Rule> };
 
 const SCHEMA: Record<string, Rule> = {
@@ -167,7 +186,7 @@ const SCHEMA: Record<string, Rule> = {
   dataDir: { t: 'string' },
   country: { t: 'string' },
   language: { t: 'string', oneOf: ['en', 'es', 'ru'] },
-  templates: { t: 'map' },
+  templates: { t: 'object', keys: Object.fromEntries(Object.keys(TEMPLATE_PLACEHOLDERS).map((k) => [k, { t: 'string' } as Rule])) },
   secretKey: { t: 'string', optional: true },
   logLevel: { t: 'string', oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
   http: {
@@ -189,6 +208,8 @@ const SCHEMA: Record<string, Rule> = {
       dailyCap: { t: 'int', min: 1, max: 1_000_000 },
       retryBaseSeconds: { t: 'int', min: 1, max: 3600 },
       unknownResendSeconds: { t: 'int', min: 1, max: 86_400 },
+      deliveryReports: { t: 'bool' },
+      deliveryReportHours: { t: 'int', min: 1, max: 24 * 30 },
     },
   },
   inbound: {
@@ -289,8 +310,6 @@ function describe(rule: Rule): string {
       return `a list of strings like ${rule.example}`;
     case 'bool':
       return 'true or false';
-    case 'map':
-      return 'an object of strings';
     case 'object':
       return `an object with keys ${Object.keys(rule.keys).join(', ')}`;
   }
@@ -318,12 +337,6 @@ function check(path: string, value: unknown, rule: Rule, source: string): void {
       return;
     case 'bool':
       if (typeof value !== 'boolean') throw bad();
-      return;
-    case 'map':
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
-      for (const [k, v] of Object.entries(value)) {
-        if (typeof v !== 'string') throw new ConfigError(`${source}: "${path}.${k}" must be a string, got ${JSON.stringify(v)}`);
-      }
       return;
     case 'object':
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
@@ -393,29 +406,60 @@ export function readConfigFile(file: string): Partial<Config> {
   }
   let obj: unknown;
   try {
-    obj = JSON.parse(text);
+    // Windows editors (Notepad) save UTF-8 with a byte-order mark; it is not JSON but means no harm.
+    obj = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
   }
   return validateConfig(obj, file);
 }
 
-/** The data folder: --data, else SMS_SERVER_DATA, else ./data. */
-export function resolveDataDir(flag?: string): string {
-  return resolve(flag ?? process.env.SMS_SERVER_DATA ?? DEFAULTS.dataDir);
+/**
+ * The host-wide config file: `SMS_SERVER_CONFIG`, else `/etc/sms-server/config.json`. Read when
+ * present, below the data folder's own config; its `dataDir` lets an operator's CLI find the
+ * service's folder from any working directory.
+ */
+export function systemConfigPath(): string {
+  return process.env.SMS_SERVER_CONFIG || '/etc/sms-server/config.json';
+}
+
+function readSystemConfig(): { file: string; config: Partial<Config> } | undefined {
+  const file = systemConfigPath();
+  return existsSync(file) ? { file, config: readConfigFile(file) } : undefined;
+}
+
+export interface DataDirChoice {
+  /** Absolute path. */
+  dir: string;
+  /** Where it came from, for messages: `--data`, `SMS_SERVER_DATA`, `dataDir in FILE`, `the default ./data`. */
+  source: string;
 }
 
 /**
- * Effective configuration: defaults ← config file (explicit, or `<data>/config.json`) ← flags.
- * Flags are already-typed partials from the CLI.
+ * The data folder: `--data`, else `dataDir` of `--config FILE`, else `SMS_SERVER_DATA`, else
+ * `dataDir` of the system config, else `./data` (relative to the working directory).
+ */
+export function locateDataDir(opts: { dataDir?: string; configFile?: string } = {}): DataDirChoice {
+  if (opts.dataDir) return { dir: resolve(opts.dataDir), source: '--data' };
+  const explicit = opts.configFile ? readConfigFile(opts.configFile).dataDir : undefined;
+  if (explicit) return { dir: resolve(explicit), source: `dataDir in ${opts.configFile}` };
+  if (process.env.SMS_SERVER_DATA) return { dir: resolve(process.env.SMS_SERVER_DATA), source: 'SMS_SERVER_DATA' };
+  const system = readSystemConfig();
+  if (system?.config.dataDir) return { dir: resolve(system.config.dataDir), source: `dataDir in ${system.file}` };
+  return { dir: resolve(DEFAULTS.dataDir), source: 'the default ./data' };
+}
+
+/**
+ * Effective configuration: defaults ← system config (when present) ← config file (`--config FILE`,
+ * else `<data>/config.json` when present) ← flags. Flags are already-typed partials from the CLI.
  */
 export function loadConfig(opts: { dataDir?: string; configFile?: string; overrides?: Partial<Config> } = {}): Config {
-  const dataDir = resolveDataDir(opts.dataDir);
+  const { dir: dataDir } = locateDataDir(opts);
   const file = opts.configFile ?? join(dataDir, 'config.json');
   const fromFile = opts.configFile || existsSync(file) ? readConfigFile(file) : {};
   const overrides = validateConfig(stripUndefined(opts.overrides ?? {}), 'command line');
-  const cfg = merge(merge(DEFAULTS, fromFile), overrides);
-  cfg.dataDir = opts.dataDir || !fromFile.dataDir ? dataDir : resolve(fromFile.dataDir);
+  const cfg = merge(merge(merge(DEFAULTS, readSystemConfig()?.config ?? {}), fromFile), overrides);
+  cfg.dataDir = dataDir;
   completeSmtp(cfg, opts.configFile ?? 'config');
   if (cfg.http.enabled && !cfg.http.token && !process.env.SMS_SERVER_HTTP_TOKEN) {
     throw new ConfigError(`"http.enabled" is true but no "http.token" (or SMS_SERVER_HTTP_TOKEN) is set: the API refuses to run without a bearer token`);
@@ -424,6 +468,11 @@ export function loadConfig(opts: { dataDir?: string; configFile?: string; overri
     throw new ConfigError(`"selfService.activationKeyword" must not be empty: an empty SMS orders a code`);
   }
   if (!cfg.http.token && process.env.SMS_SERVER_HTTP_TOKEN) cfg.http.token = process.env.SMS_SERVER_HTTP_TOKEN;
+  if (cfg.http.enabled && cfg.http.token!.length < MIN_HTTP_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `"http.token" (or SMS_SERVER_HTTP_TOKEN) must be at least ${MIN_HTTP_TOKEN_LENGTH} characters, got ${cfg.http.token!.length}: generate one with \`openssl rand -hex 24\``,
+    );
+  }
   return cfg;
 }
 

@@ -1,6 +1,7 @@
 /** Config → the options of each service, units converted in one place (seconds → ms). */
 import { existsSync } from 'node:fs';
 import type { Config } from '../config/config.js';
+import { unknownResendDelays } from '../queue/retry-policy.js';
 import type { QueueWorkerOptions } from '../queue/worker.js';
 import { DEFAULT_MODEM_ID } from '../store/types.js';
 import { SerialTransport } from '../transport/index.js';
@@ -26,7 +27,7 @@ export function serialModemOptions(cfg: Config, device: string, logger: Logger):
 export function queuePolicyOptions(cfg: Config): Pick<QueueWorkerOptions, 'policy' | 'rate' | 'dailyCap'> {
   const q = cfg.queue;
   return {
-    policy: { maxAttempts: q.maxAttempts, onUnknown: q.onUnknown, baseDelayMs: q.retryBaseSeconds * 1000, unknownResendDelayMs: q.unknownResendSeconds * 1000 },
+    policy: { maxAttempts: q.maxAttempts, onUnknown: q.onUnknown, baseDelayMs: q.retryBaseSeconds * 1000, unknownResendDelayMs: unknownResendDelays(q.unknownResendSeconds) },
     rate: { massPerMinute: q.massPerMinute },
     dailyCap: q.dailyCap,
   };

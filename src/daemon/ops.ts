@@ -101,9 +101,9 @@ export function makeOps(ctx: OpsContext): StoreOp {
         return r;
       }
       case 'send': {
-        const a = args as { to: string | string[]; text: string; account?: string };
+        const a = args as { to: string | string[]; text: string; account?: string; report?: boolean };
         const account = a.account === undefined ? undefined : await requireAccount(store, a.account);
-        const r = await enqueueNotification(store, { to: a.to, text: a.text, account }, ctx.phoneRule);
+        const r = await enqueueNotification(store, { to: a.to, text: a.text, account, ...(a.report !== undefined ? { report: a.report } : {}) }, ctx.phoneRule);
         if (r.ids.length) ctx.onEnqueued?.();
         return { ids: r.ids, jobs: r.jobs.map((j) => ({ id: j.id, to: j.to, state: j.state })), rejected: r.rejected };
       }

@@ -79,6 +79,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
   driver: ModemDriver | undefined;
   private stopped = false;
   private transport: Transport | undefined;
+  private resetTransport: Transport | undefined;
   private failuresInARow = 0;
   private wake: (() => void) | undefined;
   private readyWaiters: ((d: ModemDriver) => void)[] = [];
@@ -123,10 +124,31 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     this.loopDone = this.loop();
   }
 
-  /** Resolves with the driver once the modem is initialised (immediately when it is). */
-  whenReady(): Promise<ModemDriver> {
-    if (this.state === 'ready' && this.driver) return Promise.resolve(this.driver);
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  /** Whether a driver can take a command now (state 'ready'). */
+  get isReady(): boolean {
+    return this.state === 'ready' && this.driver !== undefined;
+  }
+
+  /**
+   * Resolves with the driver once the modem is initialised (immediately when it is). Rejects with
+   * `signal.reason` when `signal` aborts first: a stopping queue must not wait for a modem that
+   * may never come back (a missing device would hold SIGTERM forever).
+   */
+  whenReady(signal?: AbortSignal): Promise<ModemDriver> {
+    if (this.isReady) return Promise.resolve(this.driver!);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const waiter = (d: ModemDriver) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(d);
+      };
+      const onAbort = () => {
+        this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.readyWaiters.push(waiter);
+    });
   }
 
   async stop(): Promise<void> {
@@ -134,6 +156,8 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     this.setState('stopped');
     this.faultSignal?.({ step: 'stop', reason: 'shutting down' });
     this.wake?.();
+    // A reset in progress waits up to 15 s for its answer: closing its port ends it now.
+    await this.resetTransport?.close().catch(() => undefined);
     await this.loopDone;
   }
 
@@ -221,6 +245,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     const { transport, engine, profile } = port;
     this.transport = transport;
     const driver = new ModemDriver(engine, profile, {
+      id: this.id,
       pin: this.pinRefused ? undefined : this.opts.pin,
       autoDetect: this.opts.profile === 'auto',
       sendTimeoutMs: this.opts.sendTimeoutMs,
@@ -355,6 +380,8 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     let port: { transport: Transport; engine: AtEngine; profile: ModemProfile } | undefined;
     try {
       port = await this.connect();
+      this.resetTransport = port.transport;
+      if (this.stopped) return;
       const { engine, profile } = port;
       this.log.warn({ cmd: profile.reset }, 'resetting the modem');
       await engine.escape();
@@ -363,6 +390,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     } catch (e) {
       this.fault('reset', `${port?.profile.reset ?? 'reset'} failed: ${(e as Error).message}`);
     } finally {
+      this.resetTransport = undefined;
       port?.engine.dispose();
       await port?.transport.close().catch(() => undefined);
     }

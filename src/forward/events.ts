@@ -3,6 +3,7 @@
  * the forwards one event makes for an account — one per channel it has (webhook, e-mail).
  */
 import { randomBytes } from 'node:crypto';
+import type { DeliveryFinal } from '../delivery/index.js';
 import type { Account, ForwardChannel, ForwardEventType, NewForward } from '../store/account-types.js';
 
 export interface ForwardEvent {
@@ -34,6 +35,29 @@ export function receivedEvent(m: ReceivedMessage, account: string, routedBy: str
     type,
     ref: m.id,
     payload: { type, id: m.id, account, from: m.from, to: m.to ?? null, text: m.text, receivedAt: m.receivedAt, parts: m.parts, routedBy },
+  };
+}
+
+/**
+ * The webhook body when a job of the account reached its final delivery state (issue 15):
+ * `{type, id, account, to, state, at, parts: [{seq, mr, state, status, at}], event}`. `event` is
+ * stable per job (`<job>.delivery`): the tracker emits at least once, so a receiver drops a repeat
+ * by it.
+ */
+export function deliveryEvent(e: DeliveryFinal): ForwardEvent {
+  return {
+    type: e.type,
+    ref: e.job.id,
+    payload: {
+      type: e.type,
+      id: e.job.id,
+      event: e.id,
+      account: e.job.account ?? null,
+      to: e.job.to,
+      state: e.delivery.state,
+      at: e.delivery.at ?? null,
+      parts: e.delivery.parts.map((p) => ({ seq: p.seq, mr: p.mr, state: p.state, status: p.status ?? null, at: p.at ?? null })),
+    },
   };
 }
 

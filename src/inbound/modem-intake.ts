@@ -13,16 +13,14 @@ import type { InboundPipeline } from './pipeline.js';
 import type { Receiver } from './receiver.js';
 
 /** The part of the modem driver the intake uses (`ownNumber`, AT+CNUM, when the driver has it). */
-export type IntakeDriver = Pick<ModemDriver, 'read' | 'delete' | 'listStored' | 'ackDirect' | 'hangup' | 'on'> & Partial<Pick<ModemDriver, 'ownNumber'>>;
+export type IntakeDriver = Pick<ModemDriver, 'read' | 'delete' | 'listStored' | 'ackDirect' | 'ackStatusReport' | 'readStatusReports' | 'hangup' | 'on'> &
+  Partial<Pick<ModemDriver, 'ownNumber'>>;
 
-/** A status report read off the SIM (delivery reports build on this). */
-export interface StatusReportEvent {
-  modem: string;
-  mr: number;
-  status: number;
-  delivered: boolean;
-  recipient: string;
-}
+/**
+ * Applies one status report durably (the delivery tracker). The intake deletes the SIM copy or
+ * acknowledges a `+CDS` only after it resolved; when it throws, the report stays for the next sweep.
+ */
+export type StatusReportSink = (modem: string, pdu: string) => Promise<unknown>;
 
 export interface ModemIntakeOptions {
   store: Store;
@@ -32,7 +30,8 @@ export interface ModemIntakeOptions {
   modem?: string;
   /** The SIM's own number (config `modem.number`), recorded as `to` on every entry; unset: asked with AT+CNUM on attach. */
   simNumber?: string;
-  onStatusReport?: (r: StatusReportEvent) => void | Promise<void>;
+  /** Where status reports go; without one they are only logged (and deleted from the SIM). */
+  statusReports?: StatusReportSink;
   logger?: Logger;
   clock?: Clock;
 }
@@ -73,11 +72,12 @@ export class ModemIntake {
       this.chain.push(async () => {
         const r = await this.o.receiver.ingest(pdu, this.origin());
         await driver.ackDirect();
-        if (r.kind === 'stored') await this.route(r.entry);
+        if (r.kind === 'stored') await this.received(r.entry);
       }),
     );
     driver.on('status-report', (sr) => {
-      if (sr.memory !== undefined && sr.index !== undefined) this.chain.push(() => this.takeFromSim(driver, sr.memory!, sr.index!));
+      if (sr.kind === 'routed') this.chain.push(() => this.takeRoutedReport(driver, sr.pdu));
+      else this.chain.push(() => this.takeStoredReports(driver, sr));
     });
     driver.on('call', ({ from }) => this.chain.push(() => this.takeCall(driver, from)));
     driver.on('storage-full', () => {
@@ -111,6 +111,12 @@ export class ModemIntake {
     return { modem: this.modem, ...(this.ownNumber ? { to: this.ownNumber } : {}) };
   }
 
+  /** A new SMS, stored (+CMT or off the SIM): logged once, then routed. */
+  private async received(entry: InboxEntry): Promise<void> {
+    this.log.info({ id: entry.id, from: entry.from, parts: entry.parts, text: entry.text }, 'SMS received');
+    await this.route(entry);
+  }
+
   /** Route a stored entry; a failure leaves it unrouted for the next start (pipeline.resume). */
   private async route(entry: InboxEntry): Promise<void> {
     try {
@@ -129,23 +135,44 @@ export class ModemIntake {
       this.log.debug({ memory, index, reason: r.reason }, 'left on the SIM');
       return;
     }
+    // Applied before the delete, like an SMS is stored before it: a crash re-reads, never loses it.
+    if (r.kind === 'status-report' && !(await this.applyReport(sms.pdu))) return;
     // Routed (replies queued) before the delete: AT+CMGD would otherwise wait behind the SUBMIT
     // the worker starts meanwhile, and during a mass text the ack would lose one more send slot.
-    if (r.kind === 'stored') {
-      this.log.info({ id: r.entry.id, from: r.entry.from, parts: r.entry.parts, text: r.entry.text }, 'SMS received');
-      await this.route(r.entry);
-    }
+    if (r.kind === 'stored') await this.received(r.entry);
     try {
       await driver.delete(memory, index);
     } catch (e) {
       this.log.warn({ memory, index, err: (e as Error).message }, 'delete from SIM failed; the sweep retries, dedup prevents a duplicate');
     }
-    if (r.kind === 'status-report') {
-      this.log.info({ mr: r.mr, status: r.status, delivered: r.delivered, to: r.recipient }, 'status report');
-      await this.o.onStatusReport?.({ modem: this.modem, mr: r.mr, status: r.status, delivered: r.delivered, recipient: r.recipient });
-    } else if (r.kind === 'partial') {
+    if (r.kind === 'partial') {
       this.log.info({ key: r.key, have: r.have, total: r.total }, 'multipart part stored');
     }
+  }
+
+  /** Hand a report to the sink; false (keep the SIM copy, the sweep retries) when that failed. */
+  private async applyReport(pdu: string): Promise<boolean> {
+    if (!this.o.statusReports) {
+      this.log.info({ pdu }, 'status report (no delivery tracking configured)');
+      return true;
+    }
+    try {
+      await this.o.statusReports(this.modem, pdu);
+      return true;
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'status report not applied; kept on the modem for the next sweep');
+      return false;
+    }
+  }
+
+  /** `+CDS` (AT+CNMI ds=1): apply, then `AT+CNMA` when the modem wants it (a crash before repeats it). */
+  private async takeRoutedReport(driver: IntakeDriver, pdu: string): Promise<void> {
+    if (await this.applyReport(pdu)) await driver.ackStatusReport();
+  }
+
+  /** `+CDSI` (ds=2): read what the driver finds for the announcement, apply each, then delete it. */
+  private async takeStoredReports(driver: IntakeDriver, at: { memory: string; index: number }): Promise<void> {
+    for (const sr of await driver.readStatusReports(at)) await this.takeFromSim(driver, sr.memory, sr.index, sr.pdu);
   }
 
   private async sweep(driver: IntakeDriver): Promise<void> {

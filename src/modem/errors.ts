@@ -6,7 +6,7 @@ export class PinRequiredError extends AtError {
     super(
       `SIM reports "${state}"${detail ? `: ${detail}` : ''}. Set "pin" in the config file (or --pin) to the SIM's PIN` +
         (state.includes('PUK') ? '; a PUK-locked SIM must be unlocked in a phone first' : ''),
-      { code: 'PIN_REQUIRED', command: 'AT+CPIN?', retryable: false },
+      { code: 'PIN_REQUIRED', command: 'AT+CPIN?' },
     );
     this.name = 'PinRequiredError';
   }
@@ -15,7 +15,7 @@ export class PinRequiredError extends AtError {
 /** The modem answered something we cannot use where an answer was required. */
 export class ModemProtocolError extends AtError {
   constructor(message: string, command?: string) {
-    super(message, { code: 'MODEM_PROTOCOL', command, retryable: true });
+    super(message, { code: 'MODEM_PROTOCOL', command });
     this.name = 'ModemProtocolError';
   }
 }

@@ -10,6 +10,15 @@ export class InvalidRequestError extends Error {
   }
 }
 
+/** The worker was stopped while its send waited for the modem: nothing was written to it. */
+export class SendAbortedError extends Error {
+  readonly code = 'SEND_ABORTED';
+  constructor() {
+    super('stopped while waiting for the modem; nothing was written');
+    this.name = 'SendAbortedError';
+  }
+}
+
 /** A recipients file rejected as a whole: strict mode with bad lines, or nobody left to send to. */
 export class CampaignFileError extends Error {
   readonly code = 'CAMPAIGN_FILE';

@@ -12,14 +12,23 @@
  *
  * Durability (each step is persisted before the next, so a crash leaves a state we can judge):
  * 1. the claim: `state: 'sending'`, `attempts + 1`, the lease and the marker `writing: {seq}`
- *    naming the first unsent part — in one write, before anything is written to the modem; a
- *    multipart text also gets its concatenation reference (`store.concatRef`) before its first part;
- * 2. `parts: [{seq, mr}]` after each part the modem accepted, with the marker moved to the next
- *    part — a restart resumes from the first unsent part, with the same concatenation reference;
+ *    naming the first unsent part — in one write, once the modem is ready (the worker waits for it
+ *    before claiming: nothing is in flight while it is missing), right before the PDU is written;
+ *    a multipart text also gets its concatenation reference (`store.concatRef`) before its first part;
+ * 2. `parts: [{seq, mr, sentAt, report}]` after each part the modem accepted, with the marker moved to the next
+ *    part — a restart resumes from the first unsent part, with the same concatenation reference.
+ *    If the modem is down by then, the parts are written with the marker cleared, and the marker
+ *    is set again once the modem is back;
  * 3. `state: 'sent'`, `sentAt`, marker cleared — one write.
  * The marker lives in the job record (not a separate file): two writes for a one-part SMS instead
- * of four (scripts/bench/throughput.mjs). Its cost is conservatism: a crash after step 1 and before
- * the PDU left counts as "may have been sent" (at most one extra resend, counted in `duplicates`).
+ * of four (scripts/bench/throughput.mjs). It is set only while a PDU is about to be or being
+ * written, so "may have been sent" (one re-send, counted in `duplicates`) is claimed only then —
+ * not for a job that waited for a missing modem. (Left: a crash in the milliseconds between the
+ * claim and the PDU write still counts one.)
+ *
+ * Stopping: stop() aborts a wait for the modem at once (the job goes back to `queued`, an attempt
+ * in which nothing was written given back); a PDU in flight gets `stopGraceMs` to be answered,
+ * after which stop() resolves and the job keeps its marker — the next start treats it as possibly sent.
  * Rate limit: only mass texts wait for it. While a mass text waits, the loop sleeps until the
  * mass slot (≤ one interval): a new reply or notification kick()s it awake at once; one whose
  * back-off ends inside that interval may wait for the rest of it.
@@ -33,22 +42,30 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { encodeSubmit, type SubmitPart } from '../sms/index.js';
-import type { Job, JobPriority, Store } from '../store/types.js';
+import type { Job, JobPart, JobPriority, Store } from '../store/types.js';
 import { realClock, type Clock, type Timer } from '../util/clock.js';
 import { moduleLogger } from '../util/log.js';
 import { DailyCap } from './daily-cap.js';
 import { MassRateLimiter } from './rate-limiter.js';
 import { DEFAULT_RETRY_POLICY, decide, describeError, type RetryDecision, type RetryPolicy } from './retry-policy.js';
 import { isOptedOut } from '../store/optout.js';
+import { SendAbortedError } from './errors.js';
 
 /** What the worker needs from the modem: submit one PDU, answer its TP-MR. The driver's `send` fits. */
 export interface SmsSender {
-  /** `sensitive`: the text carries credentials — the AT trace must not print the PDU. */
-  sendPart(part: SubmitPart, opts?: { sensitive?: boolean }): Promise<{ mr: number }>;
+  /**
+   * `sensitive`: the text carries credentials — the AT trace must not print the PDU.
+   * `signal`: aborted by stop(); a sender still waiting for the modem rejects with its reason.
+   */
+  sendPart(part: SubmitPart, opts?: { sensitive?: boolean; signal?: AbortSignal }): Promise<{ mr: number }>;
+  /** Whether a PDU can be written now (default: always). */
+  isReady?(): boolean;
+  /** Resolves when a PDU can be written; rejects with `signal.reason` when it aborts first. */
+  whenReady?(signal: AbortSignal): Promise<unknown>;
 }
 
-/** Encoder: one text → its SMS-SUBMIT parts, with this concatenation reference. */
-export type EncodeFn = (to: string, text: string, ref: number) => SubmitPart[];
+/** Encoder: one text → its SMS-SUBMIT parts, with this concatenation reference (and TP-SRR when `statusReport`). */
+export type EncodeFn = (to: string, text: string, ref: number, opts?: { statusReport?: boolean }) => SubmitPart[];
 
 export interface QueueWorkerOptions {
   store: Store;
@@ -65,8 +82,14 @@ export interface QueueWorkerOptions {
   logger?: Logger;
   /** Decrypts the text of a `sealed` job (credentials) just before encoding. */
   unseal?: (text: string) => string;
-  /** Default: `encodeSubmit(to, text, { ref })` from src/sms. */
+  /** Default: `encodeSubmit(to, text, { ref, statusReport })` from src/sms. */
   encode?: EncodeFn;
+  /**
+   * Ask for status reports (TP-SRR) on jobs that do not say (`job.report` unset): config
+   * `queue.deliveryReports`. Default false. Parts sent with TP-SRR are recorded with `report: true`
+   * and their `sentAt`, which the delivery tracker matches reports against.
+   */
+  deliveryReports?: boolean;
   /** Pause of the loop after consecutive send errors (a modem that is down is not hammered): base, doubling, cap. Default 2 s … 60 s. */
   errorPause?: { baseMs?: number; maxMs?: number };
   /** Longest idle sleep before the store is asked again even without kick() (default 60 s). */
@@ -86,6 +109,8 @@ export interface QueueWorkerOptions {
   owner?: string;
   /** How long a claim holds without renewal (default 120 s; renewed every third of it while sending). */
   leaseMs?: number;
+  /** How long stop() lets a PDU in flight be answered before it gives up on it (default 5 s). */
+  stopGraceMs?: number;
 }
 
 /** Outcome of one job handled by the worker. */
@@ -111,7 +136,6 @@ const NOT_MASS: readonly JobPriority[] = ['reply', 'notification'];
 /** Synthetic error for a job found mid-write after a restart: the PDU may have gone out. */
 export class InterruptedSendError extends Error {
   readonly code = 'SEND_INTERRUPTED';
-  readonly pduWritten = true;
   constructor(jobId: string, seq: number, since: string) {
     super(`server stopped while part ${seq} of job ${jobId} was being written to the modem (since ${since}); it may have been sent`);
     this.name = 'InterruptedSendError';
@@ -120,8 +144,8 @@ export class InterruptedSendError extends Error {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function partsList(sent: Map<number, number>): { seq: number; mr: number }[] {
-  return [...sent.entries()].sort((a, b) => a[0] - b[0]).map(([seq, mr]) => ({ seq, mr }));
+function partsList(sent: Map<number, JobPart>): JobPart[] {
+  return [...sent.values()].sort((a, b) => a.seq - b.seq);
 }
 
 /**
@@ -134,6 +158,7 @@ export class QueueWorker extends EventEmitter {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly encode: EncodeFn;
+  private readonly deliveryReports: boolean;
   private readonly unseal: (text: string) => string;
   private readonly rate: MassRateLimiter;
   private readonly cap: DailyCap;
@@ -152,6 +177,11 @@ export class QueueWorker extends EventEmitter {
   private wake?: () => void;
   private loopDone?: Promise<void>;
   private consecutiveErrors = 0;
+  private readonly stopGraceMs: number;
+  /** Aborted by stop(): ends a wait for the modem. */
+  private abort = new AbortController();
+  /** stop() gave up on a PDU in flight: its late outcome is not written (the store is closing). */
+  private detached = false;
 
   constructor(o: QueueWorkerOptions) {
     super();
@@ -160,7 +190,8 @@ export class QueueWorker extends EventEmitter {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...o.policy };
     this.clock = o.clock ?? realClock;
     this.log = moduleLogger(o.logger, 'queue');
-    this.encode = o.encode ?? ((to, text, ref) => encodeSubmit(to, text, { ref }));
+    this.encode = o.encode ?? ((to, text, ref, opts) => encodeSubmit(to, text, { ref, statusReport: opts?.statusReport }));
+    this.deliveryReports = o.deliveryReports ?? false;
     this.unseal =
       o.unseal ??
       (() => {
@@ -175,6 +206,7 @@ export class QueueWorker extends EventEmitter {
     this.modem = o.modem;
     this.owner = o.owner ?? `${hostname()}:${o.modem ?? 'all'}`;
     this.leaseMs = o.leaseMs ?? 120_000;
+    this.stopGraceMs = o.stopGraceMs ?? 5_000;
   }
 
   /** Recovers jobs left in `sending`, seeds the daily cap, then runs the loop in the background. */
@@ -182,6 +214,8 @@ export class QueueWorker extends EventEmitter {
     if (this.running) throw new Error('QueueWorker already started');
     this.running = true;
     this.stopping = false;
+    this.detached = false;
+    this.abort = new AbortController();
     const report = await this.recover();
     await this.cap.seed(this.store, this.clock.now());
     this.loopDone = this.loop();
@@ -194,11 +228,22 @@ export class QueueWorker extends EventEmitter {
     this.wake?.();
   }
 
-  /** Lets the part being written finish (its job is re-queued if parts remain), then resolves. */
+  /**
+   * Ends a wait for the modem at once; lets a part being written finish (its job is re-queued if
+   * parts remain) for at most `stopGraceMs`, then resolves.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.abort.abort(new SendAbortedError());
     this.wake?.();
-    await this.loopDone;
+    let timer: Timer | undefined;
+    const grace = new Promise<'grace'>((resolve) => (timer = this.clock.setTimeout(() => resolve('grace'), this.stopGraceMs)));
+    const how = await Promise.race([this.loopDone ?? Promise.resolve(), grace]);
+    if (timer !== undefined) this.clock.clearTimeout(timer);
+    if (how === 'grace') {
+      this.detached = true;
+      this.log.warn({ graceMs: this.stopGraceMs }, 'the modem did not answer the part in flight; its job stays marked as possibly sent');
+    }
     this.running = false;
     this.loopDone = undefined;
     this.stopping = false; // drain()/start() may be used again
@@ -254,6 +299,9 @@ export class QueueWorker extends EventEmitter {
       if (r.requeued.length + r.resent.length + r.unknown.length > 0) this.emit('recovered', r);
       nowMs = this.clock.now();
     }
+    // Claim only once the modem can take a PDU: a claim is the crash marker (see above).
+    if (!(await this.modemReady())) return { kind: 'stopped' };
+    nowMs = this.clock.now();
     // While mass texts wait for their rate limit, only replies and notifications are claimed.
     const massWaitMs = this.rate.waitMs(nowMs);
     const job = await this.store.claimNext({
@@ -304,18 +352,19 @@ export class QueueWorker extends EventEmitter {
 
   private async sendParts(claimed: Job): Promise<StepResult> {
     let job = claimed;
-    const sent = new Map<number, number>();
-    for (const p of job.parts ?? []) if (p.mr !== undefined) sent.set(p.seq, p.mr);
+    const sent = new Map<number, JobPart>();
+    for (const p of job.parts ?? []) if (p.mr !== undefined) sent.set(p.seq, { ...p });
+    const statusReport = job.report ?? this.deliveryReports;
     const sentBefore = sent.size;
 
     let parts: SubmitPart[];
     try {
       const text = job.sealed ? this.unseal(job.text) : job.text;
-      parts = this.encode(job.to, text, job.concatRef ?? 0);
+      parts = this.encode(job.to, text, job.concatRef ?? 0, { statusReport });
       if (parts.length > 1 && job.concatRef === undefined) {
         if (sent.size > 0) this.log.warn({ job: job.id }, 'resuming a multipart job whose reference was lost: the receiver may not join the parts');
         job = { ...job, concatRef: await this.store.concatRef(job.id) };
-        parts = this.encode(job.to, text, job.concatRef!);
+        parts = this.encode(job.to, text, job.concatRef!, { statusReport });
       }
     } catch (err) {
       return this.finish(...(await this.afterError(job, err, sent)));
@@ -324,37 +373,75 @@ export class QueueWorker extends EventEmitter {
     for (const part of parts) {
       if (sent.has(part.seq)) continue;
       if (this.stopping) {
-        // stop() between parts: the rest goes after the restart, with the same reference. Stopped
-        // before this attempt's first part, the attempt the claim counted is given back.
-        const attempts = sent.size === sentBefore ? job.attempts - 1 : job.attempts;
-        job = await this.store.updateJob(job.id, { state: 'queued', nextAttemptAt: iso(this.clock.now()), writing: undefined, attempts });
-        return this.finish(job, 'interrupted');
+        // stop() between parts: the rest goes after the restart, with the same reference.
+        return this.finish(await this.requeueUnsent(job, sent, sentBefore), 'interrupted');
       }
       const startMs = this.clock.now();
       if (job.writing?.seq !== part.seq) job = await this.store.updateJob(job.id, { writing: { seq: part.seq, at: iso(startMs) } });
       if (job.priority === 'mass') this.rate.book(startMs);
       let mr: number;
       try {
-        ({ mr } = await this.sender.sendPart(part, { sensitive: job.sealed === true }));
+        ({ mr } = await this.sender.sendPart(part, { sensitive: job.sealed === true, signal: this.abort.signal }));
       } catch (err) {
+        if (this.detached) return { kind: 'stopped' };
+        if (err instanceof SendAbortedError) return this.finish(await this.requeueUnsent(job, sent, sentBefore), 'interrupted');
         return this.finish(...(await this.afterError(job, err, sent)));
       }
-      sent.set(part.seq, mr);
+      if (this.detached) return { kind: 'stopped' };
+      // sentAt and the modem: a status report is matched to this part on that modem, in a window from then.
+      sent.set(part.seq, { seq: part.seq, mr, sentAt: iso(this.clock.now()), ...(statusReport ? { report: true } : {}), ...(this.modem ? { modem: this.modem } : {}) });
       // The mr and the marker for the next unsent part in one write. The last part's mr goes with
       // the `sent` write below.
       const next = parts.find((p) => !sent.has(p.seq));
-      if (next) job = await this.store.updateJob(job.id, { parts: partsList(sent), writing: { seq: next.seq, at: iso(this.clock.now()) } });
+      if (next) {
+        if (this.sender.isReady?.() !== false) {
+          job = await this.store.updateJob(job.id, { parts: partsList(sent), writing: { seq: next.seq, at: iso(this.clock.now()) } });
+        } else {
+          // The modem went away between parts: record what went out, clear the marker while waiting.
+          job = await this.store.updateJob(job.id, { parts: partsList(sent), writing: undefined });
+          if (!(await this.modemReady())) return this.finish(await this.requeueUnsent(job, sent, sentBefore), 'interrupted');
+          job = await this.store.updateJob(job.id, { writing: { seq: next.seq, at: iso(this.clock.now()) } });
+        }
+      }
     }
 
     const sentMs = this.clock.now();
     job = await this.store.updateJob(job.id, { state: 'sent', sentAt: iso(sentMs), parts: partsList(sent), writing: undefined });
     if (job.priority !== 'reply') this.cap.record(job.to, sentMs);
     this.consecutiveErrors = 0;
-    this.log.debug({ job: job.id, parts: parts.length, priority: job.priority }, 'sent');
+    // Number, job and parts only: a sealed reply's text carries credentials.
+    this.log.info({ job: job.id, to: job.to, parts: parts.length, priority: job.priority, mrs: partsList(sent).map((p) => p.mr) }, 'SMS sent');
     return this.finish(job, 'sent');
   }
 
-  private async afterError(job: Job, err: unknown, sent: Map<number, number>): Promise<[Job, JobOutcome]> {
+  /** Waits until the sender can take a PDU; false when stop() ended the wait. */
+  private async modemReady(): Promise<boolean> {
+    if (!this.sender.whenReady || this.sender.isReady?.() !== false) return !this.stopping;
+    try {
+      await this.sender.whenReady(this.abort.signal);
+      return !this.stopping;
+    } catch (err) {
+      if (err instanceof SendAbortedError) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Stopped before the job's remaining parts were written: back to `queued` without a marker (no
+   * "may have been sent"), the parts sent so far kept; an attempt in which no part was written is
+   * given back (the claim counted it).
+   */
+  private async requeueUnsent(job: Job, sent: Map<number, JobPart>, sentBefore: number): Promise<Job> {
+    return this.store.updateJob(job.id, {
+      state: 'queued',
+      nextAttemptAt: iso(this.clock.now()),
+      parts: partsList(sent),
+      writing: undefined,
+      ...(sent.size === sentBefore ? { attempts: Math.max(0, job.attempts - 1) } : {}),
+    });
+  }
+
+  private async afterError(job: Job, err: unknown, sent: Map<number, JobPart>): Promise<[Job, JobOutcome]> {
     const outcome = await this.applyDecision(job, err, partsList(sent));
     // Only errors that say something about the modem/network slow the loop down (not a bad number).
     if (outcome !== 'failed') this.consecutiveErrors++;
@@ -363,7 +450,7 @@ export class QueueWorker extends EventEmitter {
   }
 
   /** Applies the retry policy to a job (job first, then the marker: a crash between leaves a judgeable state). */
-  private async applyDecision(job: Job, err: unknown, parts: { seq: number; mr?: number }[]): Promise<JobOutcome> {
+  private async applyDecision(job: Job, err: unknown, parts: JobPart[]): Promise<JobOutcome> {
     const d: RetryDecision = decide(err, job, this.policy);
     const lastError = describeError(err);
     const nowMs = this.clock.now();

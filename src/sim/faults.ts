@@ -6,6 +6,11 @@
 export interface SimFaults {
   /** Stop answering entirely (input swallowed, no output, URCs included) for `ms`, or until `clear()`. Huawei E160/E220/E1752 wedge like this after hours. */
   hang(ms?: number): void;
+  /**
+   * Take the next submitted PDU (after Ctrl-Z) and wedge for `ms` without answering: the host
+   * never learns whether it was sent (it was not). Huawei E1752 sticks do this mid-send.
+   */
+  hangOnNextSend(ms: number): void;
   /** Answer the next accepted AT+CMGS with `+CMS ERROR: <code>` after the send delay (500 not registered, 41 operator throttling). */
   cmsOnNextSend(code: number): void;
   /** Emit a raw junk line; a string is written as latin1 bytes so characters ≥ 0x80 become invalid UTF-8. */
@@ -18,6 +23,11 @@ export interface SimFaults {
   dropNextCmti(): void;
   /** Answer the next AT+CMGD with `+CMS ERROR: 500` and keep the message. */
   failNextDelete(): void;
+  /**
+   * Swallow the next AT+CMGD: nothing deleted and no answer at all, as a modem that wedges in the
+   * middle of a command (the host times out). Lets a test kill the host between read and delete.
+   */
+  stallNextDelete(): void;
   /** On a PTY: close the bridge like a pulled USB stick (the device path disappears). */
   unplug(): void;
   /** On a PTY: bring the device back on the same path (fresh boot). */
@@ -31,8 +41,10 @@ export class FaultState {
   hung = false;
   hangTimer: ReturnType<typeof setTimeout> | undefined;
   nextSendCms: number | undefined;
+  nextSendHangMs: number | undefined;
   dropCmti = 0;
   failDelete = 0;
+  stallDelete = 0;
 
   takeSendCms(): number | undefined {
     const c = this.nextSendCms;
@@ -40,9 +52,21 @@ export class FaultState {
     return c;
   }
 
+  takeSendHang(): number | undefined {
+    const ms = this.nextSendHangMs;
+    this.nextSendHangMs = undefined;
+    return ms;
+  }
+
   takeDropCmti(): boolean {
     if (this.dropCmti <= 0) return false;
     this.dropCmti--;
+    return true;
+  }
+
+  takeStallDelete(): boolean {
+    if (this.stallDelete <= 0) return false;
+    this.stallDelete--;
     return true;
   }
 

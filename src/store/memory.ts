@@ -42,7 +42,10 @@ import {
   type PartialSet,
   type QueueCounts,
   type Store,
+  type DeliveryPartRef,
+  type UnmatchedReport,
 } from './types.js';
+import { deliveryRefs, keepUnmatched } from './delivery-refs.js';
 
 export interface MemoryStoreOptions {
   /** Time source for createdAt/updatedAt (default: the real clock). */
@@ -67,6 +70,8 @@ export class MemoryStore implements Store {
   private readonly optOuts = new Set<string>();
   private status: ServerStatus | undefined;
   private seenParts: Record<string, number> = {};
+  private unmatched: UnmatchedReport[] = [];
+  private unmatchedTotal = 0;
   private inboxSeq = 0;
   private jobSeq = 0;
   private readonly acc: MemoryAccountsAndForwards;
@@ -399,5 +404,23 @@ export class MemoryStore implements Store {
   }
   pendingForwards(): Promise<Forward[]> {
     return this.acc.pendingForwards();
+  }
+
+  // Delivery reports ----------------------------------------------------------------------
+
+  async deliveryParts(q: { modem: string; mr: number; since: string }): Promise<DeliveryPartRef[]> {
+    const sinceMs = isoMs(q.since, 'since');
+    return this.jobs.flatMap((j) => deliveryRefs(j, q, sinceMs));
+  }
+
+  async addUnmatchedReport(r: UnmatchedReport): Promise<boolean> {
+    if (!keepUnmatched(this.unmatched, r)) return false;
+    this.unmatchedTotal++;
+    return true;
+  }
+
+  async listUnmatchedReports(limit = 100): Promise<{ total: number; reports: UnmatchedReport[] }> {
+    const n = limitOf(limit);
+    return { total: this.unmatchedTotal, reports: n === 0 ? [] : this.unmatched.slice(-n).reverse().map(clone) };
   }
 }

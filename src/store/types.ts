@@ -134,7 +134,15 @@ export interface Job {
   /** Failure reason category when state is failed. */
   reason?: string;
   /** TP-MR per part, in order, once the modem accepted them. */
-  parts?: { seq: number; mr?: number }[];
+  parts?: JobPart[];
+  /** Ask the SMSC for status reports (TP-SRR). Unset: the server's `queue.deliveryReports`. */
+  report?: boolean;
+  /**
+   * What status reports said, written only by the delivery tracker (src/delivery/): the job's
+   * state over every part sent with TP-SRR, and the parts a report has reached. A part sent with
+   * TP-SRR and not in `delivery.parts` is pending.
+   */
+  delivery?: JobDelivery;
   /** How many times the PDU may have reached the network more than once (unknown outcomes re-sent). */
   duplicates?: number;
   /**
@@ -171,6 +179,87 @@ export interface JobLease {
   owner: string;
   /** ISO time after which another owner may take the job over (it is treated as stranded). */
   until: string;
+}
+
+/** What status reports say about a part, or a job (src/delivery/state.ts has the rules). */
+export type DeliveryState = 'pending' | 'delivered' | 'failed';
+
+/** One part of a job as the modem took it. */
+export interface JobPart {
+  seq: number;
+  /** TP-MR from `+CMGS`. */
+  mr?: number;
+  /** When the modem accepted it (our clock): a status report is matched within a window from here. */
+  sentAt?: string;
+  /** Sent with TP-SRR: a status report is expected. */
+  report?: boolean;
+  /** The modem that sent it (reports come back on the same modem). Unset: the job's `modem`, else `default`. */
+  modem?: string;
+}
+
+/** One part's delivery (`delivery.parts[]` in outbox --json and GET /messages/:id). */
+export interface PartDelivery {
+  seq: number;
+  /** TP-MR the modem gave the part. */
+  mr: number;
+  state: DeliveryState;
+  /** TP-ST of the last report (a temporary one while still pending). */
+  status?: number;
+  /** TP-DT of that report, as the SMSC wrote it (ISO 8601 in the SMSC's zone). */
+  at?: string;
+  /** When the last report arrived, our clock. */
+  reportedAt?: string;
+  /** Content hashes of the reports applied to this part: the same report read twice counts once. */
+  reports?: string[];
+}
+
+export interface JobDelivery {
+  state: DeliveryState;
+  /** TP-DT of the report that made the job final: the last part delivered, or the first failure. */
+  at?: string;
+  parts: PartDelivery[];
+}
+
+/** A status report no open part matched: kept for the operator, never applied to a job. */
+export interface UnmatchedReport {
+  /** Content hash (dedup: the same report read twice is kept once). */
+  hash: string;
+  modem: string;
+  mr: number;
+  /** TP-RA as the SMSC wrote it. */
+  recipient: string;
+  status: number;
+  /** TP-DT as the SMSC wrote it. */
+  at: string;
+  receivedAt: string;
+  /** Why nothing matched: no-part, outside-window, already-final. */
+  reason: string;
+  pdu: string;
+}
+
+/** A sent part that asked for a report, as the matcher looks at it. */
+export interface DeliveryPartRef {
+  jobId: string;
+  seq: number;
+  mr: number;
+  modem: string;
+  to: string;
+  sentAt: string;
+  state: DeliveryState;
+  reports: string[];
+}
+
+/** Status-report bookkeeping a Store keeps (delivery reports, src/delivery/). */
+export interface DeliveryReportStore {
+  /**
+   * Parts sent with TP-SRR on `modem` with TP-MR `mr`, sent at or after `since` (ISO), in any
+   * delivery state. Answered from an index, not a scan: a report arrives for nearly every send.
+   */
+  deliveryParts(q: { modem: string; mr: number; since: string }): Promise<DeliveryPartRef[]>;
+  /** Keeps a report no part matched; false when the same report (by `hash`) is already kept. */
+  addUnmatchedReport(r: UnmatchedReport): Promise<boolean>;
+  /** The newest `limit` (default 100) kept, newest first; `total` counts every one ever kept. */
+  listUnmatchedReports(limit?: number): Promise<{ total: number; reports: UnmatchedReport[] }>;
 }
 
 export interface JobFilter {
@@ -273,7 +362,7 @@ export interface SelfServiceRecord {
   updatedAt: string;
 }
 
-export interface Store extends AccountStore, ForwardStore, ChatSessionStore, OnceStore {
+export interface Store extends AccountStore, ForwardStore, ChatSessionStore, OnceStore, DeliveryReportStore {
   open(): Promise<void>;
   close(): Promise<void>;
 

@@ -33,8 +33,35 @@ export const REDACT_PATHS = [
 
 export const silentLogger: Logger = pino({ level: 'silent' });
 
+/** `json`: one object per line (journald, log shippers); `pretty`: for a person at a terminal. */
+export type LogFormat = 'json' | 'pretty';
+
+/** Pretty when stdout is a terminal, JSON otherwise (a service's journal). */
+export function defaultLogFormat(): LogFormat {
+  return process.stdout.isTTY ? 'pretty' : 'json';
+}
+
 export function createLogger(level = process.env.LOG_LEVEL ?? 'info', dest?: NodeJS.WritableStream): Logger {
   return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, dest as never);
+}
+
+/**
+ * The destination for `format` on stdout: undefined for JSON (pino's own), a pino-pretty stream
+ * for `pretty` — in-process (not a worker transport), so lines stay in order with the process's
+ * other output and nothing is lost at exit; redaction happens before it. Imported only when asked
+ * for: every CLI command loads this module, only `serve --log-format pretty` needs the formatter.
+ */
+export async function logDestination(format: LogFormat): Promise<NodeJS.WritableStream | undefined> {
+  if (format === 'json') return undefined;
+  const { default: pinoPretty } = await import('pino-pretty');
+  return pinoPretty({
+    destination: 1,
+    sync: true,
+    colorize: process.stdout.isTTY === true,
+    translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
+    ignore: 'pid,hostname,module',
+    messageFormat: '{if module}[{module}] {end}{msg}',
+  });
 }
 
 /** A child logger for one module (architecture practice 5). */

@@ -147,6 +147,13 @@ export function samePhone(a: string, b: string, opts: PhoneOptions | PhoneRule =
   return normalizeSender(a, opts).toLowerCase() === normalizeSender(b, opts).toLowerCase();
 }
 
+/** The national form of an E.164 number of the rule's country (`+79001234567` → `89001234567`), else undefined. */
+export function nationalForm(e164: string, opts: PhoneOptions | PhoneRule = {}): string | undefined {
+  const rule = resolvePhoneRule(opts);
+  const cc = `+${rule.countryCode}`;
+  return e164.startsWith(cc) ? rule.trunkPrefix + e164.slice(cc.length) : undefined;
+}
+
 /** A sender name with letters (`SCSERV`, `MegaFon`): it cannot be answered and is never a client. */
 export function isAlphanumericSender(from: string): boolean {
   return /\p{L}/u.test(from);

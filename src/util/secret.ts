@@ -99,13 +99,9 @@ export interface KeyOptions {
  * created (mode 0600, folder 0700 when missing) on first use. Synchronous: called once at start-up.
  */
 export function loadOrCreateKey(opts: KeyOptions): Buffer {
-  if (opts.configKey) return parseKey(opts.configKey, 'the config key "secretKey"');
-  const env = 'env' in opts ? opts.env : process.env.SMS_SERVER_KEY;
-  if (env) return parseKey(env, 'SMS_SERVER_KEY');
-
-  const file = join(opts.dataDir, KEY_FILE);
-  const existing = readKeyFile(file);
+  const existing = loadKey(opts);
   if (existing) return existing;
+  const file = join(opts.dataDir, KEY_FILE);
 
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   // Write a temp file then hard-link it into place: the key appears complete or not at all, and
@@ -128,6 +124,14 @@ export function loadOrCreateKey(opts: KeyOptions): Buffer {
   const key = readKeyFile(file);
   if (!key) throw new SecretError('SECRET_KEY', `the key file ${file} vanished right after it was created`);
   return key;
+}
+
+/** The key as loadOrCreateKey finds it, or undefined when there is none yet (nothing is created). */
+export function loadKey(opts: KeyOptions): Buffer | undefined {
+  if (opts.configKey) return parseKey(opts.configKey, 'the config key "secretKey"');
+  const env = 'env' in opts ? opts.env : process.env.SMS_SERVER_KEY;
+  if (env) return parseKey(env, 'SMS_SERVER_KEY');
+  return readKeyFile(join(opts.dataDir, KEY_FILE));
 }
 
 function readKeyFile(file: string): Buffer | undefined {

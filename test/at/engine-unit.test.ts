@@ -2,7 +2,8 @@
 import { describe, it, expect } from 'vitest';
 import { PassThrough, Duplex } from 'node:stream';
 import { AtEngine } from '../../src/at/engine.js';
-import { AtTimeoutError, PortClosedError } from '../../src/at/errors.js';
+import { AtTimeoutError } from '../../src/at/errors.js';
+import { PortClosedError } from '../../src/transport/errors.js';
 import { DuplexTransport } from '../../src/transport/duplex-transport.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 

@@ -1,5 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { AtError, AtTimeoutError, CmeError, CmsError, CommandError, PortClosedError, errorForFinal, parseErrorCode } from '../../src/at/errors.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AtError, AtTimeoutError, CmeError, CmsError, CommandError, errorForFinal, parseErrorCode } from '../../src/at/errors.js';
+import { cmeClass, cmsClass } from '../../src/at/error-codes.js';
+import { PortClosedError } from '../../src/transport/errors.js';
 
 describe('typed AT errors', () => {
   it('maps numeric and text CME/CMS finals to typed errors with codes and meanings', () => {
@@ -16,30 +20,37 @@ describe('typed AT errors', () => {
     const plain = errorForFinal('COMMAND NOT SUPPORT', 'AT+CNMI=2,1');
     expect(plain).toBeInstanceOf(CommandError);
     expect(plain.message).toContain('AT+CNMI=2,1');
-    expect(plain.retryable).toBe(false);
   });
 
-  it('classifies retryable vs permanent CMS codes', () => {
-    for (const c of [500, 512, 332, 41, 42, 330, 331]) expect(new CmsError(c).retryable, `CMS ${c}`).toBe(true);
-    for (const c of [304, 305, 21, 28, 38, 96, 321]) expect(new CmsError(c).retryable, `CMS ${c}`).toBe(false);
+  it('one table classes CMS codes: network/modem states are transient, a bad number or PDU is not', () => {
+    for (const c of [500, 512, 332, 41, 42, 330, 331, 38]) expect(cmsClass(c), `CMS ${c}`).toBe('network');
+    // CMS 38 "network out of order" (TS 24.008: lasts a while) is the network's state, not the request's.
+    expect(cmsClass(38)).toBe('network');
+    expect(cmsClass(304)).toBe('pdu-format');
+    for (const c of [21, 28, 96]) expect(cmsClass(c), `CMS ${c}`).toBe('invalid-number');
+    for (const c of [302, 314, 321, 399]) expect(cmsClass(c), `CMS ${c}`).toBe('modem');
+    expect(cmsClass('SIM busy')).toBe('modem');
+    expect(cmeClass(30)).toBe('network');
+    expect(cmeClass(10)).toBe('modem');
   });
 
-  it('classifies CME codes: SIM missing is permanent, SIM busy is retryable', () => {
-    expect(new CmeError(10).retryable).toBe(false);
-    expect(new CmeError(14).retryable).toBe(true);
-    expect(new CmeError('SIM busy').retryable).toBe(true);
-    expect(new CmeError('SIM not inserted').retryable).toBe(false);
-  });
-
-  it('timeouts and closed ports are retryable AtErrors carrying context', () => {
+  it('errors carry a code and context, not a `retryable` flag nothing reads', () => {
     const t = new AtTimeoutError('AT+CSQ', 'final', 500, ['+CSQ: 17,99']);
     expect(t).toBeInstanceOf(AtError);
-    expect(t.retryable).toBe(true);
+    expect(t.code).toBe('AT_TIMEOUT');
     expect(t.partial).toEqual(['+CSQ: 17,99']);
     expect(t.message).toContain('AT+CSQ timed out after 500 ms');
+    expect('retryable' in new CmsError(500)).toBe(false);
     const p = new PortClosedError('port closed', 'AT');
     expect(p.code).toBe('PORT_CLOSED');
-    expect(p.retryable).toBe(true);
+    expect(p.message).toBe('AT aborted: port closed');
+  });
+
+  it('the transport imports nothing from the AT layer (PortClosedError lives in transport/)', () => {
+    const dir = join(import.meta.dirname, '../../src/transport');
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
+      expect(readFileSync(join(dir, f), 'utf8'), f).not.toMatch(/from '\.\.\/at\//);
+    }
   });
 
   it('parseErrorCode ignores other lines', () => {

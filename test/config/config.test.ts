@@ -28,6 +28,14 @@ describe('config', () => {
     expect(cfg.dataDir).toBe(dir);
   });
 
+  it('delivery reports: on by default for 72 h; the keys are checked', () => {
+    expect(DEFAULTS.queue.deliveryReports).toBe(true);
+    expect(DEFAULTS.queue.deliveryReportHours).toBe(72);
+    expect(validateConfig({ queue: { deliveryReports: false, deliveryReportHours: 24 } })).toEqual({ queue: { deliveryReports: false, deliveryReportHours: 24 } });
+    expect(() => validateConfig({ queue: { deliveryReports: 'yes' } })).toThrow(/"queue.deliveryReports" must be true or false, got "yes"/);
+    expect(() => validateConfig({ queue: { deliveryReportHours: 0 } })).toThrow(/"queue.deliveryReportHours" must be a whole number from 1 to 720/);
+  });
+
   it('web and chat: the issue-12 defaults, fractions of minutes, nested limits merged, bad keys named', () => {
     expect(DEFAULTS.web).toEqual({ enabled: false, host: '127.0.0.1', port: 8081, trustProxy: false });
     expect(DEFAULTS.chat).toMatchObject({ maxLength: 150, sessionMinutes: 5, template: '{name} (web): {text}', captcha: 'pow' });

@@ -32,7 +32,7 @@ describe('public web listener in the server', () => {
   it('is off by default', async () => {
     h = await startHarness();
     expect(h.server!.web).toBeUndefined();
-    expect(h.server!.pipeline.names).toEqual(['command']);
+    expect(h.server!.pipeline.names).toEqual(['command', 'prefix', 'last-sender', 'number']);
   });
 
   it('serves the chat on its own port (not the API), the chat route after commands; captcha "off" warns at every start', async () => {
@@ -43,7 +43,7 @@ describe('public web listener in the server', () => {
     });
     const port = h.server!.web!.port!;
     expect(port).not.toBe(h.server!.http!.port);
-    expect(h.server!.pipeline.names).toEqual(['command', 'chat']);
+    expect(h.server!.pipeline.names).toEqual(['command', 'prefix', 'chat', 'last-sender', 'number']);
     const warnings = () => lines.filter((l) => l.level === 40 && /chat\.captcha is "off"/.test(String(l.msg)));
     expect(warnings()).toHaveLength(1);
 

@@ -132,13 +132,14 @@ describe('sms-server inbox while the server runs', () => {
     expect(lines[3]!.endsWith('…')).toBe(true); // the long emoji text (under the call) is cut at 60 cells
   });
 
-  it('on a data folder that does not exist: an empty list and exit code 0', async () => {
+  it('on a data folder that does not exist: a clear error naming it, not an empty inbox (issue 9 item 4)', async () => {
     const missing = join(tmpdir(), `sms-e2e-missing-${process.pid}-${Date.now()}`);
-    const json = await cli(['inbox', '--json', '--data', missing]);
-    expect(json).toMatchObject({ code: 0 });
-    expect(JSON.parse(json.stdout)).toEqual([]);
-    const table = await cli(['inbox', '--data', missing]);
-    expect(table).toMatchObject({ code: 0, stdout: 'inbox is empty\n' });
+    for (const args of [['inbox', '--json'], ['inbox']]) {
+      const r = await cli([...args, '--data', missing]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`data folder ${missing} (--data) does not exist`);
+    }
   });
 });
 

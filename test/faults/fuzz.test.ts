@@ -15,7 +15,7 @@ import { loadProfile, type ModemProfile } from '../../src/modem/profile.js';
 import { SimulatedModem, startSimulatorOnPty } from '../../src/sim/index.js';
 import { decodePdu, encodeSubmit, PduDecodeError } from '../../src/sms/index.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import { DuplexTransport, SerialTransport, type Transport } from '../../src/transport/index.js';
+import { DuplexTransport, PortClosedError, SerialTransport, type Transport } from '../../src/transport/index.js';
 import { fuzzChunk, seedPdus, type Rand } from './fuzz-lines.js';
 import { rng } from './helpers.js';
 
@@ -100,7 +100,7 @@ async function storm(o: { rand: Rand; count: number; driver: ModemDriver; inject
     f.ingested++;
     receiver.ingest(pdu).catch((e: Error) => f.ingestErrors.push(`${e.name}: ${e.message}`));
   });
-  driver.on('status-report', ({ pdu }) => pdu && tryDecode(f, pdu));
+  driver.on('status-report', (n) => n.kind === 'routed' && tryDecode(f, n.pdu));
   const parts = encodeSubmit('+79001234567', 'fuzz send');
   let done = false;
   // Its own stream: the fuzz inputs stay the same from run to run whatever the command timing.
@@ -123,7 +123,7 @@ async function storm(o: { rand: Rand; count: number; driver: ModemDriver; inject
       const outcome = await Promise.race([
         run().then(
           () => 'resolved' as const,
-          (e: unknown) => (e instanceof AtError ? ('typed' as const) : `untyped ${(e as Error)?.name}: ${(e as Error)?.message}`),
+          (e: unknown) => (e instanceof AtError || e instanceof PortClosedError ? ('typed' as const) : `untyped ${(e as Error)?.name}: ${(e as Error)?.message}`),
         ),
         hang,
       ]);

@@ -5,7 +5,7 @@
  * closes every open transport as a pulled USB cable does (and the device path disappears
  * until `replug()`).
  */
-import { PortClosedError } from '../../src/at/errors.js';
+import { PortClosedError } from '../../src/transport/errors.js';
 import { SimulatedModem } from '../../src/sim/index.js';
 import { FramedTransport } from '../../src/transport/framed-transport.js';
 import type { Clock } from '../../src/util/clock.js';

@@ -35,7 +35,33 @@ export class FakeSender implements SmsSender {
     return this;
   }
 
-  async sendPart(part: SubmitPart): Promise<{ mr: number }> {
+  private gate: { promise: Promise<void>; open: () => void } | undefined;
+
+  /** The modem goes away: whenReady() and sendPart() wait (as the daemon's sender does) until up() or the abort. */
+  down(): this {
+    let open!: () => void;
+    const promise = new Promise<void>((r) => (open = r));
+    this.gate ??= { promise, open };
+    return this;
+  }
+  up(): void {
+    this.gate?.open();
+    this.gate = undefined;
+  }
+  isReady(): boolean {
+    return this.gate === undefined;
+  }
+  whenReady(signal?: AbortSignal): Promise<void> {
+    const gate = this.gate;
+    if (!gate) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      void gate.promise.then(resolve);
+      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+  }
+
+  async sendPart(part: SubmitPart, opts: { signal?: AbortSignal } = {}): Promise<{ mr: number }> {
+    await this.whenReady(opts.signal);
     this.calls++;
     const step = this.script.shift();
     if (step === 'hang') return new Promise(() => {});

@@ -1,6 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { backoffMs, categorize, decide, DEFAULT_RETRY_POLICY, describeError } from '../../src/queue/retry-policy.js';
-import { AtTimeoutError, CmeError, CmsError, CommandError, PortClosedError } from '../../src/at/errors.js';
+import { AtTimeoutError, CmeError, CmsError, CommandError } from '../../src/at/errors.js';
+import { PortClosedError } from '../../src/transport/errors.js';
+import { InterruptedSendError } from '../../src/queue/worker.js';
+import { InvalidPhoneError } from '../../src/util/phone.js';
 import { InvalidNumberError, SmsEncodeError } from '../../src/sms/index.js';
 import { ModemProtocolError } from '../../src/modem/errors.js';
 
@@ -31,6 +34,8 @@ describe('categorize', () => {
     [new CmeError(10), 'modem'],
     [new CommandError('ERROR', 'AT+CMGS=20'), 'modem'],
     [new InvalidNumberError('abc', 'no digits'), 'invalid-number'],
+    [new InvalidPhoneError('12ab', 'contains characters other than digits'), 'invalid-number'],
+    [new InterruptedSendError('job-1', 1, '2026-01-01T00:00:00Z'), 'unknown-outcome'],
     [new SmsEncodeError('text needs 300 parts'), 'unencodable'],
     [new AtTimeoutError('AT+CMGS=20', 'prompt', 5000, []), 'link'],
     [new AtTimeoutError('AT+CMGS=20', 'final', 60000, []), 'unknown-outcome'],
@@ -40,6 +45,14 @@ describe('categorize', () => {
     [new TypeError('boom'), 'other'],
   ] as const)('%s → %s', (err, cat) => {
     expect(categorize(err)).toBe(cat);
+  });
+
+  it('recognises errors by code, not by class name', () => {
+    // A look-alike name without the code is not trusted; a code without the class name is.
+    expect(categorize(Object.assign(new Error('x'), { name: 'InvalidNumberError' }))).toBe('other');
+    expect(categorize(Object.assign(new Error('x'), { name: 'AtTimeoutError', stage: 'final' }))).toBe('other');
+    expect(categorize(Object.assign(new Error('x'), { code: 'AT_TIMEOUT', stage: 'final' }))).toBe('unknown-outcome');
+    expect(categorize(Object.assign(new Error('x'), { code: 'CMS_ERROR', cms: 42 }))).toBe('network');
   });
 });
 
@@ -64,6 +77,11 @@ describe('decide', () => {
   it('re-sends an unknown outcome once, then holds; hold policy holds at once', () => {
     const t = new AtTimeoutError('AT+CMGS=20', 'final', 60000, []);
     expect(decide(t, job(1, 0))).toEqual({ action: 'resend', delayMs: 60_000, category: 'unknown-outcome' });
+    // A reply (ack, command result) goes again at once: the worker sends only to a modem that answers again.
+    expect(decide(t, { attempts: 1, duplicates: 0, priority: 'reply' })).toEqual({ action: 'resend', delayMs: 0, category: 'unknown-outcome' });
+    expect(decide(t, { attempts: 1, duplicates: 0, priority: 'mass' })).toMatchObject({ action: 'resend', delayMs: 60_000 });
+    // Bounded for replies too: the second unknown outcome holds.
+    expect(decide(t, { attempts: 2, duplicates: 1, priority: 'reply' })).toEqual({ action: 'hold', category: 'unknown-outcome' });
     expect(decide(t, job(2, 1))).toEqual({ action: 'hold', category: 'unknown-outcome' });
     expect(decide(t, job(1, 0), { ...DEFAULT_RETRY_POLICY, onUnknown: 'hold' })).toEqual({ action: 'hold', category: 'unknown-outcome' });
     // Unknown outcomes are not cut short by maxAttempts: the question is duplicates, not attempts.

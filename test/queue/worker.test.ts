@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { QueueWorker } from '../../src/queue/worker.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import { AtTimeoutError, CmsError, PortClosedError } from '../../src/at/errors.js';
+import { AtTimeoutError, CmsError } from '../../src/at/errors.js';
+import { PortClosedError } from '../../src/transport/errors.js';
 import { decodePdu, type DecodedSubmit } from '../../src/sms/index.js';
 import { FakeClock, FakeSender, queued, addClient, tick } from './helpers.js';
 
@@ -61,10 +62,31 @@ describe('QueueWorker persistence of a send', () => {
     expect(done.state).toBe('sent');
     expect(done.sentAt).toBe(new Date(clock.now()).toISOString());
     expect(done.attempts).toBe(1);
-    expect(done.parts).toEqual([{ seq: 1, mr: 1 }, { seq: 2, mr: 2 }, { seq: 3, mr: 3 }]);
+    const at = new Date(clock.now()).toISOString();
+    expect(done.parts).toEqual([{ seq: 1, mr: 1, sentAt: at }, { seq: 2, mr: 2, sentAt: at }, { seq: 3, mr: 3, sentAt: at }]);
     const refs = sender.sent.map((s) => submit(s.part.hex).concat?.ref);
     expect(new Set(refs).size).toBe(1);
     expect(refs[0]).toBeTypeOf('number');
+    // No report asked for: no TP-SRR, parts not marked.
+    expect(sender.sent.every((s) => !submit(s.part.hex).statusReportRequest)).toBe(true);
+  });
+
+  it('asks for status reports when configured or per job; records which parts carry TP-SRR and when they left', async () => {
+    const { clock, store, sender, worker } = setup({ deliveryReports: true });
+    const [byDefault, off] = await store.enqueue([queued(A, LONG, 'notification'), queued(B, 'quiet', 'notification', { report: false })]);
+    clock.advance(5000);
+    await worker.drain();
+    const srr = sender.sent.map((s) => [submit(s.part.hex).to, submit(s.part.hex).statusReportRequest]);
+    expect(srr).toEqual([[A, true], [A, true], [A, true], [B, false]]);
+    const j = (await store.getJob(byDefault!.id))!;
+    expect(j.parts).toEqual([1, 2, 3].map((seq) => ({ seq, mr: seq, sentAt: new Date(clock.now()).toISOString(), report: true })));
+    expect((await store.getJob(off!.id))!.parts).toEqual([{ seq: 1, mr: 4, sentAt: new Date(clock.now()).toISOString() }]);
+    // And a job that asks for a report on a server that does not by default:
+    const w2 = setup();
+    const [asked] = await w2.store.enqueue([queued(A, 'report me', 'notification', { report: true })]);
+    await w2.worker.drain();
+    expect(submit(w2.sender.sent[0]!.part.hex).statusReportRequest).toBe(true);
+    expect((await w2.store.getJob(asked!.id))!.parts).toMatchObject([{ seq: 1, report: true }]);
   });
 
   it('persists attempts before the PDU is written', async () => {
@@ -207,7 +229,7 @@ describe('QueueWorker multipart resume and crash recovery', () => {
     expect(sender.sent.map((s) => s.part.seq)).toEqual([1, 2, 3]); // part 1 not sent again
     expect(sender.calls).toBe(4); // 1 ok, 2 refused, 2 ok, 3 ok
     expect(new Set(sender.sent.map((s) => submit(s.part.hex).concat!.ref)).size).toBe(1);
-    expect(j.parts).toEqual([{ seq: 1, mr: 1 }, { seq: 2, mr: 2 }, { seq: 3, mr: 3 }]);
+    expect(j.parts!.map(({ seq, mr }) => ({ seq, mr }))).toEqual([{ seq: 1, mr: 1 }, { seq: 2, mr: 2 }, { seq: 3, mr: 3 }]);
   });
 
   it('after a crash mid-write, applies the unknown-outcome rule (resend once, counted)', async () => {
@@ -333,7 +355,7 @@ describe('QueueWorker loop', () => {
     await stopped;
     const j = (await store.getJob(long!.id))!;
     expect(j.state).toBe('queued');
-    expect(j.parts).toEqual([{ seq: 1, mr: 2 }]);
+    expect(j.parts!.map(({ seq, mr }) => ({ seq, mr }))).toEqual([{ seq: 1, mr: 2 }]);
     expect(j.attempts).toBe(1); // part 1 went out in this attempt
     expect(sender.calls).toBe(2);
   });
@@ -359,6 +381,81 @@ describe('QueueWorker loop', () => {
     expect(await store.getJob(job!.id)).toMatchObject({ state: 'queued', attempts: 0 });
     expect((await store.getJob(job!.id))!.lease).toBeUndefined();
     expect(sender.calls).toBe(0);
+  });
+});
+
+describe('QueueWorker stop() in every state (issue 9 item 2)', () => {
+  /** Resolves 'stopped' when stop() settles within `ms`, else 'still waiting'. */
+  async function stopWithin(worker: QueueWorker, ms: number): Promise<string> {
+    let t: NodeJS.Timeout | undefined;
+    const late = new Promise<string>((r) => (t = setTimeout(() => r('still waiting'), ms)));
+    const r = await Promise.race([worker.stop().then(() => 'stopped'), late]);
+    clearTimeout(t);
+    return r;
+  }
+
+  it('while the modem is missing: stop() ends the wait at once; the job stays queued, nothing counted as possibly sent', async () => {
+    const store = new MemoryStore();
+    const sender = new FakeSender().down();
+    const worker = new QueueWorker({ store, sender, rate: { massPerMinute: 0 } });
+    await worker.start();
+    const [job] = await store.enqueue([queued(A, 'ack', 'reply')]);
+    worker.kick();
+    for (let i = 0; i < 20; i++) await tick();
+    // Waiting for the modem is not "sending": no attempt, no marker.
+    expect(await store.getJob(job!.id)).toMatchObject({ state: 'queued', attempts: 0 });
+    expect(await stopWithin(worker, 2_000)).toBe('stopped');
+    const j = (await store.getJob(job!.id))!;
+    expect(j).toMatchObject({ state: 'queued', attempts: 0 });
+    expect(j.writing).toBeUndefined();
+
+    // The next start finds nothing in flight; the job goes out once, no duplicate counted.
+    const sender2 = new FakeSender();
+    const restarted = new QueueWorker({ store, sender: sender2, rate: { massPerMinute: 0 } });
+    expect(await restarted.recover()).toEqual({ requeued: [], resent: [], unknown: [] });
+    await restarted.drain();
+    const sent = (await store.getJob(job!.id))!;
+    expect(sent).toMatchObject({ state: 'sent', attempts: 1 });
+    expect(sent.duplicates ?? 0).toBe(0);
+    expect(sender2.sent).toHaveLength(1);
+  });
+
+  it('when the modem goes away between parts: the parts sent are kept, the marker cleared, no duplicate at the next start', async () => {
+    const store = new MemoryStore();
+    const sender = new FakeSender();
+    sender.onSend = (p) => void (p.seq === 1 && sender.down());
+    const worker = new QueueWorker({ store, sender, rate: { massPerMinute: 0 } });
+    await worker.start();
+    const [job] = await store.enqueue([queued(A, LONG, 'notification')]);
+    worker.kick();
+    for (let i = 0; i < 50 && sender.sent.length < 1; i++) await tick();
+    for (let i = 0; i < 20; i++) await tick();
+    const waiting = (await store.getJob(job!.id))!;
+    expect(waiting.parts).toEqual([{ seq: 1, mr: 1 }]);
+    expect(waiting.writing).toBeUndefined();
+    expect(await stopWithin(worker, 2_000)).toBe('stopped');
+    expect(await store.getJob(job!.id)).toMatchObject({ state: 'queued', attempts: 1, parts: [{ seq: 1, mr: 1 }] });
+    const restarted = new QueueWorker({ store, sender: new FakeSender(), rate: { massPerMinute: 0 } });
+    await restarted.recover();
+    await restarted.drain();
+    const sent = (await store.getJob(job!.id))!;
+    expect(sent.state).toBe('sent');
+    expect(sent.duplicates ?? 0).toBe(0);
+  });
+
+  it('a PDU in flight gets stopGraceMs, then stop() resolves and the job stays marked as possibly sent', async () => {
+    const store = new MemoryStore();
+    const sender = new FakeSender().hangNext(); // written, never answered
+    const worker = new QueueWorker({ store, sender, rate: { massPerMinute: 0 }, stopGraceMs: 200 });
+    await worker.start();
+    const [job] = await store.enqueue([queued(A, 'hello', 'notification')]);
+    worker.kick();
+    for (let i = 0; i < 50 && sender.calls < 1; i++) await tick();
+    expect(await stopWithin(worker, 2_000)).toBe('stopped');
+    expect(await store.getJob(job!.id)).toMatchObject({ state: 'sending', writing: { seq: 1 } });
+    const restarted = new QueueWorker({ store, sender: new FakeSender(), rate: { massPerMinute: 0 } });
+    expect(await restarted.recover()).toEqual({ requeued: [], resent: [job!.id], unknown: [] });
+    expect(await store.getJob(job!.id)).toMatchObject({ state: 'queued', duplicates: 1 });
   });
 });
 
@@ -456,11 +553,9 @@ describe('QueueWorker claims and leases', () => {
     clock.advance(61_000);
     // The loop's periodic recovery (every leaseMs) finds it; the outcome rule applies as after a crash.
     const recovered = new Promise((r) => b.once('recovered', r));
+    // A reply is re-sent at once (issue 9 item 3): the same step claims and sends it.
     await b.step();
     expect(await recovered).toEqual({ requeued: [], resent: [job!.id], unknown: [] });
-    expect((await store.getJob(job!.id))!).toMatchObject({ state: 'queued', duplicates: 1 });
-    clock.advance(60_000);
-    await b.drain();
     expect((await store.getJob(job!.id))!).toMatchObject({ state: 'sent', duplicates: 1, attempts: 2 });
     expect(sender.sent.map((s) => submit(s.part.hex).text)).toEqual(['in flight elsewhere']);
   });

@@ -25,6 +25,23 @@ describe('SimulatedModem faults', () => {
     expect(h.at('AT')).toBe('\r\nOK\r\n');
   });
 
+  it('hangOnNextSend swallows the next submitted PDU and wedges for ms, then sends normally', () => {
+    const h = harness();
+    h.modem.faults.hangOnNextSend(20_000);
+    h.at('AT+CMGS=19');
+    h.send(HELLO + '\x1a');
+    expect(h.take()).toBe('');
+    expect(h.at('AT')).toBe('');
+    h.clock.advance(20_000);
+    expect(h.at('AT')).toBe('\r\nOK\r\n');
+    expect(h.modem.sent).toHaveLength(0);
+    h.at('AT+CMGS=19');
+    h.send(HELLO + '\x1a');
+    h.clock.advance(0);
+    expect(h.take()).toBe('\r\n+CMGS: 0\r\n\r\nOK\r\n');
+    expect(h.modem.sent).toHaveLength(1);
+  });
+
   it('cmsOnNextSend answers one send with the code after the network delay, then sends normally', () => {
     const h = harness({ sendDelayMs: 100 });
     h.modem.faults.cmsOnNextSend(500);

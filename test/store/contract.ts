@@ -496,6 +496,61 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>): 
       });
     });
 
+    describe('delivery reports', () => {
+      const T = Date.parse('2026-01-02T00:00:00.000Z');
+      const at = (ms: number) => new Date(T + ms).toISOString();
+      /** A job whose parts left with TP-SRR (mr per part) at T + offset. */
+      const sentJob = (to: string, mrs: number[], offsetMs = 0, over: Partial<Job> = {}) =>
+        jobIn({
+          to,
+          state: 'sent',
+          parts: mrs.map((mr, i) => ({ seq: i + 1, mr, sentAt: at(offsetMs), report: true })),
+          ...over,
+        });
+
+      it('finds parts by modem and TP-MR within the window, with their delivery state and report hashes', async () => {
+        const [a, b, c, d] = await s.enqueue([
+          sentJob('+79001111111', [7, 8]),
+          sentJob('+79002222222', [7], 60_000),
+          sentJob('+79003333333', [7], 0, { modem: 'm2' }),
+          jobIn({ state: 'sent', parts: [{ seq: 1, mr: 7, sentAt: at(0) }] }), // no TP-SRR: never a candidate
+        ]);
+        void d;
+        const got = await s.deliveryParts({ modem: 'default', mr: 7, since: at(-1000) });
+        expect(got.map((r) => [r.jobId, r.seq, r.to, r.state]).sort()).toEqual([
+          [a!.id, 1, '+79001111111', 'pending'],
+          [b!.id, 1, '+79002222222', 'pending'],
+        ]);
+        expect(await s.deliveryParts({ modem: 'm2', mr: 7, since: at(-1000) })).toMatchObject([{ jobId: c!.id, modem: 'm2' }]);
+        expect(await s.deliveryParts({ modem: 'default', mr: 7, since: at(30_000) })).toMatchObject([{ jobId: b!.id }]);
+        expect(await s.deliveryParts({ modem: 'default', mr: 9, since: at(-1000) })).toEqual([]);
+        // A report result on part 1 of job a: state and hashes come back; part 2 stays pending.
+        await s.updateJob(a!.id, { delivery: { state: 'pending', parts: [{ seq: 1, mr: 7, state: 'delivered', status: 0, at: at(5000), reports: ['h1'] }] } });
+        const after = await s.deliveryParts({ modem: 'default', mr: 7, since: at(-1000) });
+        expect(after.find((r) => r.jobId === a!.id)).toMatchObject({ state: 'delivered', reports: ['h1'] });
+        expect((await s.deliveryParts({ modem: 'default', mr: 8, since: at(-1000) }))[0]).toMatchObject({ jobId: a!.id, seq: 2, state: 'pending', reports: [] });
+      });
+
+      it('sees parts sent after the first lookup (kept current on every job write)', async () => {
+        expect(await s.deliveryParts({ modem: 'default', mr: 3, since: at(-1000) })).toEqual([]);
+        const [j] = await s.enqueue([jobIn({ to: '+79004444444' })]);
+        await s.updateJob(j!.id, { state: 'sent', parts: [{ seq: 1, mr: 3, sentAt: at(0), report: true }] });
+        expect(await s.deliveryParts({ modem: 'default', mr: 3, since: at(-1000) })).toMatchObject([{ jobId: j!.id, state: 'pending' }]);
+      });
+
+      it('keeps unmatched reports once per hash, newest first, counting all', async () => {
+        const r = (hash: string) => ({ hash, modem: 'default', mr: 1, recipient: '+79001111111', status: 0, at: at(0), receivedAt: at(1), reason: 'no-part', pdu: '00' });
+        expect(await s.listUnmatchedReports()).toEqual({ total: 0, reports: [] });
+        expect(await s.addUnmatchedReport(r('x'))).toBe(true);
+        expect(await s.addUnmatchedReport(r('y'))).toBe(true);
+        expect(await s.addUnmatchedReport(r('x'))).toBe(false);
+        const l = await s.listUnmatchedReports();
+        expect(l.total).toBe(2);
+        expect(l.reports.map((x) => x.hash)).toEqual(['y', 'x']);
+        expect((await s.listUnmatchedReports(1)).reports.map((x) => x.hash)).toEqual(['y']);
+      });
+    });
+
     describe('chat sessions', () => {
       it('put replaces the snapshot; get, list (live, since, oldest first) and delete', async () => {
         const a = chatSession('cs-0a', '2026-01-01T10:00:00.000Z');

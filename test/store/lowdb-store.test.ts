@@ -2,6 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LowdbStore } from '../../src/store/lowdb/lowdb-store.js';
+import type { Clock } from '../../src/util/clock.js';
 import { accountsContract, forwardIn } from './accounts-contract.js';
 import { chatSession, client, inbound, jobIn, storeContract } from './contract.js';
 import { listFiles, modeOf, removeDir, tempDir } from './helpers.js';
@@ -151,11 +152,13 @@ describe('LowdbStore on disk', () => {
     await s.putCampaign({ id: 'c', name: 'n', text: 't', createdAt: NOW.toISOString(), total: 1, skippedOptOut: 0, skippedInvalid: 0, duplicatesRemoved: 0 });
     const files = await listFiles(dir);
     expect(files).toContain('server.lock');
+    expect(files).toContain('jobs/journal-000001.jsonl');
     for (const f of files) expect([f, await modeOf(path.join(dir, f))]).toEqual([f, 0o600]);
+    await s.close(); // the checkpoint writes the segment files
+    for (const f of await listFiles(dir)) expect([f, await modeOf(path.join(dir, f))]).toEqual([f, 0o600]);
     for (const d of ['inbox', 'jobs', 'campaigns', 'inbox/' + new Date().toISOString().slice(0, 7)]) {
       expect([d, await modeOf(path.join(dir, d))]).toEqual([d, 0o700]);
     }
-    await s.close();
   });
 
   it('a torn temp file left by a crash is ignored and removed at open', async () => {
@@ -283,6 +286,40 @@ describe('LowdbStore on disk', () => {
     await s.updateJob(next!.id, { state: 'sent', sentAt: '2027-01-01T00:00:00.000Z' });
     expect((await s.lastSentTo('+79000012345', '2026-06-01T00:00:00.000Z'))!.account).toBe('new');
     await s.close();
+  });
+
+  it('delivery index after a reopen: parts in segments closed within the window are found; a report does not reopen a closed segment', async () => {
+    const t0 = Date.parse('2026-01-02T00:00:00.000Z');
+    let now = t0;
+    const clock = { now: () => now, setTimeout, clearTimeout } as unknown as Clock;
+    const a = new LowdbStore(dir, { jobSegmentSize: 3, clock });
+    await a.open();
+    const sent = (i: number) => jobIn({ to: `+7900000000${i}`, state: 'sent', parts: [{ seq: 1, mr: 40 + i, sentAt: new Date(t0).toISOString(), report: true }] });
+    const jobs = await a.enqueue(Array.from({ length: 7 }, (_, i) => sent(i)));
+    await a.close();
+    const index = () => readFile(path.join(dir, 'queue', 'index.json'), 'utf8');
+    const closedIndex = JSON.parse(await index());
+    expect(closedIndex.closed).toEqual([[0, 1]]);
+    expect(Object.keys(closedIndex.closedAt)).toEqual(['0', '1']);
+
+    now = t0 + 3_600_000;
+    const b = new LowdbStore(dir, { jobSegmentSize: 3, clock });
+    await b.open();
+    const since = new Date(t0 - 3_600_000).toISOString();
+    expect(await b.deliveryParts({ modem: 'default', mr: 41, since })).toMatchObject([{ jobId: jobs[1]!.id, state: 'pending' }]);
+    expect(await b.deliveryParts({ modem: 'default', mr: 46, since })).toMatchObject([{ jobId: jobs[6]!.id }]);
+    const before = await index();
+    await b.updateJob(jobs[1]!.id, { delivery: { state: 'delivered', parts: [{ seq: 1, mr: 41, state: 'delivered', status: 0, reports: ['h'] }] } });
+    expect(await index()).toBe(before);
+    expect((await b.getJob(jobs[1]!.id))!.delivery!.state).toBe('delivered');
+    expect((await b.queueCounts()).byState.sent).toBe(7);
+    await b.close();
+    const c = new LowdbStore(dir, { jobSegmentSize: 3, clock });
+    await c.open();
+    expect(await c.deliveryParts({ modem: 'default', mr: 41, since })).toMatchObject([{ state: 'delivered', reports: ['h'] }]);
+    // Outside the window (asked with a later since): not a candidate any more.
+    expect(await c.deliveryParts({ modem: 'default', mr: 41, since: new Date(t0 + 1).toISOString() })).toEqual([]);
+    await c.close();
   });
 });
 describe('LowdbStore accounts and forwards on disk', () => {

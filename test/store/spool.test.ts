@@ -1,4 +1,6 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
+import { pino } from 'pino';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { withStoreWriter, type StoreOp } from '../../src/store/lowdb/cli-access.js';
@@ -41,6 +43,37 @@ describe('spool', () => {
     expect(seen).toEqual([['clients.add', { phone: '+7900' }]]);
     const p = spoolPaths(dir);
     for (const d of [p.tmp, p.in, p.work, p.out]) expect(await readdir(d)).toEqual([]);
+  });
+
+  it('a named pipe, a folder or a symlink under a request name is moved aside; requests keep flowing and stop() is prompt (issue 9 item 7)', async () => {
+    const p = spoolPaths(dir);
+    const warnings: unknown[] = [];
+    const logger = pino({ level: 'warn' }, { write: (l: string) => void warnings.push(JSON.parse(l)) });
+    server = new SpoolServer(dir, { scanMs: 50, logger });
+    await server.start(async (_op, args) => args);
+    const stamp = (Date.now() - 60_000).toString(36).padStart(9, '0'); // sorts before the real request
+    const name = (i: number) => `${stamp}-1-0000000${i}.json`;
+    execFileSync('mkfifo', [path.join(p.in, name(1))]);
+    await mkdir(path.join(p.in, name(2)));
+    await symlink('/etc/passwd', path.join(p.in, name(3)));
+    // A real request behind them is answered.
+    await expect(new SpoolClient(dir).submit('send', { n: 1 }, { timeoutMs: 5000 })).resolves.toEqual({ n: 1 });
+    let rejected: string[] = [];
+    for (let i = 0; i < 100 && rejected.length < 3; i++) {
+      rejected = await readdir(p.rejected).catch(() => []);
+      if (rejected.length < 3) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(rejected.map((n) => n.replace(/\.\d+$/, '')).sort()).toEqual([name(1), name(2), name(3)]);
+    await server.idle(); // the answered request's work file goes after its response
+    expect(await readdir(p.work)).toEqual([]);
+    expect(warnings.map((w) => (w as { what: string }).what).sort()).toEqual(['directory', 'named pipe', 'symbolic link']);
+    // One line each, not one per scan.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(warnings).toHaveLength(3);
+    const t = Date.now();
+    await server.stop();
+    server = undefined;
+    expect(Date.now() - t).toBeLessThan(5000); // on main the FIFO read never returns
   });
 
   it('a handler error reaches the CLI as SpoolRemoteError with the code and message', async () => {

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { PassThrough, Duplex } from 'node:stream';
 import { SerialTransport } from '../../src/transport/serial-transport.js';
 import { DuplexTransport } from '../../src/transport/duplex-transport.js';
-import { PortOpenError } from '../../src/transport/errors.js';
-import { PortClosedError } from '../../src/transport/errors.js';
+import { PortClosedError, PortOpenError } from '../../src/transport/errors.js';
 import type { Transport } from '../../src/transport/types.js';
 import { PtyModem, sleep } from './pty-modem.js';
 

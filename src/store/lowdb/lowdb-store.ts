@@ -12,14 +12,20 @@
  *   chat/sessions/<id>.json          one web chat session each; chat/once.json used single-use keys (chat-files.ts)
  *   inbox/head.json                  {v, segmentSize}
  *   inbox/YYYY-MM/seg-000123.json    {v, n, records: InboxEntry[]}  ≤ segmentSize entries, id `in-<seq>`
+ *   inbox/journal-000007.jsonl       changed/added entries since the last checkpoint (segment-log.ts)
  *   jobs/head.json                   {v, segmentSize}
  *   jobs/YYYY-MM/seg-000045.json     {v, n, records: Job[]}         id `job-<seq>`
- *   queue/index.json                 {v, closed: [[a,b]…], closedCounts, closedCampaigns}
+ *   jobs/journal-000012.jsonl        job state changes since the last checkpoint
+ *   queue/index.json                 {v, closed: [[a,b]…], closedCounts, closedCampaigns, closedAt}
+ *   delivery/unmatched.json          {v, total, reports: UnmatchedReport[]}  status reports no part matched (newest 1000)
  *   spool/                           CLI → server requests (spool.ts); not touched by the store
  *
- * Why this shape: lowdb rewrites a whole file per write (416 ms at 100k records), so every write here
- * rewrites one bounded file: the inbox tail segment, the one job segment holding the job, or a small
- * document. Ids carry a sequence number, so seq → segment is arithmetic (no id index).
+ * Why this shape: lowdb rewrites a whole file per write (416 ms at 100k records), so history is split
+ * into bounded segment files, and a record change is not even a segment rewrite: it is one line
+ * appended to the log's journal, group-committed (one write + fdatasync for every change of the same
+ * moment), folded into the segment files at checkpoints (segment-log.ts). Small documents (clients,
+ * meta, partials, …) are still rewritten whole. Ids carry a sequence number, so seq → segment is
+ * arithmetic (no id index).
  *
  * Jobs: a segment is "closed" once it is sealed (full) and none of its jobs is queued/sending.
  * queue/index.json lists closed segments (as ranges) and their summed counts, and changes only when a
@@ -33,8 +39,10 @@
  * stops once `limit` entries matched (or, with `since`, at the first segment entirely older).
  *
  * Concurrency: one process writes (server.lock); inside it every operation runs in order through one
- * promise chain, so a segment is never read from disk while its newer copy is being written.
- * Readers in other processes ({readOnly: true}) see whole files thanks to the atomic rename.
+ * promise chain, so a segment is never read from disk while its newer copy is being written. An
+ * operation resolves once the journal lines it wrote or could have seen are durable (`run`).
+ * Readers in other processes ({readOnly: true}) see whole files thanks to the atomic rename, and
+ * replay the journal at open (ignoring a line still being written).
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -76,7 +84,10 @@ import {
   type QueueCounts,
   type ServerStatus,
   type Store,
+  type DeliveryPartRef,
+  type UnmatchedReport,
 } from '../types.js';
+import { deliveryKeys, deliveryRefs, keepUnmatched } from '../delivery-refs.js';
 import { isNotFound } from '../../util/fs-errors.js';
 
 export interface LowdbStoreOptions {
@@ -96,6 +107,8 @@ export interface LowdbStoreOptions {
   dedupSegments?: number;
   /** Old segments cached in memory per log (default 16). */
   cacheSegments?: number;
+  /** Checkpoint a log's journal into its segment files past this many bytes (default 1 MiB). */
+  compactBytes?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -132,14 +145,36 @@ interface QueueIndexDoc {
   closed: Range[];
   closedCounts: Record<JobState, number>;
   closedCampaigns: Record<string, Record<JobState, number>>;
+  /**
+   * When each closed segment closed (segment number → ISO). Every part in it left the modem before
+   * then, so the delivery index reads only segments closed within the report window. Segments
+   * closed before this field existed have no entry (and no parts that asked for reports).
+   */
+  closedAt?: Record<string, string>;
+}
+
+interface UnmatchedDoc {
+  v: 1;
+  total: number;
+  reports: UnmatchedReport[];
+}
+
+/** Delivery index: `modem|mr` → seqs of jobs with a part sent with TP-SRR under that key. */
+interface DeliveryIndex {
+  /** Built for parts sent at or after this (ms); an earlier `since` rebuilds it. */
+  sinceMs: number;
+  byKey: Map<string, Set<number>>;
 }
 
 type NewJob = Omit<Job, 'id' | 'createdAt' | 'updatedAt'>;
 
-/** Jobs are flat except `parts`; a spread is ~10x cheaper than structuredClone for 100k-job enqueues. */
+/** Jobs are flat except `parts` and `delivery`; a spread is ~10x cheaper than structuredClone for 100k-job enqueues. */
 function cloneJob<J extends Partial<Job>>(j: J): J {
   const c = { ...j };
   if (j.parts) c.parts = j.parts.map((p) => ({ ...p }));
+  if (j.delivery) c.delivery = { ...j.delivery, parts: j.delivery.parts.map((p) => ({ ...p, ...(p.reports ? { reports: [...p.reports] } : {}) })) };
+  if (j.lease) c.lease = { ...j.lease };
+  if (j.writing) c.writing = { ...j.writing };
   return c;
 }
 const clone = <T>(v: T): T => structuredClone(v);
@@ -193,6 +228,9 @@ export class LowdbStore implements Store {
   private readonly sending = new Set<number>();
   /** Built on the first lastSentTo (a scan of every job segment), then kept current on each write. */
   private lastSent: Map<string, SentMark> | undefined;
+  /** Built on the first deliveryParts (the segments of the report window), then kept current on each write. */
+  private delivery: DeliveryIndex | undefined;
+  private unmatched!: Low<UnmatchedDoc>;
   private nextRef = 0;
   private counts: QueueCounts = emptyQueueCounts();
   private readonly campaignCounts = new Map<string, Record<JobState, number>>();
@@ -217,10 +255,12 @@ export class LowdbStore implements Store {
       cacheSegments: opts.cacheSegments ?? 16,
       readOnly: this.readOnly,
       clock: this.clock,
+      compactBytes: opts.compactBytes,
+      logger: this.log,
     };
     this.inbox = new SegmentLog<InboxEntry>(path.join(dir, 'inbox'), segOpts);
-    // Jobs are rewritten 2–4 times each while sending (sending, parts, sent), inbox entries about
-    // once: smaller job segments keep that serialise+fsync cost low (bench: scripts/bench/throughput.mjs).
+    // Job segments are smaller than inbox ones: a job changes 2–4 times while it is sent, so its
+    // segment is dirty more often and a checkpoint rewrites it whole.
     this.jobs = new SegmentLog<Job>(path.join(dir, 'jobs'), { ...segOpts, segmentSize: opts.jobSegmentSize ?? opts.segmentSize ?? 200 });
     this.acc = new LowdbAccountsForwards(dir, { ...segOpts, segmentSize: opts.jobSegmentSize ?? opts.segmentSize ?? 200 }, this.readOnly);
     this.chat = new ChatFiles(dir, () => this.clock.now());
@@ -245,6 +285,7 @@ export class LowdbStore implements Store {
         closedCounts: emptyStateCounts(),
         closedCampaigns: {},
       });
+      this.unmatched = await this.doc<UnmatchedDoc>(path.join('delivery', 'unmatched.json'), { v: 1, total: 0, reports: [] });
       await this.loadCampaigns();
       await this.chat.load();
       await this.inbox.open();
@@ -265,19 +306,35 @@ export class LowdbStore implements Store {
     if (!this.isOpen) return;
     await this.chain.catch(() => {});
     this.isOpen = false;
+    await this.inbox.close();
+    await this.jobs.close();
     await this.lockHandle?.release();
     this.lockHandle = undefined;
   }
 
   // Plumbing -------------------------------------------------------------------------------
 
-  /** Runs `fn` after every earlier operation (see "Concurrency" above). */
+  /**
+   * Runs `fn` after every earlier operation (see "Concurrency" above) and resolves once everything
+   * it changed or saw is durable: the journals up to their position when `fn` finished. The chain
+   * does not wait for that fsync — the next operations run meanwhile and share the next one (group
+   * commit) — but no caller learns of a change before it is on disk.
+   */
   private run<T>(op: string, write: boolean, fn: () => Promise<T>): Promise<T> {
     if (!this.isOpen) return Promise.reject(new StoreClosedError(op));
     if (write && this.readOnly) return Promise.reject(new ReadOnlyStoreError(op));
-    const p = this.chain.then(fn, fn);
+    const p = this.chain.then(fn, fn).then((v) => ({ v, inbox: this.inbox.mark(), jobs: this.jobs.mark() }));
     this.chain = p.catch(() => {});
-    return p;
+    return p.then(async (r) => {
+      await this.inbox.whenDurable(r.inbox);
+      await this.jobs.whenDurable(r.jobs);
+      return r.v;
+    });
+  }
+
+  /** Journal write rounds per log since open (one write + fdatasync each): group commit made visible. */
+  journalFlushes(): { inbox: number; jobs: number } {
+    return { inbox: this.inbox.journalFlushes, jobs: this.jobs.journalFlushes };
   }
 
   private async doc<T extends { v: number }>(rel: string, empty: T): Promise<Low<T>> {
@@ -588,6 +645,8 @@ export class LowdbStore implements Store {
 
   /** Adds (close) or subtracts (reopen) a segment's counts to the persisted closed aggregate, and writes it. */
   private async moveClosed(n: number, sign: 1 | -1): Promise<void> {
+    // A segment marked closed is not read at open: its final states must be on disk first.
+    if (sign > 0) await this.jobs.whenDurable(this.jobs.mark());
     const recs = await this.jobs.records(n);
     const { byState, campaigns } = this.segmentCounts(recs);
     const idx = this.queueIndex.data;
@@ -600,6 +659,9 @@ export class LowdbStore implements Store {
     if (sign > 0) this.closed.add(n);
     else this.closed.delete(n);
     idx.closed = this.closed.toJSON();
+    const closedAt = (idx.closedAt ??= {});
+    if (sign > 0) closedAt[n] = this.nowIso();
+    else delete closedAt[n];
     await this.queueIndex.write();
   }
 
@@ -729,6 +791,13 @@ export class LowdbStore implements Store {
   /** Applies a patch to the stored job and writes its segment, keeping counts, queues and indexes current. */
   private async patchJob(seq: number, current: Job, patch: Partial<Job>): Promise<Job> {
     const n = this.jobs.segmentOf(seq);
+    if (this.closed.has(n) && !('state' in patch) && !('campaignId' in patch)) {
+      // A finished job gains a delivery report: no count changes, so the segment stays closed and
+      // the queue index is not rewritten (one segment write, not three).
+      const updated = (await this.jobs.update(seq, (r) => applyJobPatch(r, patch, this.nowIso())))!;
+      this.noteDelivery(updated, seq);
+      return updated;
+    }
     if (this.closed.has(n)) {
       // A finished job changes again (late delivery report, re-queue of an unknown outcome).
       // Its counts stay in this.counts; only the persisted closed aggregate gives them back.
@@ -740,6 +809,7 @@ export class LowdbStore implements Store {
     const updated = (await this.jobs.update(seq, (r) => applyJobPatch(r, patch, this.nowIso())))!;
     this.account(updated, seq, +1);
     if (this.lastSent) this.noteSent(this.lastSent, updated, seq);
+    this.noteDelivery(updated, seq);
     const delta = (isPending(updated.state) ? 1 : 0) - (wasPending ? 1 : 0);
     this.openSegs.set(n, (this.openSegs.get(n) ?? 0) + delta);
     await this.closeIfDone(n);
@@ -811,6 +881,79 @@ export class LowdbStore implements Store {
     const sentAtMs = Date.parse(j.sentAt);
     const m = index.get(j.to);
     if (!m || sentAtMs >= m.sentAtMs) index.set(j.to, { seq, account: j.account, sentAtMs });
+  }
+
+  deliveryParts(q: { modem: string; mr: number; since: string }): Promise<DeliveryPartRef[]> {
+    return this.run('deliveryParts', false, async () => {
+      const sinceMs = isoMs(q.since, 'since');
+      const index = this.delivery && this.delivery.sinceMs <= sinceMs ? this.delivery : await this.buildDelivery(sinceMs);
+      const key = `${q.modem}|${q.mr}`;
+      const seqs = index.byKey.get(key);
+      if (!seqs) return [];
+      const out: DeliveryPartRef[] = [];
+      for (const seq of [...seqs]) {
+        const j = await this.jobs.get(seq);
+        const refs = j ? deliveryRefs(j, q, sinceMs) : [];
+        // Parts older than the window never match again: forget them (memory stays bounded).
+        if (refs.length === 0 && (!j || deliveryRefs(j, q, -Infinity).every((r) => Date.parse(r.sentAt) < sinceMs))) {
+          seqs.delete(seq);
+          // What was forgotten is older than sinceMs: an earlier `since` must rebuild.
+          index.sinceMs = Math.max(index.sinceMs, sinceMs);
+        }
+        out.push(...refs);
+      }
+      if (seqs.size === 0) index.byKey.delete(key);
+      return out;
+    });
+  }
+
+  /**
+   * Reads the open segments and the segments closed since `sinceMs` (queue/index.json `closedAt`):
+   * a part sent in the window is in one of those. Kept current by patchJob afterwards.
+   */
+  private async buildDelivery(sinceMs: number): Promise<DeliveryIndex> {
+    const index: DeliveryIndex = { sinceMs, byKey: new Map() };
+    const closedAt = this.queueIndex.data.closedAt ?? {};
+    const size = this.jobs.segmentSize;
+    for (const n of this.jobs.segmentNumbers()) {
+      if (this.closed.has(n)) {
+        const at = closedAt[n];
+        if (at === undefined || Date.parse(at) < sinceMs) continue;
+      }
+      (await this.jobs.records(n)).forEach((j, i) => this.indexDelivery(index, j, n * size + i));
+    }
+    this.delivery = index;
+    return index;
+  }
+
+  private indexDelivery(index: DeliveryIndex, j: Job, seq: number): void {
+    for (const key of deliveryKeys(j)) {
+      let set = index.byKey.get(key);
+      if (!set) index.byKey.set(key, (set = new Set()));
+      set.add(seq);
+    }
+  }
+
+  private noteDelivery(j: Job, seq: number): void {
+    if (this.delivery) this.indexDelivery(this.delivery, j, seq);
+  }
+
+  addUnmatchedReport(r: UnmatchedReport): Promise<boolean> {
+    return this.run('addUnmatchedReport', true, async () => {
+      const doc = this.unmatched.data;
+      if (!keepUnmatched(doc.reports, r)) return false;
+      doc.total++;
+      await this.unmatched.write();
+      return true;
+    });
+  }
+
+  listUnmatchedReports(limit = 100): Promise<{ total: number; reports: UnmatchedReport[] }> {
+    return this.run('listUnmatchedReports', false, async () => {
+      const n = limitOf(limit);
+      const doc = this.unmatched.data;
+      return { total: doc.total, reports: n === 0 ? [] : doc.reports.slice(-n).reverse().map(clone) };
+    });
   }
 
   /** byState over all jobs ever; byPriority over pending (queued or sending) jobs. */

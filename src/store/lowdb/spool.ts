@@ -7,6 +7,8 @@
  *                          CLI that times out can withdraw it (unlink in/) only if it was not taken
  *   spool/out/<id>.json    the response, written atomically; the CLI reads and removes it
  *   spool/applied.json     the last `keepApplied` request ids with their responses
+ *   spool/rejected/        anything under a request name that is not a regular file (a named pipe,
+ *                          a folder, a symlink) is moved here with one log line, never read
  *
  * Requests are applied one at a time in name order (ids start with a time stamp). Crash safety: a
  * request found in work/ or in/ at start is applied then; one whose id is in applied.json is not
@@ -21,6 +23,7 @@ import path from 'node:path';
 import { Low } from 'lowdb';
 import type { Logger } from 'pino';
 import { moduleLogger } from '../../util/log.js';
+import { readRegularFile } from '../../util/regular-file.js';
 import { DIR_MODE, DurableJsonFile, FILE_MODE, fsyncDir, writeFileDurable } from './durable-json-file.js';
 import { SpoolRemoteError, SpoolTimeoutError, StoreError } from '../errors.js';
 import { isNotFound } from '../../util/fs-errors.js';
@@ -52,7 +55,7 @@ export function newRequestId(): string {
 }
 
 /** The spool directories under a data folder. */
-export function spoolPaths(dataDir: string): { root: string; tmp: string; in: string; work: string; out: string; applied: string } {
+export function spoolPaths(dataDir: string): { root: string; tmp: string; in: string; work: string; out: string; applied: string; rejected: string } {
   const root = path.join(dataDir, 'spool');
   return {
     root,
@@ -61,6 +64,7 @@ export function spoolPaths(dataDir: string): { root: string; tmp: string; in: st
     work: path.join(root, 'work'),
     out: path.join(root, 'out'),
     applied: path.join(root, 'applied.json'),
+    rejected: path.join(root, 'rejected'),
   };
 }
 
@@ -270,9 +274,23 @@ export class SpoolServer {
     const p = spoolPaths(this.dataDir);
     const id = name.slice(0, -5);
     const workFile = path.join(p.work, name);
+    let text: string | Error;
+    try {
+      const read = await readRegularFile(workFile);
+      if (read.kind === 'other') {
+        await mkdir(p.rejected, { recursive: true, mode: DIR_MODE });
+        await rename(workFile, path.join(p.rejected, `${name}.${Date.now()}`));
+        this.log.warn({ name, what: read.what }, `spool: a ${read.what} under a request name is not a request; moved to spool/rejected/`);
+        return;
+      }
+      text = read.text;
+    } catch (e) {
+      if (isNotFound(e)) return;
+      text = e as Error; // e.g. EACCES: written by another user; answered, never retried forever
+    }
     let res = this.appliedById.get(id);
     if (!res) {
-      res = await this.apply(id, workFile);
+      res = await this.apply(id, text);
       this.appliedById.set(id, res);
       const entries = this.applied.data.entries;
       entries.push(res);
@@ -287,11 +305,15 @@ export class SpoolServer {
     });
   }
 
-  private async apply(id: string, file: string): Promise<SpoolResponse> {
+  private async apply(id: string, text: string | Error): Promise<SpoolResponse> {
     const appliedAt = (): string => new Date().toISOString();
+    if (text instanceof Error) {
+      const message = `the server cannot read spool request ${id} (${text.message}); run the command as the user the server runs as`;
+      return { id, ok: false, error: { message, code: 'SPOOL_UNREADABLE' }, appliedAt: appliedAt() };
+    }
     let req: SpoolRequest;
     try {
-      req = JSON.parse(await readFile(file, 'utf8')) as SpoolRequest;
+      req = JSON.parse(text) as SpoolRequest;
       if (req.id !== id || typeof req.op !== 'string') throw new Error('id or op missing');
     } catch (e) {
       return { id, ok: false, error: { message: `malformed spool request ${id}: ${(e as Error).message}`, code: 'SPOOL_MALFORMED' }, appliedAt: appliedAt() };

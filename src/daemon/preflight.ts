@@ -1,0 +1,29 @@
+/**
+ * Every check of a configuration that needs no file, port or device, run before anything is
+ * opened: a server that cannot run must say why and exit, never hold the lock half-started
+ * (issue 9: a short HTTP token or an unknown template key left a process that systemd saw as up).
+ */
+import { resolveTemplates } from '../commands/index.js';
+import { ConfigError, type Config } from '../config/config.js';
+import { loadProfile } from '../modem/profile.js';
+import { parseKey } from '../util/secret.js';
+
+/** Throws ConfigError (exit code 2) naming the first problem. `simulate`: the simulator provides the device. */
+export function preflight(cfg: Config, o: { simulate?: boolean } = {}): void {
+  if (!cfg.device && !o.simulate) {
+    throw new ConfigError('no modem device: pass --device PATH (e.g. /dev/serial/by-id/usb-…), or --simulate');
+  }
+  const checks: (() => unknown)[] = [
+    () => cfg.profile === 'auto' || loadProfile(cfg.profile),
+    () => resolveTemplates(cfg.language, cfg.templates),
+    () => cfg.secretKey && parseKey(cfg.secretKey, 'the config key "secretKey"'),
+    () => !cfg.secretKey && process.env.SMS_SERVER_KEY && parseKey(process.env.SMS_SERVER_KEY, 'SMS_SERVER_KEY'),
+  ];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+  }
+}
