@@ -4,10 +4,12 @@
  * builds dist/, installs the peers (gammu-smsd, smstools) with apt-get when missing, runs every
  * benchmark and prints one Markdown table. Prints figures, asserts nothing.
  *
- *   node scripts/bench/run.mjs [--full] [--skip throughput,utilisation,latency,storage,store]
+ *   node scripts/bench/run.mjs [--full] [--skip throughput,http-cost,utilisation,latency,storage,store]
  *
  * Quick vs full:           quick                               full
  *   throughput             sms-server 1000 msgs; peers 16      everyone 1000
+ *   http-cost (burst)      200 msgs ×1; smstools3 tuned 40;    200 msgs ×3; smstools3 tuned 200;
+ *                          mass 10k, enqueue only              mass 100k, drained
  *   utilisation (3 s)      10 single-part messages             100-message mix
  *   latency idle           sms-server 50; peers 1 each         sms-server 50; peers 10 each
  *   latency under load     sms-server 6                        sms-server 50; peers 10 each
@@ -29,6 +31,7 @@ const { runThroughput, ratios } = await import('./throughput.mjs');
 const { runUtilisation } = await import('./utilisation.mjs');
 const { runLatency } = await import('./latency.mjs');
 const { runStorage } = await import('./storage.mjs');
+const { runHttpCost } = await import('./http-cost.mjs');
 
 const m = machineInfo();
 const started = performance.now();
@@ -56,6 +59,35 @@ if (!skip.has('throughput')) {
       put('peak RSS MB (send run)', r.system, fmt(r.peakRssMB, 1));
       put('start-up to first submit, s', r.system, fmt(r.startupS, 1));
     }
+  }
+}
+
+if (!skip.has('http-cost')) {
+  section('cost per message: 200 messages POSTed at once over HTTP (zero network delay)');
+  // smstools3 tuned gets the same burst (files dropped into `outgoing` while it runs); quick mode
+  // sends it 40, as its cost per message does not depend on n (fixed polling sleeps).
+  const peerN = full ? 200 : 40;
+  const r = await runHttpCost({ n: 200, runs: full ? 3 : 1, peer: true, peerN, mass: full ? 100_000 : 10_000, massDrain: full, log });
+  const range = (k, d) => {
+    const v = r.rows.map((x) => x[k]);
+    const lo = Math.min(...v);
+    const hi = Math.max(...v);
+    return lo === hi ? fmt(lo, d) : `${fmt(lo, d)}–${fmt(hi, d)}`;
+  };
+  const runs = r.rows.length > 1 ? ` (${r.rows.length} runs)` : '';
+  put(`HTTP burst, 200 msgs: msg/s, first POST → last +CMGS${runs}`, 'sms-server', range('msgPerS', 0));
+  put(`HTTP burst: CPU ms per message${runs}`, 'sms-server', range('cpuMsPerMsg', 2));
+  put(`HTTP burst: all POSTs answered, ms${runs}`, 'sms-server', range('enqueueMs', 0));
+  put(`HTTP burst: RSS after start / peak, MB${runs}`, 'sms-server', `${range('rssStartMB', 0)} / ${range('peakRssMB', 0)}`);
+  if (r.peer) {
+    const tag = r.peer.n !== 200 ? ` (n=${r.peer.n})` : '';
+    put(`HTTP burst, 200 msgs: msg/s, first POST → last +CMGS${runs}`, r.peer.system, fmt(r.peer.msgPerS, 1) + tag);
+    put(`HTTP burst: CPU ms per message${runs}`, r.peer.system, fmt(r.peer.cpuMsPerMsg, 2) + tag);
+    put(`HTTP burst: all POSTs answered, ms${runs}`, r.peer.system, `${fmt(r.peer.enqueueMs, 0)} (files dropped)`);
+    put(`HTTP burst: RSS after start / peak, MB${runs}`, r.peer.system, `${fmt(r.peer.rssStartMB, 1)} / ${fmt(r.peer.peakRssMB, 1)}`);
+  }
+  if (r.mass) {
+    put(`mass --file ${r.mass.recipients / 1000}k to the running server: CLI wall / server peak RSS`, 'sms-server', `${fmt(r.mass.cliMs / 1000, 2)} s / ${fmt(r.mass.peakRssMB, 0)} MB`);
   }
 }
 

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { normalizeLogin } from '../accounts/index.js';
+import { inboxJson } from '../api/views.js';
 import type { InboxEntry, InboxFilter, InboxStatus, LowdbStore } from '../store/index.js';
 import { nationalForm, normalizeSender } from '../util/phone.js';
 import { loadConfig } from '../config/config.js';
@@ -14,29 +16,21 @@ function parseSince(v: string): string {
   return new Date(t).toISOString();
 }
 
+function parseAccount(v: string): string {
+  try {
+    return normalizeLogin(v);
+  } catch (e) {
+    throw new UsageError(`--account: ${(e as Error).message}`);
+  }
+}
+
 function parseStatus(v: string): InboxStatus {
   if (!STATUSES.includes(v as InboxStatus)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}, got "${v}"`);
   return v as InboxStatus;
 }
 
-/** The JSON shape of an inbox entry (a contract for scripts: id, from, text, receivedAt, status, parts). */
-export function inboxJson(e: InboxEntry): Record<string, unknown> {
-  return {
-    id: e.id,
-    from: e.from,
-    text: e.text,
-    receivedAt: e.receivedAt,
-    status: e.status,
-    parts: e.parts,
-    ...(e.sentAt ? { sentAt: e.sentAt } : {}),
-    ...(e.command ? { command: e.command } : {}),
-    ...(e.incomplete ? { incomplete: e.incomplete } : {}),
-    ...(e.encoding ? { encoding: e.encoding } : {}),
-    ...(e.error ? { error: e.error } : {}),
-    ...(e.replies?.length ? { replies: e.replies } : {}),
-    ...(e.status === 'error' && e.raw ? { raw: e.raw } : {}),
-  };
-}
+/** The JSON shape of an inbox entry: shared with the HTTP API (`GET /inbox`). */
+export { inboxJson };
 
 function table(entries: InboxEntry[]): string {
   return renderTable(entries, [
@@ -44,6 +38,7 @@ function table(entries: InboxEntry[]): string {
     { header: 'RECEIVED', get: (e) => e.receivedAt.replace('T', ' ').slice(0, 19) },
     { header: 'FROM', get: (e) => e.from, max: 20 },
     { header: 'STATUS', get: (e) => e.status },
+    { header: 'ACCOUNT', get: (e) => e.account ?? '' },
     { header: 'PARTS', get: (e) => (e.incomplete ? `${e.parts - e.incomplete.missing.length}/${e.parts}` : String(e.parts)) },
     { header: 'TEXT', get: (e) => (e.status === 'error' ? `⚠ ${e.error ?? ''}` : e.text), max: 60 },
   ]);
@@ -80,13 +75,14 @@ export function registerInbox(program: Command): void {
     .option('--from <phone>', 'only from this sender (any form of the number: +79001234567, 89001234567, 8 900 123-45-67)')
     .option('--since <date>', 'only received at or after this date/time', parseSince)
     .option('--status <status>', `only this status (${STATUSES.join(', ')})`, parseStatus)
+    .option('--account <login>', 'only messages routed to this account', parseAccount)
     .option('--follow', 'keep printing new entries as they arrive')
     .option('--data <dir>', 'data folder (default ./data or SMS_SERVER_DATA)')
     .option('--config <file>', 'config file (for "country": how national numbers read)')
     .action(
-      action(async (o: { json?: boolean; limit: number; from?: string; since?: string; status?: InboxStatus; follow?: boolean; data?: string; config?: string }) => {
+      action(async (o: { json?: boolean; limit: number; from?: string; since?: string; status?: InboxStatus; account?: string; follow?: boolean; data?: string; config?: string }) => {
         const dir = dataDirOf(o);
-        const filter: InboxFilter = { since: o.since, status: o.status };
+        const filter: InboxFilter = { since: o.since, status: o.status, account: o.account };
         const senders = o.from === undefined ? [undefined] : senderForms(o.from, loadConfig({ dataDir: o.data, configFile: o.config }).country);
         const list = async (limit: number) => {
           const store = await openReadOnly(dir);

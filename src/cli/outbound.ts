@@ -1,6 +1,8 @@
 /** `send`, `mass`, `mass status`, `outbox`: outbound work from the command line. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { normalizeLogin } from '../accounts/index.js';
+import { deliveryJson, deliveryLabel } from '../delivery/state.js';
 import { campaignStatus, type CampaignResult } from '../queue/index.js';
 import type { Job, JobState } from '../store/index.js';
 import { parseRecipientsFile } from '../util/csv.js';
@@ -24,10 +26,30 @@ export function jobJson(j: Job): Record<string, unknown> {
     ...(j.reason ? { reason: j.reason } : {}),
     createdAt: j.createdAt,
     ...(j.sentAt ? { sentAt: j.sentAt } : {}),
-    ...(j.parts ? { parts: j.parts } : {}),
+    ...(j.parts ? { parts: j.parts.map((p) => ({ seq: p.seq, ...(p.mr !== undefined ? { mr: p.mr } : {}) })) } : {}),
     duplicates: j.duplicates ?? 0,
+    delivery: deliveryJson(j),
     ...(j.campaignId ? { campaignId: j.campaignId } : {}),
     ...(j.inReplyTo ? { inReplyTo: j.inReplyTo } : {}),
+    ...(j.account ? { account: j.account } : {}),
+  };
+}
+
+/** `--account`: a login in its stored (lower-case) form; whether it exists is checked by the writer. */
+function accountFlag(v: string): string {
+  try {
+    return normalizeLogin(v);
+  } catch (e) {
+    throw new UsageError(`--account: ${(e as Error).message}`);
+  }
+}
+
+/** `yes` / `no` → boolean, anything else a usage error naming the flag. */
+function yesNo(flag: string) {
+  return (v: string): boolean => {
+    if (v === 'yes') return true;
+    if (v === 'no') return false;
+    throw new UsageError(`${flag} must be yes or no, got "${v}"`);
   };
 }
 
@@ -46,16 +68,23 @@ export function registerOutbound(program: Command): void {
     .description('queue a notification SMS (opted-out clients are refused)')
     .requiredOption('--to <phone>', 'recipient (repeat or comma-separate for several)', splitList)
     .requiredOption('--text <text>', 'message text')
+    .option('--account <login>', 'send as this account: replies from the recipients are routed back to it')
+    .option('--report <yes|no>', 'ask for a delivery report (default: the server\'s queue.deliveryReports)', yesNo('--report'))
     .option('--json', 'print JSON')
     .option('--data <dir>', 'data folder')
     .option('--config <file>', 'config file')
     .action(
-      action(async (o: { to: string[]; text: string; json?: boolean; data?: string; config?: string }) => {
+      action(async (o: { to: string[]; text: string; account?: string; report?: boolean; json?: boolean; data?: string; config?: string }) => {
         const cfg = cliConfig(o);
         const { via, result } = await applyOp<{ ids: string[]; jobs: { id: string; to: string; state: string }[]; rejected: { to: string; error: string; message: string }[] }>(
           cfg,
           'send',
-          { to: o.to.length === 1 ? o.to[0] : o.to, text: o.text },
+          {
+            to: o.to.length === 1 ? o.to[0] : o.to,
+            text: o.text,
+            ...(o.account !== undefined ? { account: accountFlag(o.account) } : {}),
+            ...(o.report !== undefined ? { report: o.report } : {}),
+          },
         );
         if (o.json) printJson({ ...result, id: result.ids[0], via });
         else {
@@ -73,12 +102,14 @@ export function registerOutbound(program: Command): void {
     .option('--text <text>', 'message text')
     .option('--name <name>', 'campaign name')
     .option('--strict', 'reject the whole file if any line is bad')
+    .option('--account <login>', 'send as this account: replies from the recipients are routed back to it')
     .option('--json', 'print JSON')
     .option('--data <dir>', 'data folder')
     .option('--config <file>', 'config file')
     .action(
-      action(async (o: { file?: string; text?: string; name?: string; strict?: boolean; json?: boolean; data?: string; config?: string }) => {
+      action(async (o: { file?: string; text?: string; name?: string; strict?: boolean; account?: string; json?: boolean; data?: string; config?: string }) => {
         if (!o.file || !o.text) throw new UsageError('mass needs --file FILE and --text TEXT (or: mass status [ID])');
+        const account = o.account === undefined ? undefined : accountFlag(o.account);
         const cfg = cliConfig(o);
         let fileText: string;
         try {
@@ -96,7 +127,7 @@ export function registerOutbound(program: Command): void {
             o.strict ? `${o.file}: ${errors.length} bad line(s); --strict queues nothing` : `${o.file}: no valid recipient (${errors.length} bad line(s)); nothing queued`,
           );
         }
-        const { via, result } = await applyOp<CampaignResult>(cfg, 'mass', { text: o.text, name: o.name, fileText, strict: o.strict });
+        const { via, result } = await applyOp<CampaignResult>(cfg, 'mass', { text: o.text, name: o.name, fileText, strict: o.strict, ...(account ? { account } : {}) });
         if (o.json) printJson({ ...result, via });
         else {
           for (const bad of result.invalid) process.stderr.write(`${o.file}:${bad.line}: ${bad.message} (skipped)\n`);
@@ -164,6 +195,7 @@ export function registerOutbound(program: Command): void {
             { header: 'CREATED', get: (j) => j.createdAt.replace('T', ' ').slice(0, 19) },
             { header: 'SENT', get: (j) => (j.sentAt ?? '').replace('T', ' ').slice(0, 19) },
             { header: 'DUP', get: (j) => String(j.duplicates ?? 0) },
+            { header: 'DELIVERY', get: (j) => deliveryLabel(j) },
             { header: 'TEXT / ERROR', get: (j) => (j.lastError && j.state !== 'sent' ? `⚠ ${j.lastError}` : j.sealed ? SEALED : j.text), max: 50 },
           ]) + '\n',
         );

@@ -23,6 +23,7 @@ interface ServeOpts {
   logLevel?: string;
   logFormat?: LogFormat;
   httpPort?: number;
+  webPort?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -42,6 +43,7 @@ export function registerServe(program: Command): void {
       return v as LogFormat;
     })
     .option('--http-port <n>', 'enable the HTTP API on this port (token from config or SMS_SERVER_HTTP_TOKEN)', intOption('--http-port', 0, 65535))
+    .option('--web-port <n>', 'enable the public web listener (chat page at /chat) on this port', intOption('--web-port', 0, 65535))
     .action(
       action(async (o: ServeOpts) => {
         const overrides: Partial<Config> = {
@@ -53,6 +55,7 @@ export function registerServe(program: Command): void {
           // Merged over the file's "http" section (merge is per section).
           ...(o.httpPort !== undefined ? { http: { enabled: true, port: o.httpPort } as Config['http'] } : {}),
         };
+        if (o.webPort !== undefined) overrides.web = { enabled: true, port: o.webPort } as Config['web'];
         const cfg = cliConfig(o, overrides, 'create');
         if (o.simulate && o.device) throw new UsageError('--simulate and --device are exclusive: the simulator provides the device');
         preflight(cfg, { simulate: o.simulate });

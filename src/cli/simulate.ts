@@ -13,6 +13,25 @@ interface CtlOpts {
   data?: string;
 }
 
+interface ReportCliOpts {
+  policy?: string;
+  mr?: number;
+  to?: string;
+  last?: boolean;
+  status?: number;
+  delay?: number;
+  finalDelay?: number;
+  recipientForm?: string;
+  tz?: string;
+}
+
+/** TP-ST as decimal or 0x hex. */
+function statusOption(value: string): number {
+  const n = /^0x[0-9a-f]{1,2}$/i.test(value) ? parseInt(value, 16) : /^\d{1,3}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 0 && n <= 255)) throw new UsageError(`--status must be 0-255 or 0x00-0xFF, got "${value}"`);
+  return n;
+}
+
 async function request(o: CtlOpts, req: Record<string, unknown>): Promise<Record<string, unknown>> {
   const { SimControlClient } = await import('../sim/index.js');
   const path = o.socket ?? simulatorPaths(dataDirOf(o)).control;
@@ -81,7 +100,7 @@ export function registerSimulate(program: Command): void {
     .description('SMS stored on the simulated SIM')
     .action(action(async (o: CtlOpts) => printJson(await request(o, { cmd: 'storage' }))));
   ctl(sim.command('fault <type>'))
-    .description('inject a fault: hang, hangOnNextSend, cmsOnNextSend, garbage, noiseBurst, simFull, dropNextCmti, failNextDelete, clear')
+    .description('inject a fault: hang, hangOnNextSend, cmsOnNextSend, garbage, noiseBurst, simFull, dropNextCmti, failNextDelete, stallNextDelete, clear')
     .option('--code <n>', 'CMS error code for cmsOnNextSend')
     .option('--ms <n>', 'duration for hang and hangOnNextSend')
     .option('--line <text>', 'line for garbage')
@@ -97,6 +116,39 @@ export function registerSimulate(program: Command): void {
         printJson(await request(o, { cmd: 'fault', type, code: num('--code', o.code), ms: num('--ms', o.ms), line: o.line, n: num('--count', o.count) }));
       }),
     );
+  ctl(sim.command('report'))
+    .description('status reports: set how the network answers TP-SRR (--policy), or send one now (--mr/--to or --last)')
+    .option('--policy <outcome>', 'for future sends: delivered, failed, pending (temporary, then final), none')
+    .option('--mr <n>', 'one report now on this message reference…', intOption('--mr', 0, 255))
+    .option('--to <number>', '…and this recipient')
+    .option('--last', 'one report now on the last part the modem sent')
+    .option('--status <code>', 'TP-ST, decimal or 0x hex (0 delivered, 0x21 busy, 0x46 expired)', statusOption)
+    .option('--delay <ms>', 'delay before the (first) report', intOption('--delay', 0, 7 * 86_400_000))
+    .option('--final-delay <ms>', 'pending: delay from the temporary to the final report', intOption('--final-delay', 0, 7 * 86_400_000))
+    .option('--recipient-form <form>', 'how the SMSC writes the recipient: international, national, unknown')
+    .option('--tz <minutes>', 'SMSC zone for the report times, minutes east of UTC (multiple of 15)')
+    .action(
+      action(async (o: CtlOpts & ReportCliOpts) => {
+        const one = o.mr !== undefined || o.to !== undefined || o.last;
+        if (one && o.policy) throw new UsageError('give either --policy (future sends) or --mr/--to/--last (one report now), not both');
+        if (o.mr !== undefined && !o.to) throw new UsageError('--mr needs --to (the recipient the report is about)');
+        if (o.to && o.mr === undefined) throw new UsageError('--to needs --mr (the message reference the report is about)');
+        const tz = o.tz === undefined ? undefined : Number(o.tz);
+        if (tz !== undefined && !Number.isInteger(tz)) throw new UsageError(`--tz must be whole minutes, got "${o.tz}"`);
+        if (one) {
+          if (o.finalDelay !== undefined || tz !== undefined) throw new UsageError('--final-delay and --tz belong to --policy');
+          const target = o.last ? { sent: 'last' } : { mr: o.mr, to: o.to };
+          printJson(await request(o, { cmd: 'report', ...target, status: o.status, delayMs: o.delay, recipientForm: o.recipientForm }));
+          return;
+        }
+        const policy = { outcome: o.policy, status: o.status, delayMs: o.delay, finalDelayMs: o.finalDelay, recipientForm: o.recipientForm, tzOffsetMinutes: tz };
+        const given = Object.values(policy).some((v) => v !== undefined);
+        printJson(await request(o, { cmd: 'report', ...(given ? { policy } : {}) }));
+      }),
+    );
+  ctl(sim.command('mr <next>'))
+    .description('the TP-MR the next send gets (0-255; it wraps after 255)')
+    .action(action(async (next: string, o: CtlOpts) => printJson(await request(o, { cmd: 'mr', next: intOption('<next>', 0, 255)(next) }))));
   ctl(sim.command('unplug')).description('pull the simulated USB stick').action(action(async (o: CtlOpts) => printJson(await request(o, { cmd: 'unplug' }))));
   ctl(sim.command('replug')).description('re-insert it').action(action(async (o: CtlOpts) => printJson(await request(o, { cmd: 'replug' }))));
 }

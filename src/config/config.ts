@@ -5,6 +5,9 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { SmtpConfig } from '../forward/email-sender.js';
+import { DEFAULT_CHAT_LIMITS, type ChatLimitsConfig } from '../chat/limits.js';
+import { DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
 import { TEMPLATE_PLACEHOLDERS } from '../commands/templates.js';
 import { SELF_SERVICE_DEFAULTS, type SelfServiceSettings } from '../selfservice/types.js';
 
@@ -44,6 +47,10 @@ export interface Config {
      * `+CMGS` or status report may land first. Replies go again as soon as the modem answers a probe.
      */
     unknownResendSeconds: number;
+    /** Ask the SMSC for a status report (TP-SRR) on every SMS; a job's own `report` overrides it. */
+    deliveryReports: boolean;
+    /** A status report is matched only to parts sent within this many hours (our clock). */
+    deliveryReportHours: number;
   };
   inbound: {
     /** Storage sweep (AT+CMGL=4) period: +CMTI is not reliable on many modems. */
@@ -53,6 +60,30 @@ export interface Config {
     /** Per-sender commands accepted per hour before they are rejected (SMS bombing costs money). */
     perSenderPerHour: number;
   };
+  /** The public web listener (chat page), separate from the loopback API; meant to sit behind nginx with TLS. */
+  web: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    /** Believe X-Forwarded-For/-Proto/-Host from the one proxy hop in front (nginx on this host). */
+    trustProxy: boolean;
+  };
+  /** The web-to-SMS chat at /chat (seed 004). */
+  chat: {
+    /** Longest message a visitor may type. */
+    maxLength: number;
+    /** A session ends after this many minutes without a message either way (fractions allowed). */
+    sessionMinutes: number;
+    /** The SMS the mobile receives: {name} and {text}. */
+    template: string;
+    /** "pow": proof-of-work captcha on every send; "off": none (local testing; warned at every start). */
+    captcha: 'pow' | 'off';
+    /** Work per captcha: the highest counter a browser may have to reach (SHA-256 each). */
+    captchaDifficulty: number;
+    /** E.164 prefixes a visitor may text (e.g. ["+7900", "+7901"]); unset or empty: the home country's code. */
+    allowedPrefixes?: string[];
+    limits: ChatLimitsConfig;
+  };
   /** Self-service access codes by SMS (seed 003); off unless enabled. */
   selfService: SelfServiceSettings;
   modem: {
@@ -60,8 +91,40 @@ export interface Config {
     idleProbeSeconds: number;
     /** Overrides the profile's send timeout (PDU written → `+CMGS:`): slow networks need more, tests less. */
     sendTimeoutSeconds?: number;
+    /** The SIM's own number (E.164) for route `number` and inbox `to`; unset: asked with AT+CNUM (many SIMs do not know it). */
+    number?: string;
+  };
+  routing: {
+    /** Route `last-sender`: how long after the last SMS sent to a number its replies still go to that account. */
+    lastSenderDays: number;
+  };
+  forward: {
+    /** A webhook receiver must answer (status line) within this long. */
+    timeoutSeconds: number;
+    /** Deliveries in flight per account and channel: a slow receiver holds only its own. */
+    concurrency: number;
+  };
+  /** Outgoing mail for e-mail forwarding; unset: e-mail forwards fail with a reason saying so. */
+  smtp?: SmtpSettings;
+  /** SMPP 3.4 listener for accounts (system_id = login, password set with `accounts set --smpp-password`). */
+  smpp: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    maxSessionsPerAccount: number;
+    /** Requests in flight per session, each way: submit_sm being stored, deliver_sm awaiting its response. */
+    windowSize: number;
+    /** Silence from a client after which we send enquire_link. */
+    enquireLinkSeconds: number;
+    /** How long we wait for the response to our own request (enquire_link, deliver_sm, unbind). */
+    responseTimeoutSeconds: number;
+    /** Inbound texts longer than one SMS: UDH-concatenated deliver_sm parts, or one message_payload. */
+    longMessages: 'udh' | 'payload';
   };
 }
+
+/** `smtp`: the outgoing mail server for e-mail forwarding (the sender's own option type). */
+export type SmtpSettings = SmtpConfig;
 
 export const DEFAULTS: Config = {
   baudRate: 115200,
@@ -72,9 +135,30 @@ export const DEFAULTS: Config = {
   templates: {},
   logLevel: 'info',
   http: { enabled: false, host: '127.0.0.1', port: 8080, maxBodyBytes: 65536 },
-  queue: { massPerMinute: 10, maxAttempts: 8, onUnknown: 'resend-once', dailyCap: 50, retryBaseSeconds: 30, unknownResendSeconds: 60 },
+  queue: {
+    massPerMinute: 10,
+    maxAttempts: 8,
+    onUnknown: 'resend-once',
+    dailyCap: 50,
+    retryBaseSeconds: 30,
+    unknownResendSeconds: 60,
+    deliveryReports: true,
+    deliveryReportHours: 72,
+  },
   inbound: { sweepSeconds: 60, multipartTimeoutHours: 24, perSenderPerHour: 10 },
   modem: { idleProbeSeconds: 60 },
+  routing: { lastSenderDays: 14 },
+  forward: { timeoutSeconds: 15, concurrency: 4 },
+  web: { enabled: false, host: '127.0.0.1', port: 8081, trustProxy: false },
+  chat: {
+    maxLength: 150,
+    sessionMinutes: 5,
+    template: DEFAULT_CHAT_TEMPLATE,
+    captcha: 'pow',
+    captchaDifficulty: 50_000,
+    limits: { ...DEFAULT_CHAT_LIMITS },
+  },
+  smpp: { enabled: false, host: '127.0.0.1', port: 2775, maxSessionsPerAccount: 4, windowSize: 10, enquireLinkSeconds: 30, responseTimeoutSeconds: 10, longMessages: 'udh' },
   selfService: { ...SELF_SERVICE_DEFAULTS },
 };
 
@@ -90,6 +174,7 @@ type Rule =
   | { t: 'string'; optional?: boolean; oneOf?: readonly string[] }
   | { t: 'int'; min: number; max: number }
   | { t: 'number'; min: number; max: number }
+  | { t: 'list'; pattern: RegExp; example: string }
   | { t: 'bool' }
   | { t: 'object'; keys: Record<string, Rule> };
 
@@ -123,6 +208,8 @@ const SCHEMA: Record<string, Rule> = {
       dailyCap: { t: 'int', min: 1, max: 1_000_000 },
       retryBaseSeconds: { t: 'int', min: 1, max: 3600 },
       unknownResendSeconds: { t: 'int', min: 1, max: 86_400 },
+      deliveryReports: { t: 'bool' },
+      deliveryReportHours: { t: 'int', min: 1, max: 24 * 30 },
     },
   },
   inbound: {
@@ -131,6 +218,19 @@ const SCHEMA: Record<string, Rule> = {
       sweepSeconds: { t: 'int', min: 1, max: 86_400 },
       multipartTimeoutHours: { t: 'int', min: 1, max: 24 * 30 },
       perSenderPerHour: { t: 'int', min: 1, max: 100_000 },
+    },
+  },
+  smpp: {
+    t: 'object',
+    keys: {
+      enabled: { t: 'bool' },
+      host: { t: 'string' },
+      port: { t: 'int', min: 0, max: 65535 },
+      maxSessionsPerAccount: { t: 'int', min: 1, max: 100 },
+      windowSize: { t: 'int', min: 1, max: 1000 },
+      enquireLinkSeconds: { t: 'int', min: 1, max: 3600 },
+      responseTimeoutSeconds: { t: 'int', min: 1, max: 600 },
+      longMessages: { t: 'string', oneOf: ['udh', 'payload'] },
     },
   },
   selfService: {
@@ -144,7 +244,58 @@ const SCHEMA: Record<string, Rule> = {
       codesPerDay: { t: 'int', min: 1, max: 1000 },
     },
   },
-  modem: { t: 'object', keys: { idleProbeSeconds: { t: 'int', min: 5, max: 86_400 }, sendTimeoutSeconds: { t: 'int', min: 1, max: 600 } } },
+  modem: {
+    t: 'object',
+    keys: {
+      idleProbeSeconds: { t: 'int', min: 5, max: 86_400 },
+      sendTimeoutSeconds: { t: 'int', min: 1, max: 600 },
+      number: { t: 'string', optional: true },
+    },
+  },
+  routing: { t: 'object', keys: { lastSenderDays: { t: 'int', min: 1, max: 365 } } },
+  forward: { t: 'object', keys: { timeoutSeconds: { t: 'int', min: 1, max: 120 }, concurrency: { t: 'int', min: 1, max: 64 } } },
+  smtp: {
+    t: 'object',
+    keys: {
+      host: { t: 'string' },
+      port: { t: 'int', min: 1, max: 65535 },
+      secure: { t: 'bool' },
+      user: { t: 'string', optional: true },
+      pass: { t: 'string', optional: true },
+      from: { t: 'string' },
+    },
+  },
+  web: {
+    t: 'object',
+    keys: {
+      enabled: { t: 'bool' },
+      host: { t: 'string' },
+      port: { t: 'int', min: 0, max: 65535 },
+      trustProxy: { t: 'bool' },
+    },
+  },
+  chat: {
+    t: 'object',
+    keys: {
+      maxLength: { t: 'int', min: 1, max: 1000 },
+      sessionMinutes: { t: 'number', min: 0.05, max: 1440 },
+      template: { t: 'string' },
+      captcha: { t: 'string', oneOf: ['pow', 'off'] },
+      captchaDifficulty: { t: 'int', min: 100, max: 100_000_000 },
+      allowedPrefixes: { t: 'list', pattern: /^\+\d{1,15}$/, example: '["+7900", "+34"]' },
+      limits: {
+        t: 'object',
+        keys: {
+          perIpPerHour: { t: 'int', min: 1, max: 1_000_000 },
+          sessionsPerIpPerHour: { t: 'int', min: 1, max: 1_000_000 },
+          perDestinationPerDay: { t: 'int', min: 1, max: 1_000_000 },
+          perPrefixPerHour: { t: 'int', min: 1, max: 1_000_000 },
+          prefixDigits: { t: 'int', min: 1, max: 15 },
+          conversationsPerSession: { t: 'int', min: 1, max: 100 },
+        },
+      },
+    },
+  },
 };
 
 function describe(rule: Rule): string {
@@ -155,6 +306,8 @@ function describe(rule: Rule): string {
       return `a whole number from ${rule.min} to ${rule.max}`;
     case 'number':
       return `a number from ${rule.min} to ${rule.max}`;
+    case 'list':
+      return `a list of strings like ${rule.example}`;
     case 'bool':
       return 'true or false';
     case 'object':
@@ -173,6 +326,14 @@ function check(path: string, value: unknown, rule: Rule, source: string): void {
       return;
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value) || value < rule.min || value > rule.max) throw bad();
+      return;
+    case 'list':
+      if (!Array.isArray(value)) throw bad();
+      value.forEach((v, i) => {
+        if (typeof v !== 'string' || !rule.pattern.test(v)) {
+          throw new ConfigError(`${source}: "${path}[${i}]" must be like ${rule.example}, got ${JSON.stringify(v)}`);
+        }
+      });
       return;
     case 'bool':
       if (typeof value !== 'boolean') throw bad();
@@ -214,8 +375,26 @@ function merge(base: Config, over: Partial<Config>): Config {
     queue: { ...base.queue, ...over.queue },
     inbound: { ...base.inbound, ...over.inbound },
     modem: { ...base.modem, ...over.modem },
+    routing: { ...base.routing, ...over.routing },
+    forward: { ...base.forward, ...over.forward },
+    ...(base.smtp || over.smtp ? { smtp: { ...base.smtp, ...over.smtp } as SmtpSettings } : {}),
+    web: { ...base.web, ...over.web },
+    chat: { ...base.chat, ...over.chat, limits: { ...base.chat.limits, ...over.chat?.limits } },
+    smpp: { ...base.smpp, ...over.smpp },
     selfService: { ...base.selfService, ...over.selfService },
   };
+}
+
+/** A `smtp` section must name the server and the sender; port and TLS mode have the usual defaults. */
+function completeSmtp(cfg: Config, source: string): void {
+  if (!cfg.smtp) return;
+  const s = cfg.smtp as Partial<SmtpSettings>;
+  for (const k of ['host', 'from'] as const) {
+    if (!s[k]) throw new ConfigError(`${source}: "smtp.${k}" is required when "smtp" is set (e.g. {"host": "mail.example.com", "port": 587, "secure": false, "user": "…", "pass": "…", "from": "sms@example.com"})`);
+  }
+  s.secure ??= s.port === 465;
+  s.port ??= s.secure ? 465 : 587;
+  if (s.user !== undefined && s.pass === undefined) throw new ConfigError(`${source}: "smtp.pass" is required when "smtp.user" is set`);
 }
 
 export function readConfigFile(file: string): Partial<Config> {
@@ -281,6 +460,7 @@ export function loadConfig(opts: { dataDir?: string; configFile?: string; overri
   const overrides = validateConfig(stripUndefined(opts.overrides ?? {}), 'command line');
   const cfg = merge(merge(merge(DEFAULTS, readSystemConfig()?.config ?? {}), fromFile), overrides);
   cfg.dataDir = dataDir;
+  completeSmtp(cfg, opts.configFile ?? 'config');
   if (cfg.http.enabled && !cfg.http.token && !process.env.SMS_SERVER_HTTP_TOKEN) {
     throw new ConfigError(`"http.enabled" is true but no "http.token" (or SMS_SERVER_HTTP_TOKEN) is set: the API refuses to run without a bearer token`);
   }

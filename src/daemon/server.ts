@@ -1,21 +1,28 @@
 /**
  * The composition root: one process that owns the modem and is the single writer of the data
  * folder. Wiring only — the logic lives in the layers: supervisor (modem life), ModemIntake and
- * InboundPipeline (receive, store, route), QueueWorker (send), StatusPublisher, spool and HTTP API.
- * Inbound routes, in order: keyword commands (with self-service when enabled); nothing claiming → `ignored`.
+ * InboundPipeline (receive, store, route), QueueWorker (send), DeliveryTracker (status reports →
+ * delivery states, `sms.delivered`/`sms.failed` forwards), StatusPublisher, spool and HTTP API.
+ * Inbound routes, in order: keyword commands (with self-service when enabled); `login: ` prefix;
+ * live web chats (when `web.enabled`); last sender; dedicated number; nothing claiming → `ignored`. The public web listener (chat page) is
+ * separate from the loopback API.
  */
 import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
 import type { Config } from '../config/config.js';
-import { InboundPipeline, ModemIntake, Receiver } from '../inbound/index.js';
+import { DeliveryTracker } from '../delivery/index.js';
+import { deliveryEvent, EmailSender, ForwardDispatcher, WebhookSender, type ChannelSender } from '../forward/index.js';
+import { InboundPipeline, LastSenderRoute, ModemIntake, NumberRoute, PrefixRoute, Receiver } from '../inbound/index.js';
 import { QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
-import { DEFAULT_MODEM_ID, LowdbStore, SpoolServer, spoolHandlerFor, type DataLock } from '../store/index.js';
+import { DEFAULT_MODEM_ID, LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock } from '../store/index.js';
+import { realClock, type Clock } from '../util/clock.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import { queuePolicyOptions, serialModemOptions } from './config-options.js';
 import { makeOps } from './ops.js';
+import type { PublicWeb } from './public-web.js';
 import { preflight } from './preflight.js';
 import { StatusPublisher } from './status-publisher.js';
 import { ModemSupervisor } from './supervisor.js';
@@ -28,14 +35,30 @@ export interface RunningServer {
   supervisor: ModemSupervisor;
   worker: QueueWorker;
   pipeline: InboundPipeline;
+  /**
+   * Durable webhook/e-mail deliveries; a job sent for an account forwards `sms.delivered` /
+   * `sms.failed` when its delivery turns final (see `delivery`).
+   */
+  forwards: ForwardDispatcher;
+  /**
+   * Status reports → job delivery states. Its `onFinal` (wired here to the account's forwards) runs
+   * before the final state is written, at least once per job; its `final` event after the write.
+   */
+  delivery: DeliveryTracker;
   http?: { port: number; close(): Promise<void> };
+  /** The public web listener and the chat, when `web.enabled`. */
+  web?: PublicWeb;
   stop(): Promise<void>;
 }
 
 export interface StartOptions {
   /** The data lock, when the caller took it first (`serve`: before the simulator starts); it releases it. */
   lock?: DataLock;
+  /** Time source of routing and forwarding (tests jump it to cover "within 14 days" and a 24 h retry schedule). */
+  clock?: Clock;
 }
+/** @deprecated name kept for callers of the accounts work: the same options. */
+export type ServerDeps = StartOptions;
 
 /**
  * Checks the whole configuration (preflight), then opens and starts everything. Any start-up error
@@ -54,6 +77,7 @@ export async function startServer(cfg: Config, logger: Logger, o: StartOptions =
 }
 
 async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() => Promise<unknown>)[]): Promise<RunningServer> {
+  const clock = o.clock ?? realClock;
   const log = moduleLogger(logger, 'server');
   const device = cfg.device!; // preflight: set
   const store = new LowdbStore(cfg.dataDir, o.lock ? { lock: false, logger } : { lockWaitMs: 3000, logger });
@@ -75,9 +99,39 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     sealText: (t) => encryptSecret(t, key),
     logger,
   });
-  const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: kick, logger });
+  const senders: { webhook: ChannelSender; email?: ChannelSender } = {
+    webhook: new WebhookSender({ secretsOf: (a) => webhookSecrets(a, key, clock.now()), timeoutMs: cfg.forward.timeoutSeconds * 1000, clock }),
+    ...(cfg.smtp ? { email: new EmailSender(cfg.smtp) } : {}),
+  };
+  const forwards = new ForwardDispatcher({ store, senders, concurrency: cfg.forward.concurrency, clock, logger });
+  const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: kick, onForwards: (f) => forwards.track(f), logger });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
-  const intake = new ModemIntake({ store, receiver, pipeline, modem: DEFAULT_MODEM_ID, logger });
+  // Status reports: applied to their job before the modem's copy is deleted; a job sent for an
+  // account forwards the final state (stored as a forward first, so it survives a crash).
+  const delivery = new DeliveryTracker({
+    store,
+    phone: phoneRule,
+    windowHours: cfg.queue.deliveryReportHours,
+    onFinal: async (e) => {
+      if (e.job.account) await forwards.emit(e.job.account, deliveryEvent(e));
+    },
+    logger,
+  });
+  const statusReports = (modem: string, pdu: string) => delivery.process(modem, pdu);
+  const intake = new ModemIntake({ store, receiver, pipeline, modem: DEFAULT_MODEM_ID, simNumber: cfg.modem.number, statusReports, logger });
+  // Account routes after the commands (seed 002): `login: ` prefix, then the last sender within
+  // routing.lastSenderDays, then the SIM dedicated to an account. Calls take the last two.
+  pipeline.add(new PrefixRoute({ accounts: store, clock }));
+  pipeline.add(
+    new LastSenderRoute({
+      accounts: store,
+      lookup: { lastSender: (phone, since) => store.lastSentTo(phone, since.toISOString()) },
+      days: cfg.routing.lastSenderDays,
+      phoneRule,
+      clock,
+    }),
+  );
+  pipeline.add(new NumberRoute({ accounts: store, simNumber: () => intake.simNumber, phoneRule, clock }));
   const supervisor = new ModemSupervisor(serialModemOptions(cfg, device, logger));
   const worker = new QueueWorker({
     store,
@@ -90,10 +144,20 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     },
     ...queuePolicyOptions(cfg),
     unseal: (t) => decryptSecret(t, key),
+    deliveryReports: cfg.queue.deliveryReports,
     // Replies first: an SMS read during a submit is routed before the worker's next AT+CMGS.
     beforeJob: () => intake.idle(),
     logger,
   });
+  // The chat route comes after the commands and the `login: ` prefix and before last-sender (a web
+  // visitor's live conversation wins over an account that texted the same mobile); its sessions are
+  // loaded before the first entry is routed. Imported only when enabled: the web layer (fastify and
+  // its plugins) is ~20 MB of RSS.
+  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, worker, key, kick, logger }) : undefined;
+  if (web) {
+    pipeline.add(web.route, { before: 'last-sender' });
+    undo.push(() => web.close());
+  }
   let http: { port: number; close(): Promise<void> } | undefined;
   const status = new StatusPublisher({ store, supervisor, device, http: () => http && { host: cfg.http.host, port: http.port }, logger });
 
@@ -108,7 +172,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
 
   // Requests from CLI processes: applied here, by the only writer.
   const spool = new SpoolServer(cfg.dataDir, { logger });
-  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService })));
+  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards })));
   undo.push(() => spool.stop());
   if (cfg.http.enabled) {
     const { port, host, token, maxBodyBytes } = cfg.http;
@@ -117,10 +181,14 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, logger });
     undo.push(() => http!.close());
   }
+  await web?.listen();
 
   // Entries left unrouted by a crash between store and route. Bounded by age: an unbounded scan reads
   // the whole history (3.5 s, +100 MB RSS at 1M messages, scripts/bench/storage.mjs).
   await pipeline.resume(new Date(Date.now() - RESUME_NEW_MAX_AGE_MS));
+  // Pending forwards (a crash, a restart, a receiver that was down) are delivered again, same webhook-id.
+  await forwards.start();
+  undo.push(() => forwards.stop());
   await worker.start();
   undo.push(() => worker.stop());
   supervisor.start();
@@ -136,6 +204,11 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
       await http?.close();
       await spool.stop();
       await worker.stop();
+      await delivery.idle();
+      await forwards.stop();
+      await Promise.all(Object.values(senders).map((x) => x?.close?.()));
+      // After the worker: its last outcomes reach the chat's store.
+      await web?.close();
       // The port closes before inbound work is awaited: on a wedged modem each of its commands
       // would otherwise wait out its own timeout.
       await supervisor.stop();
@@ -144,5 +217,12 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
       await store.close();
       log.info('stopped');
     })());
-  return { store, supervisor, worker, pipeline, http, stop };
+  return { store, supervisor, worker, pipeline, forwards, delivery, http, web, stop };
+}
+
+/** The account's signing secrets: the current one, and a rotated one during its grace period. */
+function webhookSecrets(a: Account, key: Buffer, now: number): string[] {
+  const out = [decryptSecret(a.webhookSecretEnc, key)];
+  if (a.previousSecretEnc && a.previousSecretUntil && Date.parse(a.previousSecretUntil) > now) out.push(decryptSecret(a.previousSecretEnc, key));
+  return out;
 }

@@ -245,6 +245,7 @@ export class ModemSupervisor extends EventEmitter<SupervisorEvents> {
     const { transport, engine, profile } = port;
     this.transport = transport;
     const driver = new ModemDriver(engine, profile, {
+      id: this.id,
       pin: this.pinRefused ? undefined : this.opts.pin,
       autoDetect: this.opts.profile === 'auto',
       sendTimeoutMs: this.opts.sendTimeoutMs,

@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { engineOptionsFromProfile, type AtEngine, type AtCommand, type AtResponse, type UrcEvent } from '../at/index.js';
 import { AtTimeoutError, CmsError } from '../at/errors.js';
-import type { SubmitPart } from '../sms/index.js';
+import { decodePdu, type SubmitPart } from '../sms/index.js';
 import { type Clock, realClock, type Timer } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import type { ModemProfile } from './profile.js';
@@ -17,15 +17,18 @@ import { detectProfile } from './profile.js';
 import { PinRequiredError, ModemProtocolError } from './errors.js';
 import {
   chooseCnmi,
+  cnmiDs,
   parseClip,
   parseCmgl,
   parseCmgr,
   parseCmgs,
   parseCmti,
+  parseCnum,
   parseCnmiSupport,
   parseCops,
   parseCpin,
   parseCreg,
+  parseCsmsService,
   parseCsq,
   type Registration,
   type Signal,
@@ -51,6 +54,8 @@ export interface ModemStatus {
 }
 
 export interface DriverOptions {
+  /** The modem's id in jobs, inbox entries and events (one modem today: 'default'). */
+  id?: string;
   pin?: string;
   /** Detect the profile from AT+CGMI/AT+CGMM during init (profile 'auto'). */
   autoDetect?: boolean;
@@ -60,13 +65,25 @@ export interface DriverOptions {
   clock?: Clock;
 }
 
+/**
+ * A status report reached us. `routed`: `+CDS` with the PDU (AT+CNMI ds=1): process it, then
+ * {@link ModemDriver.ackStatusReport}. `stored`: `+CDSI` (ds=2): {@link ModemDriver.readStatusReports},
+ * process each, then delete it — in that order, so a crash in between re-reads rather than loses it.
+ */
+export type StatusReportNotice =
+  | { modem: string; kind: 'routed'; pdu: string }
+  | { modem: string; kind: 'stored'; memory: string; index: number };
+
+/** How status reports reach us after init: `+CDS` (ds=1), `+CDSI` (ds=2) or not at all. */
+export type ReportRouting = 'routed' | 'stored' | 'off';
+
 export interface ModemDriverEvents {
   /** `+CMTI`: an SMS was stored at memory/index. */
   'sms-stored': [{ memory: string; index: number }];
   /** `+CMT`: an SMS delivered straight to us (must be acknowledged with AT+CNMA). */
   'sms-direct': [{ pdu: string }];
   /** `+CDS`/`+CDSI`: a status report. */
-  'status-report': [{ pdu?: string; memory?: string; index?: number }];
+  'status-report': [StatusReportNotice];
   /** An incoming call, once per call, with the caller from `+CLIP` ('unknown' when withheld). */
   call: [{ from: string }];
   /** The SIM's SMS storage is full (Huawei `^SMMEMFULL`, or CMS 322 seen). */
@@ -75,6 +92,15 @@ export interface ModemDriverEvents {
   ready: [];
   /** Registration changed (`+CREG` URC). */
   registration: [Registration];
+}
+
+/** True when the PDU decodes as an SMS-STATUS-REPORT. */
+function isStatusReport(pdu: string): boolean {
+  try {
+    return decodePdu(pdu).type === 'status-report';
+  } catch {
+    return false;
+  }
 }
 
 /** After RING with no +CLIP within this long, report the call as from an unknown caller. */
@@ -92,6 +118,12 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
   private clipTimer: Timer | undefined;
   private callGapTimer: Timer | undefined;
   info: ModemInfo | undefined;
+  /** The modem's id (DriverOptions.id, default 'default'). */
+  readonly id: string;
+  /** How status reports arrive, as set up by init(). */
+  reportRouting: ReportRouting = 'off';
+  /** `+CDS`/`+CMT` need `AT+CNMA` (AT+CSMS service 1, or the profile says so). */
+  ackRequired = false;
 
   constructor(
     private readonly engine: AtEngine,
@@ -99,7 +131,8 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
     private readonly opts: DriverOptions = {},
   ) {
     super();
-    this.log = moduleLogger(opts.logger, 'modem');
+    this.id = opts.id ?? 'default';
+    this.log = moduleLogger(opts.logger, 'modem').child({ modem: this.id });
     this.clock = opts.clock ?? realClock;
     engine.on('urc', (u: UrcEvent) => this.onUrc(u));
   }
@@ -143,14 +176,35 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
     await this.waitSmsReady();
     await this.run('AT+CMGF=0');
     await this.selectStorage(this.profile.storage);
-    const support = parseCnmiSupport((await this.tryRun('AT+CNMI=?'))?.lines ?? []);
-    const cnmi = chooseCnmi(support, this.profile.flags.directDelivery);
-    if (!(await this.tryRun(cnmi))) await this.tryRun('AT+CNMI=1,1,0,0,0');
+    const cnmi = await this.setIndications();
+    const csms = parseCsmsService((await this.tryRun({ text: 'AT+CSMS?', expect: ['+CSMS:'] }))?.lines ?? []);
+    this.ackRequired = csms === 1 || this.profile.flags.cnmaRequired === true;
     await this.tryRun('AT+CLIP=1');
     for (const cmd of this.profile.init) await this.tryRun(cmd);
     if (this.profile.flags.cmms) await this.tryRun('AT+CMMS=2');
-    this.log.info({ ...this.info, cnmi }, 'modem initialised');
+    this.log.info({ ...this.info, cnmi, reports: this.reportRouting, ackRequired: this.ackRequired }, 'modem initialised');
     return this.info;
+  }
+
+  /**
+   * `AT+CNMI` from what `AT+CNMI=?` offers (status reports: ds=1, else ds=2). A modem that refuses
+   * the choice gets it with stored reports, then the bare minimum (reports off).
+   */
+  private async setIndications(): Promise<string> {
+    const support = parseCnmiSupport((await this.tryRun('AT+CNMI=?'))?.lines ?? []);
+    const first = chooseCnmi(support, this.profile.flags.directDelivery);
+    const stored = first.replace(/^(AT\+CNMI=\d+,\d+,\d+,)1,/, (_m, head: string) => `${head}2,`);
+    const candidates = [first, stored, 'AT+CNMI=1,1,0,0,0'];
+    for (const cmd of [...new Set(candidates)]) {
+      if (await this.tryRun(cmd)) {
+        const ds = cnmiDs(cmd);
+        this.reportRouting = ds === 1 ? 'routed' : ds === 2 ? 'stored' : 'off';
+        return cmd;
+      }
+    }
+    this.reportRouting = 'off';
+    this.log.warn('no AT+CNMI setting accepted: new SMS are found by the storage sweep only, status reports not at all');
+    return 'none';
   }
 
   /** Some modems drop the first command after open or ESC; try plain AT a few times. */
@@ -244,11 +298,26 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
     this.readMemory = mem;
   }
 
-  /** Every stored SMS (`AT+CMGL=4`) in the given memories (default: the profile's). */
-  async listStored(memories: string[] = [this.profile.storage]): Promise<StoredSms[]> {
+  /** The memories the storage sweep lists: the profile's, and where it keeps status reports (Quectel `SR`). */
+  sweepMemories(): string[] {
+    const srm = this.profile.flags.statusReportMemory;
+    return srm && srm !== this.profile.storage ? [this.profile.storage, srm] : [this.profile.storage];
+  }
+
+  /** Every stored SMS and status report (`AT+CMGL=4`) in the given memories (default: {@link sweepMemories}). */
+  async listStored(memories: string[] = this.sweepMemories()): Promise<StoredSms[]> {
     const all: StoredSms[] = [];
     for (const mem of memories) {
-      await this.useMemory(mem);
+      if (mem !== this.profile.storage) {
+        // The status-report memory is extra: firmware without it must not break the SMS sweep.
+        try {
+          await this.useMemory(mem);
+        } catch (e) {
+          if (e instanceof AtTimeoutError) throw e;
+          this.log.warn({ mem, err: (e as Error).message }, 'memory not selectable: not listed');
+          continue;
+        }
+      } else await this.useMemory(mem);
       const r = await this.run({ text: 'AT+CMGL=4', expect: ['+CMGL:'], timeoutMs: 30_000 });
       const { items, problems } = parseCmgl(r.lines, mem);
       for (const p of problems) this.log.warn({ mem, problem: p }, 'odd AT+CMGL line');
@@ -271,6 +340,34 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
   /** Acknowledge a `+CMT` direct delivery so the network does not re-send it. */
   async ackDirect(): Promise<void> {
     await this.tryRun('AT+CNMA');
+  }
+
+  /**
+   * After a `+CDS` report is processed durably: `AT+CNMA` when the modem wants it (AT+CSMS
+   * service 1). Without it the modem stops routing reports (27.005 §3.4.4) and the network sends
+   * this one again later — so a crash before the ack repeats the report, never loses it.
+   */
+  async ackStatusReport(): Promise<void> {
+    if (this.ackRequired) await this.tryRun('AT+CNMA');
+  }
+
+  /**
+   * The stored status report(s) a `+CDSI` announced, as {memory, index, pdu}: read, not deleted
+   * (the caller deletes each after processing it). Only slots that hold a status report are
+   * returned: an announced slot holding anything else is never the caller's to delete.
+   * Quectel EC25/EG25 (profile `cdsiWrongLocation`) announce `"SM",0` for a report stored in `SR`:
+   * the announced slot is not read at all; the report memory is listed instead.
+   */
+  async readStatusReports(notice: { memory: string; index: number }): Promise<StoredSms[]> {
+    const srm = this.profile.flags.statusReportMemory;
+    const found = this.profile.flags.cdsiWrongLocation && srm
+      ? await this.listStored([srm])
+      : [await this.read(notice.memory, notice.index)].filter((x): x is StoredSms => x !== undefined);
+    const reports = found.filter((s) => isStatusReport(s.pdu));
+    if (reports.length < found.length && !this.profile.flags.cdsiWrongLocation) {
+      this.log.warn({ memory: notice.memory, index: notice.index }, '+CDSI names a slot that holds no status report: left alone');
+    }
+    return reports;
   }
 
   /**
@@ -324,6 +421,15 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
     };
   }
 
+  /**
+   * The SIM's own number (`AT+CNUM`), when the SIM stores it — many do not (operators rarely write
+   * the MSISDN to the SIM), so undefined is an ordinary answer; config `modem.number` covers that.
+   */
+  async ownNumber(): Promise<string | undefined> {
+    const r = await this.tryRun({ text: 'AT+CNUM', expect: ['+CNUM:'] });
+    return r ? parseCnum(r.lines) : undefined;
+  }
+
   /** A cheap liveness probe for the watchdog and the recovery ladder. */
   async probe(timeoutMs = 3000): Promise<void> {
     await this.run({ text: 'AT', timeoutMs });
@@ -356,11 +462,13 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
     }
     if (line.startsWith('+CDSI:')) {
       const at = parseCmti(line);
-      if (at) this.emit('status-report', at);
+      if (at) this.emit('status-report', { modem: this.id, kind: 'stored', ...at });
+      else this.log.warn({ line }, 'unparsable +CDSI');
       return;
     }
     if (line.startsWith('+CDS:')) {
-      this.emit('status-report', { pdu: u.pdu });
+      if (u.pdu) this.emit('status-report', { modem: this.id, kind: 'routed', pdu: u.pdu });
+      else this.log.warn({ line }, '+CDS without a PDU line: report lost');
       return;
     }
     if (line === 'RING' || line.startsWith('+CRING:')) {

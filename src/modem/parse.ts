@@ -129,6 +129,22 @@ export function parseCops(lines: string[]): string | undefined {
   return splitParams(body(l, '+COPS:')!)[2] || undefined;
 }
 
+/**
+ * The SIM's own number from `+CNUM: "","+79990000001",145` (some firmwares add speed and
+ * service fields; an empty list or `+CNUM: ,"",129` means the SIM does not know it). First voice
+ * line wins. Type 145 marks an international number: the `+` is added when the modem left it out.
+ */
+export function parseCnum(lines: string[]): string | undefined {
+  for (const l of lines) {
+    if (!l.startsWith('+CNUM:')) continue;
+    const p = splitParams(body(l, '+CNUM:')!);
+    const num = (p[1] ?? '').trim();
+    if (!/^\+?\d{3,20}$/.test(num)) continue;
+    return p[2] === '145' && !num.startsWith('+') ? '+' + num : num;
+  }
+  return undefined;
+}
+
 /** `+CPIN: READY` / `+CPIN: SIM PIN`. */
 export function parseCpin(lines: string[]): string | undefined {
   const l = lines.find((x) => x.startsWith('+CPIN:'));
@@ -159,7 +175,10 @@ function expandRange(s: string): number[] {
 /**
  * Choose `AT+CNMI=<mode>,<mt>,<bm>,<ds>,<bfr>`: mode 2 (buffer URCs while the link is busy, flush
  * after) over 1; mt 1 (store + `+CMTI`) unless the profile wants direct delivery (mt 2 → `+CMT`);
- * no cell broadcast; status reports stored (ds 2 → `+CDSI`) when supported, else routed (1) or off.
+ * no cell broadcast; status reports routed with their PDU (ds 1 → `+CDS`) when supported, else
+ * stored (ds 2 → `+CDSI`, then read and delete), else off. ds 1 first: nothing to read back, no
+ * storage slot to free, and no storage quirks (Quectel EC25 announces a stored report at a wrong
+ * location).
  */
 export function chooseCnmi(support: number[][] | undefined, direct = false): string {
   const pick = (i: number, prefs: number[], fallback: number) => {
@@ -170,9 +189,24 @@ export function chooseCnmi(support: number[][] | undefined, direct = false): str
   const mode = pick(0, [2, 1], 1);
   const mt = pick(1, direct ? [2, 1] : [1, 2], 1);
   const bm = pick(2, [0], 0);
-  const ds = pick(3, [2, 1, 0], 0);
+  // Unknown support (AT+CNMI=? failed): ds 2, the form more firmware accepts.
+  const ds = support?.[3] ? pick(3, [1, 2, 0], 0) : 2;
   const bfr = pick(4, [0], 0);
   return `AT+CNMI=${mode},${mt},${bm},${ds},${bfr}`;
+}
+
+/** The `<ds>` of an `AT+CNMI=…` command: how status reports reach us. */
+export function cnmiDs(cmd: string): number {
+  const ds = Number(/^AT\+CNMI=([^\r]*)$/i.exec(cmd)?.[1]?.split(',')[3]);
+  return Number.isInteger(ds) ? ds : 0;
+}
+
+/** `+CSMS: <service>,<mt>,<mo>,<bm>` (reply to AT+CSMS?) → service; 1 means `+CMT`/`+CDS` need `AT+CNMA`. */
+export function parseCsmsService(lines: string[]): number | undefined {
+  const l = lines.find((x) => x.startsWith('+CSMS:'));
+  if (!l) return undefined;
+  const v = Number(splitParams(body(l, '+CSMS:')!)[0]);
+  return Number.isInteger(v) ? v : undefined;
 }
 
 /** `+CMGS: 12` (optionally `,"<scts>"`) → TP-MR. */

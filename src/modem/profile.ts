@@ -53,6 +53,18 @@ export interface ModemProfile {
     directDelivery?: boolean;
     /** The modem needs `AT+CMMS=2` to keep the link open between consecutive sends. */
     cmms?: boolean;
+    /**
+     * Memory where the modem keeps stored status reports when it is not the read memory
+     * (Quectel EC25/EG25: `SR`). The storage sweep lists it too.
+     */
+    statusReportMemory?: string;
+    /**
+     * `+CDSI:` names a wrong location (Quectel EC25/EG25 announce `+CDSI: "SM",0` for a report
+     * stored in `SR`): never read or delete the announced slot, list `statusReportMemory` instead.
+     */
+    cdsiWrongLocation?: boolean;
+    /** `+CDS`/`+CMT` must be acknowledged with `AT+CNMA` even when `AT+CSMS?` does not say service 1. */
+    cnmaRequired?: boolean;
   };
   /** What the simulator imitates for this family. Never read by production code. */
   sim: {
@@ -69,6 +81,16 @@ export interface ModemProfile {
     cpinWithoutOk?: boolean;
     /** SIM storage capacity (slots). */
     capacity: number;
+    /** Lowest storage index: 1 on most modems, 0 on Quectel (`+CMTI: "SM",0`). Default 1. */
+    firstIndex?: 0 | 1;
+    /** The `AT+CNMI=?` answer, e.g. `(0-3),(0-3),(0,2),(0-2),(0,1)` (default); decides ds=1 or ds=2. */
+    cnmiSupport?: string;
+    /** Memory a stored status report goes to (ds=2); default the receive memory (`AT+CPMS` third). */
+    statusReportMemory?: 'SM' | 'ME' | 'SR';
+    /** What `+CDSI` announces instead of the real slot (Quectel: `{ "memory": "SM", "index": 0 }`). */
+    cdsiAnnounces?: { memory: string; index: number };
+    /** `AT+CSMS` service at power-up (1: `+CMT`/`+CDS` need `AT+CNMA`). Default 0. */
+    csmsService?: 0 | 1;
   };
 }
 

@@ -14,6 +14,12 @@ export interface NotificationRequest {
   /** One number or a list, in any accepted form (`+7 900 123-45-67`, `89001234567`). */
   to: string | string[];
   text: string;
+  /** The account sending it (HTTP API with its token, `send --account`, SMPP): attributed on the job, replies route back to it. */
+  account?: string;
+  /** Other job fields fixed by the submitting channel (e.g. an SMPP receipt request). */
+  extra?: Pick<Job, 'smppReceipt'>;
+  /** Ask for status reports (TP-SRR) for these jobs; unset: the server's `queue.deliveryReports`. */
+  report?: boolean;
 }
 
 /** Why one recipient was not queued. */
@@ -43,6 +49,9 @@ export function validateNotification(req: NotificationRequest, limits: Notificat
     throw new InvalidRequestError(`"text" is ${req.text.length} characters; at most ${maxText} are allowed`);
   }
   const list = Array.isArray(req.to) ? req.to : [req.to];
+  if (req.report !== undefined && typeof req.report !== 'boolean') {
+    throw new InvalidRequestError(`"report" must be true or false, got ${JSON.stringify(req.report)}`);
+  }
   if (list.length === 0) throw new InvalidRequestError('"to" must name at least one phone number');
   if (list.length > maxRecipients) {
     throw new InvalidRequestError(`"to" has ${list.length} numbers; at most ${maxRecipients} per request (use a mass campaign)`);
@@ -91,7 +100,17 @@ export async function enqueueNotification(
     accepted.length === 0
       ? []
       : await store.enqueue(
-          accepted.map((to) => ({ to, text: req.text, priority: 'notification' as const, state: 'queued' as const, attempts: 0, nextAttemptAt: now })),
+          accepted.map((to) => ({
+            to,
+            text: req.text,
+            priority: 'notification' as const,
+            state: 'queued' as const,
+            attempts: 0,
+            nextAttemptAt: now,
+            ...(req.account ? { account: req.account } : {}),
+            ...req.extra,
+            ...(req.report !== undefined ? { report: req.report } : {}),
+          })),
         );
   return { ids: jobs.map((j) => j.id), jobs, rejected };
 }

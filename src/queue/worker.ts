@@ -15,7 +15,7 @@
  *    naming the first unsent part — in one write, once the modem is ready (the worker waits for it
  *    before claiming: nothing is in flight while it is missing), right before the PDU is written;
  *    a multipart text also gets its concatenation reference (`store.concatRef`) before its first part;
- * 2. `parts: [{seq, mr}]` after each part the modem accepted, with the marker moved to the next
+ * 2. `parts: [{seq, mr, sentAt, report}]` after each part the modem accepted, with the marker moved to the next
  *    part — a restart resumes from the first unsent part, with the same concatenation reference.
  *    If the modem is down by then, the parts are written with the marker cleared, and the marker
  *    is set again once the modem is back;
@@ -42,7 +42,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { encodeSubmit, type SubmitPart } from '../sms/index.js';
-import type { Job, JobPriority, Store } from '../store/types.js';
+import type { Job, JobPart, JobPriority, Store } from '../store/types.js';
 import { realClock, type Clock, type Timer } from '../util/clock.js';
 import { moduleLogger } from '../util/log.js';
 import { DailyCap } from './daily-cap.js';
@@ -64,8 +64,8 @@ export interface SmsSender {
   whenReady?(signal: AbortSignal): Promise<unknown>;
 }
 
-/** Encoder: one text → its SMS-SUBMIT parts, with this concatenation reference. */
-export type EncodeFn = (to: string, text: string, ref: number) => SubmitPart[];
+/** Encoder: one text → its SMS-SUBMIT parts, with this concatenation reference (and TP-SRR when `statusReport`). */
+export type EncodeFn = (to: string, text: string, ref: number, opts?: { statusReport?: boolean }) => SubmitPart[];
 
 export interface QueueWorkerOptions {
   store: Store;
@@ -82,8 +82,14 @@ export interface QueueWorkerOptions {
   logger?: Logger;
   /** Decrypts the text of a `sealed` job (credentials) just before encoding. */
   unseal?: (text: string) => string;
-  /** Default: `encodeSubmit(to, text, { ref })` from src/sms. */
+  /** Default: `encodeSubmit(to, text, { ref, statusReport })` from src/sms. */
   encode?: EncodeFn;
+  /**
+   * Ask for status reports (TP-SRR) on jobs that do not say (`job.report` unset): config
+   * `queue.deliveryReports`. Default false. Parts sent with TP-SRR are recorded with `report: true`
+   * and their `sentAt`, which the delivery tracker matches reports against.
+   */
+  deliveryReports?: boolean;
   /** Pause of the loop after consecutive send errors (a modem that is down is not hammered): base, doubling, cap. Default 2 s … 60 s. */
   errorPause?: { baseMs?: number; maxMs?: number };
   /** Longest idle sleep before the store is asked again even without kick() (default 60 s). */
@@ -138,8 +144,8 @@ export class InterruptedSendError extends Error {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function partsList(sent: Map<number, number>): { seq: number; mr: number }[] {
-  return [...sent.entries()].sort((a, b) => a[0] - b[0]).map(([seq, mr]) => ({ seq, mr }));
+function partsList(sent: Map<number, JobPart>): JobPart[] {
+  return [...sent.values()].sort((a, b) => a.seq - b.seq);
 }
 
 /**
@@ -152,6 +158,7 @@ export class QueueWorker extends EventEmitter {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly encode: EncodeFn;
+  private readonly deliveryReports: boolean;
   private readonly unseal: (text: string) => string;
   private readonly rate: MassRateLimiter;
   private readonly cap: DailyCap;
@@ -183,7 +190,8 @@ export class QueueWorker extends EventEmitter {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...o.policy };
     this.clock = o.clock ?? realClock;
     this.log = moduleLogger(o.logger, 'queue');
-    this.encode = o.encode ?? ((to, text, ref) => encodeSubmit(to, text, { ref }));
+    this.encode = o.encode ?? ((to, text, ref, opts) => encodeSubmit(to, text, { ref, statusReport: opts?.statusReport }));
+    this.deliveryReports = o.deliveryReports ?? false;
     this.unseal =
       o.unseal ??
       (() => {
@@ -344,18 +352,19 @@ export class QueueWorker extends EventEmitter {
 
   private async sendParts(claimed: Job): Promise<StepResult> {
     let job = claimed;
-    const sent = new Map<number, number>();
-    for (const p of job.parts ?? []) if (p.mr !== undefined) sent.set(p.seq, p.mr);
+    const sent = new Map<number, JobPart>();
+    for (const p of job.parts ?? []) if (p.mr !== undefined) sent.set(p.seq, { ...p });
+    const statusReport = job.report ?? this.deliveryReports;
     const sentBefore = sent.size;
 
     let parts: SubmitPart[];
     try {
       const text = job.sealed ? this.unseal(job.text) : job.text;
-      parts = this.encode(job.to, text, job.concatRef ?? 0);
+      parts = this.encode(job.to, text, job.concatRef ?? 0, { statusReport });
       if (parts.length > 1 && job.concatRef === undefined) {
         if (sent.size > 0) this.log.warn({ job: job.id }, 'resuming a multipart job whose reference was lost: the receiver may not join the parts');
         job = { ...job, concatRef: await this.store.concatRef(job.id) };
-        parts = this.encode(job.to, text, job.concatRef!);
+        parts = this.encode(job.to, text, job.concatRef!, { statusReport });
       }
     } catch (err) {
       return this.finish(...(await this.afterError(job, err, sent)));
@@ -379,7 +388,8 @@ export class QueueWorker extends EventEmitter {
         return this.finish(...(await this.afterError(job, err, sent)));
       }
       if (this.detached) return { kind: 'stopped' };
-      sent.set(part.seq, mr);
+      // sentAt and the modem: a status report is matched to this part on that modem, in a window from then.
+      sent.set(part.seq, { seq: part.seq, mr, sentAt: iso(this.clock.now()), ...(statusReport ? { report: true } : {}), ...(this.modem ? { modem: this.modem } : {}) });
       // The mr and the marker for the next unsent part in one write. The last part's mr goes with
       // the `sent` write below.
       const next = parts.find((p) => !sent.has(p.seq));
@@ -421,7 +431,7 @@ export class QueueWorker extends EventEmitter {
    * "may have been sent"), the parts sent so far kept; an attempt in which no part was written is
    * given back (the claim counted it).
    */
-  private async requeueUnsent(job: Job, sent: Map<number, number>, sentBefore: number): Promise<Job> {
+  private async requeueUnsent(job: Job, sent: Map<number, JobPart>, sentBefore: number): Promise<Job> {
     return this.store.updateJob(job.id, {
       state: 'queued',
       nextAttemptAt: iso(this.clock.now()),
@@ -431,7 +441,7 @@ export class QueueWorker extends EventEmitter {
     });
   }
 
-  private async afterError(job: Job, err: unknown, sent: Map<number, number>): Promise<[Job, JobOutcome]> {
+  private async afterError(job: Job, err: unknown, sent: Map<number, JobPart>): Promise<[Job, JobOutcome]> {
     const outcome = await this.applyDecision(job, err, partsList(sent));
     // Only errors that say something about the modem/network slow the loop down (not a bad number).
     if (outcome !== 'failed') this.consecutiveErrors++;
@@ -440,7 +450,7 @@ export class QueueWorker extends EventEmitter {
   }
 
   /** Applies the retry policy to a job (job first, then the marker: a crash between leaves a judgeable state). */
-  private async applyDecision(job: Job, err: unknown, parts: { seq: number; mr?: number }[]): Promise<JobOutcome> {
+  private async applyDecision(job: Job, err: unknown, parts: JobPart[]): Promise<JobOutcome> {
     const d: RetryDecision = decide(err, job, this.policy);
     const lastError = describeError(err);
     const nowMs = this.clock.now();

@@ -3,6 +3,7 @@
  * (gammu 1.42, smstools3, our driver). Pure decisions over the modem's settings and storage;
  * byte framing, echo, timing and noise live in modem.ts.
  */
+import { parseCnmiSupport } from '../modem/parse.js';
 import type { ModemProfile } from '../modem/profile.js';
 import { splitArgs, type ParsedAtCommand } from './command-line.js';
 import { parseMemory, type MemoryName, type SimStorage, type SmsStatus } from './storage.js';
@@ -27,6 +28,8 @@ export interface SimSettings {
   curc: number;
   /** Huawei AT^PORTSEL. */
   portsel: number;
+  /** AT+CSMS service: 1 means `+CDS` (and `+CMT`) wait for `AT+CNMA`. */
+  csms: 0 | 1;
 }
 
 /** Result of one command of a command line. */
@@ -44,7 +47,7 @@ export interface CommandHost {
   readonly profile: ModemProfile;
   readonly settings: SimSettings;
   readonly storage: SimStorage;
-  readonly identity: { imei: string; imsi: string; operator: string };
+  readonly identity: { imei: string; imsi: string; operator: string; ownNumber?: string };
   /** ATH / AT+CHUP: end a ringing call. */
   hangup(): void;
   /** ATZ (soft: settings only) or AT+CFUN=1,1 (full: reboot with boot URCs). */
@@ -55,6 +58,12 @@ export interface CommandHost {
   unlock(pin: string): boolean;
   /** One-shot fault: answer the next AT+CMGD with an error. */
   takeDeleteFault(): boolean;
+  /** The parameter list this modem answers to `AT+CNMI=?`, e.g. `(0-3),(0-3),(0,2),(0-2),(0,1)`. */
+  readonly cnmiSupport: string;
+  /** AT+CNMA: true when a `+CDS` was waiting for it (27.005: else `+CMS ERROR: 340`). */
+  acknowledge(): boolean;
+  /** AT+CNMI changed: the network may now route reports it held back. */
+  routingChanged(): void;
 }
 
 const CME_TEXT: Record<number, string> = {
@@ -89,7 +98,7 @@ export function tpduLength(hexWithSmsc: string): number {
 const ok = (...lines: string[]): Outcome => ({ kind: 'ok', lines });
 
 /** SMS commands that need an unlocked SIM and a PDU-capable state. */
-const SIM_COMMANDS = new Set(['+CMGL', '+CMGR', '+CMGD', '+CMGS', '+CPMS', '+CSCA', '+CNMI', '+CMGW']);
+const SIM_COMMANDS = new Set(['+CMGL', '+CMGR', '+CMGD', '+CMGS', '+CPMS', '+CSCA', '+CNMI', '+CMGW', '+CNUM']);
 
 export function executeCommand(cmd: ParsedAtCommand, host: CommandHost): Outcome {
   const s = host.settings;
@@ -142,6 +151,12 @@ export function executeCommand(cmd: ParsedAtCommand, host: CommandHost): Outcome
       return cmd.kind === 'test' ? ok() : ok(host.identity.imsi);
     case '+GCAP':
       return ok('+GCAP: +CGSM');
+    case '+CNUM': {
+      // Most SIMs do not store their MSISDN: then the list is empty (OK alone).
+      if (cmd.kind === 'test') return ok();
+      const n = host.identity.ownNumber;
+      return n ? ok(`+CNUM: "","${n}",${n.startsWith('+') ? 145 : 129}`) : ok();
+    }
 
     // --- settings -----------------------------------------------------------------------
     case '+CMEE':
@@ -164,14 +179,18 @@ export function executeCommand(cmd: ParsedAtCommand, host: CommandHost): Outcome
     case '+CPMS':
       return cpms(cmd, host);
     case '+CNMI': {
-      if (cmd.kind === 'test') return ok('+CNMI: (0-3),(0-3),(0,2),(0-2),(0,1)');
+      if (cmd.kind === 'test') return ok(`+CNMI: ${host.cnmiSupport}`);
       if (cmd.kind === 'read') return ok(`+CNMI: ${s.cnmi.join(',')}`);
       if (cmd.kind !== 'set') return cmsError(302);
       const vals = splitArgs(cmd.args).map((x) => (x === '' ? NaN : Number(x)));
       if (vals.some((v, i) => !Number.isInteger(v) && !(i > 0 && Number.isNaN(v)))) return cmsError(302);
+      // A value outside what AT+CNMI=? lists (ds=1 on a modem without +CDS routing) is refused.
+      const support = parseCnmiSupport([`+CNMI: ${host.cnmiSupport}`]);
+      if (vals.some((v, i) => Number.isInteger(v) && support?.[i] && !support[i]!.includes(v))) return cmsError(303);
       vals.forEach((v, i) => {
         if (Number.isInteger(v)) s.cnmi[i] = v;
       });
+      host.routingChanged();
       return ok();
     }
     case '+CSCA': {
@@ -182,10 +201,14 @@ export function executeCommand(cmd: ParsedAtCommand, host: CommandHost): Outcome
       s.csca = num;
       return ok();
     }
-    case '+CSMS':
+    case '+CSMS': {
       if (cmd.kind === 'test') return ok('+CSMS: (0,1)');
-      if (cmd.kind === 'read') return ok('+CSMS: 0,1,1,1');
+      if (cmd.kind === 'read') return ok(`+CSMS: ${s.csms},1,1,1`);
+      const v = Number(splitArgs(cmd.args)[0]);
+      if (v !== 0 && v !== 1) return cmsError(303);
+      s.csms = v;
       return ok('+CSMS: 1,1,1');
+    }
     case '+CSMP':
       if (cmd.kind === 'read') return ok('+CSMP: 17,167,0,0');
       return ok();
@@ -229,7 +252,9 @@ export function executeCommand(cmd: ParsedAtCommand, host: CommandHost): Outcome
       host.hangup();
       return ok();
     case '+CNMA':
-      return ok();
+      if (cmd.kind === 'test') return ok('+CNMA: (0-2)');
+      // 27.005 §3.4.4: nothing waits for an acknowledgement → 340.
+      return host.acknowledge() ? ok() : cmsError(340);
     case '+CUSD':
       // gammu-smsd toggles USSD result codes at start; no USSD traffic is simulated.
       if (cmd.kind === 'read') return ok('+CUSD: 0');
@@ -310,12 +335,15 @@ function cpms(cmd: ParsedAtCommand, host: CommandHost): Outcome {
   const s = host.settings;
   const st = host.storage;
   const usage = (m: MemoryName) => `${st.get(m).used},${st.get(m).capacity}`;
-  if (cmd.kind === 'test') return ok('+CPMS: ("SM","ME"),("SM","ME"),("SM","ME")');
+  // Quectel EC25: status reports live in `SR`, which can only be read/listed/deleted (first memory).
+  const sr = host.profile.sim.statusReportMemory === 'SR';
+  if (cmd.kind === 'test') return ok(`+CPMS: ("SM","ME"${sr ? ',"SR"' : ''}),("SM","ME"),("SM","ME")`);
   if (cmd.kind === 'read') return ok(`+CPMS: ${s.cpms.map((m) => `"${m}",${usage(m)}`).join(',')}`);
   if (cmd.kind !== 'set') return cmsError(302);
   const raw = splitArgs(cmd.args).filter((x) => x !== '');
   const mems = raw.map(parseMemory);
   if (raw.length === 0 || raw.length > 3 || mems.some((m) => !m)) return cmsError(302);
+  if (mems.some((m, i) => m === 'SR' && (!sr || i > 0))) return cmsError(302);
   mems.forEach((m, i) => (s.cpms[i] = m!));
   return ok(`+CPMS: ${s.cpms.map(usage).join(',')}`);
 }

@@ -8,7 +8,8 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { decodePdu } from '../sms/index.js';
 import type { SimulatedModem } from './modem.js';
 import { groupSent } from './sent.js';
-import { MEMORIES, type StoredSlot } from './storage.js';
+import { mergePolicy, type RecipientForm } from './status-reports.js';
+import { MEMORIES, type MemoryName, type StoredSlot } from './storage.js';
 
 /** One request line: `{"cmd":"sms","from":"+79001234567","text":"CLIENT info"}`. */
 export interface ControlRequest {
@@ -50,6 +51,7 @@ function describeSlot(slot: StoredSlot): Record<string, unknown> {
   try {
     const d = decodePdu(slot.pdu);
     if (d.type === 'deliver') return { ...slot, from: d.sender, text: d.text, concat: d.concat };
+    if (d.type === 'status-report') return { ...slot, type: d.type, mr: d.mr, recipient: d.recipient, status: d.status };
     return { ...slot, type: d.type };
   } catch {
     return { ...slot, undecodable: true };
@@ -87,8 +89,11 @@ export async function handleControlRequest(req: ControlRequest, target: ControlT
         });
         return { ok: true, indices, heldBack: m.heldBack };
       }
-      case 'pdu':
-        return { ok: true, index: m.injectPdu(str(req, 'hex')!) };
+      case 'pdu': {
+        const memory = str(req, 'memory', false);
+        if (memory !== undefined && !(MEMORIES as readonly string[]).includes(memory)) throw new ControlRequestError(`"memory" must be one of ${MEMORIES.join(', ')}, got "${memory}"`);
+        return { ok: true, index: m.injectPdu(str(req, 'hex')!, memory ? { memory: memory as MemoryName } : {}) };
+      }
       case 'call':
         m.injectCall(str(req, 'from')!);
         return { ok: true };
@@ -103,7 +108,12 @@ export async function handleControlRequest(req: ControlRequest, target: ControlT
         return { ok: true, ...out, heldBack: m.heldBack };
       }
       case 'status':
-        return { ok: true, profile: m.profile.name, path: target.path?.(), ringing: m.ringing, heldBack: m.heldBack, sent: m.sent.length, settings: m.state };
+        return { ok: true, profile: m.profile.name, path: target.path?.(), ringing: m.ringing, heldBack: m.heldBack, sent: m.sent.length, settings: m.state, reports: m.reportStats };
+      case 'report':
+        return report(req, m);
+      case 'mr':
+        m.setNextMr(num(req, 'next')!);
+        return { ok: true };
       case 'boot':
         m.boot();
         return { ok: true };
@@ -122,6 +132,38 @@ export async function handleControlRequest(req: ControlRequest, target: ControlT
   } catch (e) {
     return { ok: false, error: (e as Error).message };
   }
+}
+
+/**
+ * `report`: with `policy`, how the network answers future SUBMITs with TP-SRR; with `mr` + `to`,
+ * one report now for any reference; with `sent` ("last" or an index into the sent list), one
+ * report on a part the modem sent. Always answers the policy and the counters.
+ */
+function report(req: ControlRequest, m: SimulatedModem): ControlReply {
+  const policy = req.policy;
+  if (policy !== undefined) {
+    if (!policy || typeof policy !== 'object' || Array.isArray(policy)) throw new ControlRequestError('"policy" must be an object, e.g. {"outcome":"failed","status":70}');
+    m.reportPolicy = mergePolicy(m.reportPolicy, policy as Record<string, unknown>);
+  }
+  const form = str(req, 'recipientForm', false);
+  if (form !== undefined && !['international', 'national', 'unknown'].includes(form)) throw new ControlRequestError(`"recipientForm" must be international, national or unknown, got "${form}"`);
+  const status = num(req, 'status', false);
+  const delayMs = num(req, 'delayMs', false);
+  let target: { mr: number; to: string } | undefined;
+  if (req.sent !== undefined) {
+    const i = req.sent === 'last' ? m.sent.length - 1 : req.sent;
+    const part = typeof i === 'number' && Number.isInteger(i) ? m.sent[i] : undefined;
+    if (!part) throw new ControlRequestError(`"sent" must be "last" or an index 0..${m.sent.length - 1} of the sent list, got ${JSON.stringify(req.sent)}`);
+    target = { mr: part.mr, to: part.to };
+  } else if (req.mr !== undefined || req.to !== undefined) {
+    target = { mr: num(req, 'mr')!, to: str(req, 'to')! };
+  } else if (status !== undefined || delayMs !== undefined || form !== undefined) {
+    throw new ControlRequestError('"status", "delayMs" and "recipientForm" need a report target: "mr" + "to", or "sent"');
+  }
+  const pdu = target
+    ? m.injectStatusReport({ ...target, ...(status !== undefined ? { status } : {}), ...(delayMs !== undefined ? { delayMs } : {}), ...(form ? { recipientForm: form as RecipientForm } : {}) })
+    : undefined;
+  return { ok: true, ...(pdu ? { pdu, mr: target!.mr } : {}), policy: m.reportPolicy, stats: m.reportStats };
 }
 
 async function fault(req: ControlRequest, target: ControlTarget): Promise<ControlReply> {
@@ -151,6 +193,9 @@ async function fault(req: ControlRequest, target: ControlTarget): Promise<Contro
       break;
     case 'failNextDelete':
       f.failNextDelete();
+      break;
+    case 'stallNextDelete':
+      f.stallNextDelete();
       break;
     case 'clear':
       f.clear();

@@ -23,6 +23,11 @@ export interface SimFaults {
   dropNextCmti(): void;
   /** Answer the next AT+CMGD with `+CMS ERROR: 500` and keep the message. */
   failNextDelete(): void;
+  /**
+   * Swallow the next AT+CMGD: nothing deleted and no answer at all, as a modem that wedges in the
+   * middle of a command (the host times out). Lets a test kill the host between read and delete.
+   */
+  stallNextDelete(): void;
   /** On a PTY: close the bridge like a pulled USB stick (the device path disappears). */
   unplug(): void;
   /** On a PTY: bring the device back on the same path (fresh boot). */
@@ -39,6 +44,7 @@ export class FaultState {
   nextSendHangMs: number | undefined;
   dropCmti = 0;
   failDelete = 0;
+  stallDelete = 0;
 
   takeSendCms(): number | undefined {
     const c = this.nextSendCms;
@@ -55,6 +61,12 @@ export class FaultState {
   takeDropCmti(): boolean {
     if (this.dropCmti <= 0) return false;
     this.dropCmti--;
+    return true;
+  }
+
+  takeStallDelete(): boolean {
+    if (this.stallDelete <= 0) return false;
+    this.stallDelete--;
     return true;
   }
 

@@ -16,6 +16,8 @@ import { SeededRng } from './rng.js';
 import type { SentSms } from './sent.js';
 import { SimStorage, type MemoryName, type StoredSlot } from './storage.js';
 import { checkSubmitPdu } from './submit.js';
+import { ReportChannel, type ReportStats } from './report-channel.js';
+import { DEFAULT_REPORT_POLICY, mergePolicy, planReports, reportPdu, type RecipientForm, type ReportPolicy } from './status-reports.js';
 
 export type { SentSms } from './sent.js';
 
@@ -34,6 +36,8 @@ export interface SimulatedModemOptions {
   pin?: string;
   /** Echo at power-up (V.250 default: on). */
   echo?: boolean;
+  /** The SIM's own number, answered to AT+CNUM; unset: the SIM does not know it (the usual case). */
+  ownNumber?: string;
   /**
    * Noise URCs from the profile (`^RSSI:18` …): `probability` at each chance moment (between echo
    * and reply, after `> `, before `+CMGS:`), plus one every `intervalMs` when set. A number is the
@@ -48,6 +52,16 @@ export interface SimulatedModemOptions {
   bootDelayMs?: number;
   /** How soon the network retries delivering held-back SMS after storage frees. Default 50. */
   networkRetryMs?: number;
+  /** Status reports for SUBMITs with TP-SRR (default: delivered after 50 ms); see status-reports.ts. */
+  reports?: Partial<ReportPolicy>;
+  /** TP-MR the first accepted SUBMIT gets (default 0); it wraps after 255. */
+  firstMr?: number;
+  /** Overrides the profile's `AT+CNMI=?` answer, e.g. `(0-3),(0-3),(0,2),(0,2),(0,1)` for a modem without ds=1. */
+  cnmiSupport?: string;
+  /** Overrides the profile's AT+CSMS service at power-up (1: `+CDS` waits for `AT+CNMA`). */
+  csmsService?: 0 | 1;
+  /** With service 1, an unacknowledged `+CDS` turns routing off after this long (27.005 §3.4.4). Default 15000. */
+  cnmaTimeoutMs?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -65,6 +79,21 @@ export interface InjectSmsOptions {
 export class SimInputError extends Error {
   readonly code = 'SIM_INPUT';
 }
+
+/** One status report the network is asked to send now (control `report`, tests). */
+export interface InjectReportOptions {
+  mr: number;
+  /** The recipient of the SUBMIT, as sent (`+79001234567`). */
+  to: string;
+  /** TP-ST; default 0x00 (delivered). */
+  status?: number;
+  /** Delay before the network sends it (default 0). */
+  delayMs?: number;
+  /** When the SMSC took the SUBMIT (default: now). */
+  submittedAt?: Date;
+  recipientForm?: RecipientForm;
+}
+
 
 const ESC = 0x1b;
 const CTRL_Z = 0x1a;
@@ -100,7 +129,7 @@ export class SimulatedModem extends EventEmitter {
   /** While a send is on the network the modem reads no further commands; they wait here. */
   private busy = false;
   private queued: Buffer[] = [];
-  private nextMr = 0;
+  private nextMr: number;
   private nextRef = 1;
   /** SMS the network could not deliver (storage full): retried when space frees. */
   private held: string[] = [];
@@ -109,6 +138,12 @@ export class SimulatedModem extends EventEmitter {
   private timers = new Set<Timer>();
   private noiseTimer: Timer | undefined;
   private disposed = false;
+  /** How the network answers TP-SRR; `report` control requests change it. */
+  reportPolicy: ReportPolicy;
+  /** How status reports reach the host (AT+CNMI ds, AT+CSMS acks, storage quirks). */
+  private readonly reports: ReportChannel;
+  /** `+CMT` direct deliveries not acknowledged yet (AT+CNMA answers OK for them). */
+  private cmtUnacked = 0;
 
   constructor(o: SimulatedModemOptions = {}) {
     super();
@@ -118,8 +153,22 @@ export class SimulatedModem extends EventEmitter {
     this.log = moduleLogger(o.logger, 'sim');
     this.rng = new SeededRng(o.seed ?? 1);
     const cap = typeof o.capacity === 'number' ? { SM: o.capacity } : (o.capacity ?? {});
-    this.memories = new SimStorage({ SM: cap.SM ?? this.profile.sim.capacity, ME: cap.ME ?? 100 });
+    this.memories = new SimStorage({ SM: cap.SM ?? this.profile.sim.capacity, ME: cap.ME ?? 100 }, this.profile.sim.firstIndex ?? 1);
+    this.reportPolicy = mergePolicy(DEFAULT_REPORT_POLICY, o.reports ?? {});
+    this.nextMr = (o.firstMr ?? 0) % 256;
     this.settings = this.defaultSettings();
+    // The settings object lives as long as the modem (resets assign into it), so the channel keeps it.
+    this.reports = new ReportChannel(
+      {
+        profile: this.profile,
+        settings: this.settings,
+        memories: this.memories,
+        urc: (line, pdu) => this.urc(line, pdu),
+        after: (ms, fn) => this.after(ms, fn),
+        cancel: (t) => this.cancel(t),
+      },
+      { cnmaTimeoutMs: o.cnmaTimeoutMs ?? 15_000, networkRetryMs: o.networkRetryMs ?? 50 },
+    );
     const noise = typeof o.noise === 'number' ? { probability: o.noise } : (o.noise ?? {});
     this.noiseProbability = noise.probability ?? (this.profile.sim.noiseUrcs.length > 0 ? 0.1 : 0);
     this.noiseIntervalMs = noise.intervalMs ?? 0;
@@ -194,6 +243,8 @@ export class SimulatedModem extends EventEmitter {
     this.maybeNoise(); // Huawei: a ^RSSI can land between the echo and the reply
     const lines: string[] = [];
     for (const [i, cmd] of commands.entries()) {
+      // Fault: the modem wedges inside AT+CMGD (nothing deleted, no answer).
+      if (cmd.name === '+CMGD' && cmd.kind === 'set' && this.fault.takeStallDelete()) return;
       const out = executeCommand(cmd, this.host);
       if (out.kind === 'ok') {
         lines.push(...(out.lines ?? []));
@@ -251,6 +302,7 @@ export class SimulatedModem extends EventEmitter {
         this.sent.push(rec);
         this.reply([`+CMGS: ${mr}`], 'OK');
         this.emit('sent', rec);
+        if (d.statusReportRequest) this.scheduleReports(rec);
       }
       this.drainQueued();
     });
@@ -296,21 +348,26 @@ export class SimulatedModem extends EventEmitter {
     return indices;
   }
 
-  /** Deliver a raw SMS-DELIVER PDU (hex with SMSC prefix). Returns its index, or -1 when not stored (held back, or direct +CMT delivery). */
-  injectPdu(hex: string): number {
+  /**
+   * Deliver a raw SMS-DELIVER PDU (hex with SMSC prefix). Returns its index, or -1 when not stored
+   * (held back, or direct +CMT delivery). `memory`: store there instead of the receive memory
+   * (an SMS already on the SIM card while the host uses ME).
+   */
+  injectPdu(hex: string, o: { memory?: MemoryName } = {}): number {
     const clean = hex.replace(/\s+/g, '').toUpperCase();
     if (!/^(?:[0-9A-F]{2})+$/.test(clean)) throw new SimInputError(`injectPdu: not hex octets: ${JSON.stringify(hex.slice(0, 40))}`);
-    return this.deliver(clean) ?? -1;
+    return this.deliver(clean, o.memory) ?? -1;
   }
 
-  private deliver(pdu: string): number | undefined {
+  private deliver(pdu: string, memory?: MemoryName): number | undefined {
     const s = this.settings;
     // CNMI mt=2 on modems with direct delivery (profile flag): +CMT with the PDU, nothing stored.
-    if (s.cnmi[1] === 2 && this.profile.flags.directDelivery) {
+    if (memory === undefined && s.cnmi[1] === 2 && this.profile.flags.directDelivery) {
+      this.cmtUnacked++;
       this.urc(`+CMT: ,${tpduLength(pdu)}`, pdu);
       return undefined;
     }
-    const memName = s.cpms[2];
+    const memName = memory ?? s.cpms[2];
     const mem = this.memories.get(memName);
     const index = this.held.length === 0 ? mem.store(pdu, 0) : undefined;
     if (index === undefined) {
@@ -333,6 +390,55 @@ export class SimulatedModem extends EventEmitter {
       this.memFullAnnounced = false;
       for (const pdu of pending) this.deliver(pdu);
     });
+  }
+
+  // --- status reports ------------------------------------------------------------------------
+
+  /** The SMSC answers a SUBMIT with TP-SRR as the report policy says (delays on the modem's clock). */
+  private scheduleReports(rec: SentSms): void {
+    const policy = this.reportPolicy;
+    const submittedAt = new Date(this.clock.now());
+    for (const r of planReports(policy)) {
+      this.after(r.afterMs, () => {
+        this.reports.deliver(reportPdu({ mr: rec.mr, to: rec.to, status: r.status, submittedAt, dischargedAt: new Date(this.clock.now()), policy, smsc: this.settings.csca }));
+      });
+    }
+  }
+
+  /**
+   * The network sends one status report now (or after `delayMs`) for any reference: a report for
+   * an MR nobody sent, a late second report, a recipient in another form.
+   * @returns the PDU (hex with SMSC prefix).
+   */
+  injectStatusReport(o: InjectReportOptions): string {
+    const policy = o.recipientForm ? { ...this.reportPolicy, recipientForm: o.recipientForm } : this.reportPolicy;
+    let pdu: string;
+    try {
+      pdu = reportPdu({ mr: o.mr, to: o.to, status: o.status ?? 0, submittedAt: o.submittedAt ?? new Date(this.clock.now()), dischargedAt: new Date(this.clock.now() + (o.delayMs ?? 0)), policy, smsc: this.settings.csca });
+    } catch (e) {
+      throw new SimInputError(`status report: ${(e as Error).message}`);
+    }
+    this.after(o.delayMs ?? 0, () => this.reports.deliver(pdu));
+    return pdu;
+  }
+
+  /** The TP-MR the next accepted SUBMIT gets (0..255; wraps after 255). */
+  setNextMr(mr: number): void {
+    if (!Number.isInteger(mr) || mr < 0 || mr > 255) throw new SimInputError(`next MR ${mr} is not an integer 0..255`);
+    this.nextMr = mr;
+  }
+
+  /** Counters of the status reports and how they reached the host. */
+  get reportStats(): Readonly<ReportStats> {
+    return this.reports.stats;
+  }
+
+  /** AT+CNMA: a waiting `+CDS`, else a `+CMT` direct delivery. */
+  private acknowledge(): boolean {
+    if (this.reports.acknowledge()) return true;
+    if (this.cmtUnacked === 0) return false;
+    this.cmtUnacked--;
+    return true;
   }
 
   /** An incoming voice call: `RING` (+ `+CLIP` when enabled) every ringIntervalMs until ATH/AT+CHUP. */
@@ -394,6 +500,7 @@ export class SimulatedModem extends EventEmitter {
     this.queued = [];
     for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();
+    this.reports.powerLoss();
     this.host.reset(true);
   }
 
@@ -483,6 +590,7 @@ export class SimulatedModem extends EventEmitter {
       cmms: 0,
       curc: 1,
       portsel: 0,
+      csms: this.opts.csmsService ?? this.profile.sim.csmsService ?? 0,
     };
   }
 
@@ -494,7 +602,7 @@ export class SimulatedModem extends EventEmitter {
         return modem.settings;
       },
       storage: this.memories,
-      identity: { imei: '867530012345678', imsi: '250991234567890', operator: 'MTS-RUS' },
+      identity: { imei: '867530012345678', imsi: '250991234567890', operator: 'MTS-RUS', ...(this.opts.ownNumber ? { ownNumber: this.opts.ownNumber } : {}) },
       hangup: () => this.endCall(),
       reset: (full) => {
         const keepPinUnlocked = !full && !this.settings.pinLocked;
@@ -508,7 +616,13 @@ export class SimulatedModem extends EventEmitter {
         this.endCall();
         this.after(this.opts.bootDelayMs ?? 100, () => this.boot());
       },
-      spaceFreed: () => this.retryHeld(),
+      spaceFreed: () => {
+        this.retryHeld();
+        this.reports.retryHeld();
+      },
+      cnmiSupport: this.opts.cnmiSupport ?? this.profile.sim.cnmiSupport ?? '(0-3),(0-3),(0,2),(0-2),(0,1)',
+      acknowledge: () => this.acknowledge(),
+      routingChanged: () => this.reports.retryHeld(),
       takeDeleteFault: () => this.fault.takeFailDelete(),
       unlock: (pin) => {
         if (pin !== this.opts.pin) return false;
@@ -555,6 +669,9 @@ export class SimulatedModem extends EventEmitter {
       failNextDelete: () => {
         f.failDelete++;
       },
+      stallNextDelete: () => {
+        f.stallDelete++;
+      },
       unplug: () => {
         this.emit('unplug');
       },
@@ -569,6 +686,7 @@ export class SimulatedModem extends EventEmitter {
         f.nextSendHangMs = undefined;
         f.dropCmti = 0;
         f.failDelete = 0;
+        f.stallDelete = 0;
       },
     };
   }

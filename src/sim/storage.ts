@@ -1,15 +1,16 @@
 /**
- * SIM/ME message storage as a modem keeps it: numbered slots (1..capacity) per memory, each
- * holding a PDU and a 27.005 status. Indices are reused after delete, which is what makes
- * "read then delete" races visible to the host.
+ * SIM/ME message storage as a modem keeps it: numbered slots per memory (1..capacity, or
+ * 0..capacity-1 on Quectel), each holding a PDU and a 27.005 status. Indices are reused after
+ * delete, which is what makes "read then delete" races visible to the host.
  */
 
 /** 27.005 message status: 0 REC UNREAD, 1 REC READ, 2 STO UNSENT, 3 STO SENT. */
 export type SmsStatus = 0 | 1 | 2 | 3;
 
-export type MemoryName = 'SM' | 'ME';
+/** `SR`: the status-report memory some modems keep apart (Quectel EC25). */
+export type MemoryName = 'SM' | 'ME' | 'SR';
 
-export const MEMORIES: readonly MemoryName[] = ['SM', 'ME'];
+export const MEMORIES: readonly MemoryName[] = ['SM', 'ME', 'SR'];
 
 export interface StoredSlot {
   index: number;
@@ -24,6 +25,8 @@ export class SimMemory {
   constructor(
     readonly name: MemoryName,
     readonly capacity: number,
+    /** Lowest index (1 on most modems, 0 on Quectel). */
+    readonly firstIndex: 0 | 1 = 1,
   ) {}
 
   get used(): number {
@@ -36,7 +39,7 @@ export class SimMemory {
 
   /** Store in the lowest free slot; undefined when full. */
   store(pdu: string, status: SmsStatus): number | undefined {
-    for (let i = 1; i <= this.capacity; i++) {
+    for (let i = this.firstIndex; i < this.firstIndex + this.capacity; i++) {
       if (!this.slots.has(i)) {
         this.slots.set(i, { index: i, pdu, status });
         return i;
@@ -52,7 +55,7 @@ export class SimMemory {
   }
 
   inRange(index: number): boolean {
-    return Number.isInteger(index) && index >= 1 && index <= this.capacity;
+    return Number.isInteger(index) && index >= this.firstIndex && index < this.firstIndex + this.capacity;
   }
 
   delete(index: number): boolean {
@@ -74,8 +77,12 @@ export class SimMemory {
 export class SimStorage {
   readonly memories: Record<MemoryName, SimMemory>;
 
-  constructor(capacity: { SM: number; ME: number }) {
-    this.memories = { SM: new SimMemory('SM', capacity.SM), ME: new SimMemory('ME', capacity.ME) };
+  constructor(capacity: { SM: number; ME: number; SR?: number }, firstIndex: 0 | 1 = 1) {
+    this.memories = {
+      SM: new SimMemory('SM', capacity.SM, firstIndex),
+      ME: new SimMemory('ME', capacity.ME, firstIndex),
+      SR: new SimMemory('SR', capacity.SR ?? 50, firstIndex),
+    };
   }
 
   get(name: MemoryName): SimMemory {

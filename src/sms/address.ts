@@ -103,13 +103,19 @@ export function normalizeNumber(input: string): NormalizedNumber {
   return { digits, international };
 }
 
+/** Type-of-address octets for numeric addresses (ISDN/telephony numbering plan). */
+const NUMERIC_TOA = { international: 0x91, national: 0xa1, unknown: 0x81 } as const;
+
 /**
- * A TP-DA/TP-OA field as octets for a phone number: `+` → TOA 0x91, else 0x81 (unknown, digits as given).
+ * A TP-DA/TP-OA/TP-RA field as octets for a phone number: `+` → TOA 0x91, else 0x81 (unknown,
+ * digits as given). `type` forces the TOA (an SMSC may write a recipient as `national` 0xA1);
+ * a `+` number written as national or unknown keeps its digits without the `+`.
  * @throws InvalidNumberError
  */
-export function toAddressField(number: string): Buffer {
+export function toAddressField(number: string, type?: keyof typeof NUMERIC_TOA): Buffer {
   const { digits, international } = normalizeNumber(number);
-  return Buffer.concat([Buffer.from([digits.length, international ? 0x91 : 0x81]), encodeBcd(digits)]);
+  const toa = NUMERIC_TOA[type ?? (international ? 'international' : 'unknown')];
+  return Buffer.concat([Buffer.from([digits.length, toa]), encodeBcd(digits)]);
 }
 
 /** A TP-OA field for an alphanumeric sender (TOA 0xD0, packed GSM-7, at most 11 characters). */

@@ -13,6 +13,7 @@ import { PduDecodeError } from './errors.js';
 import { septetsToText, unpackSeptets } from './gsm7.js';
 import { BadFieldError, OctetReader } from './octet-reader.js';
 import { decodeScts } from './scts.js';
+import { classifyStatus } from './status.js';
 import type { DecodedDeliver, DecodedPdu, DecodedStatusReport, DecodedSubmit, DecodedUserData, DecodedValidity } from './types.js';
 import { decodeUtf16be } from './ucs2.js';
 import { fillBits, parseUdh, udhSeptets } from './udh.js';
@@ -114,13 +115,14 @@ function decodeSubmit(r: OctetReader, fo: number, smsc: string | undefined): Dec
   };
 }
 
-function decodeStatusReport(r: OctetReader, _fo: number, smsc: string | undefined): DecodedStatusReport {
+function decodeStatusReport(r: OctetReader, fo: number, smsc: string | undefined): DecodedStatusReport {
   const mr = r.byte('TP-MR');
   const ra = readTpAddress(r, 'TP-RA');
   const scts = decodeScts(r.bytes(7, 'TP-SCTS'), 'TP-SCTS');
   const dt = decodeScts(r.bytes(7, 'TP-DT'), 'TP-DT');
   const status = r.byte('TP-ST');
   // Optional TP-PI/PID/DCS/UD after TP-ST are ignored: nothing we do depends on them.
+  const c = classifyStatus(status);
   return {
     type: 'status-report',
     ...(smsc !== undefined ? { smsc } : {}),
@@ -129,9 +131,13 @@ function decodeStatusReport(r: OctetReader, _fo: number, smsc: string | undefine
     recipientType: ra.type,
     timestamp: scts.iso,
     dischargedAt: dt.iso,
+    dischargedTzOffsetMinutes: dt.offsetMinutes,
     status,
-    delivered: status < 0x20,
-    final: status < 0x20 || status >= 0x40,
+    state: c.state,
+    category: c.category,
+    delivered: c.state === 'delivered',
+    final: c.final,
+    qualifierCommand: (fo & 0x20) !== 0,
   };
 }
 

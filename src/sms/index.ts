@@ -15,6 +15,8 @@ export type {
 export { decodePdu, type DecodeOptions } from './decode.js';
 export { encodeSubmit, type SubmitOptions, type SubmitPart } from './encode-submit.js';
 export { encodeDeliver, type DeliverOptions } from './encode-deliver.js';
+export { encodeStatusReport, type StatusReportOptions } from './encode-status-report.js';
+export { classifyStatus, type DeliveryState, type StatusCategory, type StatusClass } from './status.js';
 export { splitText, splitForEncoding, partCapacity, MAX_PARTS } from './split.js';
 export { joinParts, concatKey, type JoinedText } from './join.js';
 export {

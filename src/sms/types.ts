@@ -1,6 +1,7 @@
 /** Decoded PDU shapes (docs/design.md, section src/sms). */
 import type { AddressType } from './address.js';
 import type { SmsEncoding } from './dcs.js';
+import type { DeliveryState, StatusCategory } from './status.js';
 import type { Concat, UdhElement } from './udh.js';
 
 export type { AddressType, SmsEncoding, Concat, UdhElement };
@@ -54,12 +55,19 @@ export interface DecodedStatusReport {
   timestamp: string;
   /** TP-DT: when delivery happened or failed. */
   dischargedAt: string;
+  /** Zone of TP-DT, minutes east of UTC (the SMSC's zone: never used for matching). */
+  dischargedTzOffsetMinutes: number;
   /** TP-ST (TS 23.040 §9.2.3.15). */
   status: number;
+  /** What TP-ST means for the part: see classifyStatus() in status.ts. */
+  state: DeliveryState;
+  category: StatusCategory;
   /** Status 0x00-0x1F: the SMSC completed the transaction (delivered, forwarded, replaced). */
   delivered: boolean;
   /** False for 0x20-0x3F (the SMSC is still trying): wait for another report. */
   final: boolean;
+  /** TP-SRQ: the report answers an SMS-COMMAND rather than an SMS-SUBMIT. */
+  qualifierCommand: boolean;
 }
 
 export type DecodedValidity =

@@ -16,11 +16,19 @@ import {
   isoMs,
   jobPredicate,
   limitOf,
+  selectChatSessions,
 } from './filters.js';
 import { inboxId, jobId } from './ids.js';
+import { MemoryAccountsAndForwards } from './memory-accounts.js';
 import {
   PRIORITY_ORDER,
+  type Account,
+  type Forward,
+  type ForwardFilter,
+  type NewForward,
   type Campaign,
+  type ChatSession,
+  type ChatSessionFilter,
   type ClaimOptions,
   type LastSent,
   type ServerStatus,
@@ -34,7 +42,10 @@ import {
   type PartialSet,
   type QueueCounts,
   type Store,
+  type DeliveryPartRef,
+  type UnmatchedReport,
 } from './types.js';
+import { deliveryRefs, keepUnmatched } from './delivery-refs.js';
 
 export interface MemoryStoreOptions {
   /** Time source for createdAt/updatedAt (default: the real clock). */
@@ -54,15 +65,21 @@ export class MemoryStore implements Store {
   private jobs: Job[] = [];
   private readonly jobsById = new Map<string, Job>();
   private readonly campaigns = new Map<string, Campaign>();
+  private readonly chatSessions = new Map<string, ChatSession>();
+  private readonly onceKeys = new Map<string, string>();
   private readonly optOuts = new Set<string>();
   private status: ServerStatus | undefined;
   private seenParts: Record<string, number> = {};
+  private unmatched: UnmatchedReport[] = [];
+  private unmatchedTotal = 0;
   private inboxSeq = 0;
   private jobSeq = 0;
+  private readonly acc: MemoryAccountsAndForwards;
   private nextRef = 0;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.clock = opts.clock ?? realClock;
+    this.acc = new MemoryAccountsAndForwards(this.clock);
   }
 
   async open(): Promise<void> {}
@@ -94,6 +111,12 @@ export class MemoryStore implements Store {
     }
     Object.assign(e, rest);
     return clone(e);
+  }
+
+  async routeInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>, forwards: NewForward[]): Promise<{ entry: InboxEntry; forwards: Forward[] }> {
+    if (!this.inboxById.has(id)) throw new NotFoundError('inbox entry', id);
+    const entry = await this.updateInbound(id, patch);
+    return { entry, forwards: await this.acc.addForwards(forwards) };
   }
 
   async getInbound(id: string): Promise<InboxEntry | undefined> {
@@ -289,6 +312,34 @@ export class MemoryStore implements Store {
     return c;
   }
 
+  // Web chat sessions and single-use keys ---------------------------------------------------
+
+  async putChatSession(session: ChatSession): Promise<void> {
+    this.chatSessions.set(session.id, clone(session));
+  }
+
+  async getChatSession(id: string): Promise<ChatSession | undefined> {
+    const s = this.chatSessions.get(id);
+    return s && clone(s);
+  }
+
+  async listChatSessions(f: ChatSessionFilter = {}): Promise<ChatSession[]> {
+    return selectChatSessions(this.chatSessions.values(), f);
+  }
+
+
+  async deleteChatSession(id: string): Promise<void> {
+    this.chatSessions.delete(id);
+  }
+
+  async useOnce(key: string, expiresAt: string): Promise<boolean> {
+    const now = this.clock.now();
+    for (const [k, exp] of this.onceKeys) if (Date.parse(exp) <= now) this.onceKeys.delete(k);
+    if (this.onceKeys.has(key)) return false;
+    this.onceKeys.set(key, expiresAt);
+    return true;
+  }
+
   // Opt-outs and small documents ----------------------------------------------------------
 
   async listOptOuts(): Promise<string[]> {
@@ -320,5 +371,56 @@ export class MemoryStore implements Store {
 
   async putSeenParts(seen: Record<string, number>): Promise<void> {
     this.seenParts = { ...seen };
+  }
+
+  // Accounts and forwards (memory-accounts.ts) --------------------------------------------
+
+  getAccount(login: string): Promise<Account | undefined> {
+    return this.acc.getAccount(login);
+  }
+  findAccountByTokenHash(tokenHash: string): Promise<Account | undefined> {
+    return this.acc.findAccountByTokenHash(tokenHash);
+  }
+  listAccounts(): Promise<Account[]> {
+    return this.acc.listAccounts();
+  }
+  putAccount(account: Account): Promise<void> {
+    return this.acc.putAccount(account);
+  }
+  removeAccount(login: string): Promise<boolean> {
+    return this.acc.removeAccount(login);
+  }
+  addForwards(forwards: NewForward[]): Promise<Forward[]> {
+    return this.acc.addForwards(forwards);
+  }
+  getForward(id: string): Promise<Forward | undefined> {
+    return this.acc.getForward(id);
+  }
+  updateForward(id: string, patch: Partial<Omit<Forward, 'id'>>): Promise<Forward> {
+    return this.acc.updateForward(id, patch);
+  }
+  listForwards(filter?: ForwardFilter): Promise<Forward[]> {
+    return this.acc.listForwards(filter);
+  }
+  pendingForwards(): Promise<Forward[]> {
+    return this.acc.pendingForwards();
+  }
+
+  // Delivery reports ----------------------------------------------------------------------
+
+  async deliveryParts(q: { modem: string; mr: number; since: string }): Promise<DeliveryPartRef[]> {
+    const sinceMs = isoMs(q.since, 'since');
+    return this.jobs.flatMap((j) => deliveryRefs(j, q, sinceMs));
+  }
+
+  async addUnmatchedReport(r: UnmatchedReport): Promise<boolean> {
+    if (!keepUnmatched(this.unmatched, r)) return false;
+    this.unmatchedTotal++;
+    return true;
+  }
+
+  async listUnmatchedReports(limit = 100): Promise<{ total: number; reports: UnmatchedReport[] }> {
+    const n = limitOf(limit);
+    return { total: this.unmatchedTotal, reports: n === 0 ? [] : this.unmatched.slice(-n).reverse().map(clone) };
   }
 }

@@ -4,6 +4,13 @@
  * not exported from the package index) implement it, and both pass test/store/contract.ts.
  */
 
+import type { AccountStore, Forward, ForwardStore, NewForward } from './account-types.js';
+
+export * from './account-types.js';
+import type { ChatSessionStore, OnceStore } from './chat-types.js';
+
+export * from './chat-types.js';
+
 export type InboxStatus =
   /** Stored, not yet routed (src/inbound/pipeline.ts). */
   | 'new'
@@ -45,6 +52,8 @@ export interface InboxEntry {
   command?: string;
   /** Job ids queued in answer. */
   replies?: string[];
+  /** The text as received when a route changed `text` (route `prefix` removes `login: `). */
+  originalText?: string;
   /** The inbound route that claimed it (`command`, `chat`, …), or `none`; unset while unrouted. */
   routedBy?: string;
   /** Owning account login when a route assigned one; null when a route decided it has none. */
@@ -65,6 +74,8 @@ export interface InboxFilter {
   /** ISO date or date-time: only entries received at or after it. */
   since?: string;
   status?: InboxStatus;
+  /** Only entries routed to this account (login). */
+  account?: string;
 }
 
 export interface Client {
@@ -123,7 +134,15 @@ export interface Job {
   /** Failure reason category when state is failed. */
   reason?: string;
   /** TP-MR per part, in order, once the modem accepted them. */
-  parts?: { seq: number; mr?: number }[];
+  parts?: JobPart[];
+  /** Ask the SMSC for status reports (TP-SRR). Unset: the server's `queue.deliveryReports`. */
+  report?: boolean;
+  /**
+   * What status reports said, written only by the delivery tracker (src/delivery/): the job's
+   * state over every part sent with TP-SRR, and the parts a report has reached. A part sent with
+   * TP-SRR and not in `delivery.parts` is pending.
+   */
+  delivery?: JobDelivery;
   /** How many times the PDU may have reached the network more than once (unknown outcomes re-sent). */
   duplicates?: number;
   /**
@@ -143,6 +162,12 @@ export interface Job {
   /** 8-bit concatenation reference of a multipart text, fixed before its first part goes out (`Store.concatRef`). */
   concatRef?: number;
   /**
+   * Submitted over SMPP with `registered_delivery`: send the account a delivery receipt (deliver_sm)
+   * when the job's delivery is known — on any outcome, or on failure only. `originator` is the
+   * client's source_addr (the receipt's destination_addr).
+   */
+  smppReceipt?: { when: 'final' | 'failure'; originator: string };
+  /**
    * `text` is encrypted (it carries credentials: the `CLIENT info` result). The worker decrypts it
    * only to encode the PDU; listings show it as sealed. Keeps passwords unreadable at rest.
    */
@@ -154,6 +179,87 @@ export interface JobLease {
   owner: string;
   /** ISO time after which another owner may take the job over (it is treated as stranded). */
   until: string;
+}
+
+/** What status reports say about a part, or a job (src/delivery/state.ts has the rules). */
+export type DeliveryState = 'pending' | 'delivered' | 'failed';
+
+/** One part of a job as the modem took it. */
+export interface JobPart {
+  seq: number;
+  /** TP-MR from `+CMGS`. */
+  mr?: number;
+  /** When the modem accepted it (our clock): a status report is matched within a window from here. */
+  sentAt?: string;
+  /** Sent with TP-SRR: a status report is expected. */
+  report?: boolean;
+  /** The modem that sent it (reports come back on the same modem). Unset: the job's `modem`, else `default`. */
+  modem?: string;
+}
+
+/** One part's delivery (`delivery.parts[]` in outbox --json and GET /messages/:id). */
+export interface PartDelivery {
+  seq: number;
+  /** TP-MR the modem gave the part. */
+  mr: number;
+  state: DeliveryState;
+  /** TP-ST of the last report (a temporary one while still pending). */
+  status?: number;
+  /** TP-DT of that report, as the SMSC wrote it (ISO 8601 in the SMSC's zone). */
+  at?: string;
+  /** When the last report arrived, our clock. */
+  reportedAt?: string;
+  /** Content hashes of the reports applied to this part: the same report read twice counts once. */
+  reports?: string[];
+}
+
+export interface JobDelivery {
+  state: DeliveryState;
+  /** TP-DT of the report that made the job final: the last part delivered, or the first failure. */
+  at?: string;
+  parts: PartDelivery[];
+}
+
+/** A status report no open part matched: kept for the operator, never applied to a job. */
+export interface UnmatchedReport {
+  /** Content hash (dedup: the same report read twice is kept once). */
+  hash: string;
+  modem: string;
+  mr: number;
+  /** TP-RA as the SMSC wrote it. */
+  recipient: string;
+  status: number;
+  /** TP-DT as the SMSC wrote it. */
+  at: string;
+  receivedAt: string;
+  /** Why nothing matched: no-part, outside-window, already-final. */
+  reason: string;
+  pdu: string;
+}
+
+/** A sent part that asked for a report, as the matcher looks at it. */
+export interface DeliveryPartRef {
+  jobId: string;
+  seq: number;
+  mr: number;
+  modem: string;
+  to: string;
+  sentAt: string;
+  state: DeliveryState;
+  reports: string[];
+}
+
+/** Status-report bookkeeping a Store keeps (delivery reports, src/delivery/). */
+export interface DeliveryReportStore {
+  /**
+   * Parts sent with TP-SRR on `modem` with TP-MR `mr`, sent at or after `since` (ISO), in any
+   * delivery state. Answered from an index, not a scan: a report arrives for nearly every send.
+   */
+  deliveryParts(q: { modem: string; mr: number; since: string }): Promise<DeliveryPartRef[]>;
+  /** Keeps a report no part matched; false when the same report (by `hash`) is already kept. */
+  addUnmatchedReport(r: UnmatchedReport): Promise<boolean>;
+  /** The newest `limit` (default 100) kept, newest first; `total` counts every one ever kept. */
+  listUnmatchedReports(limit?: number): Promise<{ total: number; reports: UnmatchedReport[] }>;
 }
 
 export interface JobFilter {
@@ -256,7 +362,7 @@ export interface SelfServiceRecord {
   updatedAt: string;
 }
 
-export interface Store {
+export interface Store extends AccountStore, ForwardStore, ChatSessionStore, OnceStore, DeliveryReportStore {
   open(): Promise<void>;
   close(): Promise<void>;
 
@@ -264,6 +370,11 @@ export interface Store {
   /** Durably stores the entry (fsync'd before resolving). Returns the existing one when the dedupKey is known. */
   addInbound(entry: Omit<InboxEntry, 'id'>): Promise<{ entry: InboxEntry; duplicate: boolean }>;
   updateInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>): Promise<InboxEntry>;
+  /**
+   * Records a route's claim (`patch`) on the entry AND stores `forwards` (ids assigned) as ONE
+   * durable write: after a crash either both are there or neither (the pipeline routes it again).
+   */
+  routeInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>, forwards: NewForward[]): Promise<{ entry: InboxEntry; forwards: Forward[] }>;
   getInbound(id: string): Promise<InboxEntry | undefined>;
   /** Newest first. */
   listInbound(filter?: InboxFilter): Promise<InboxEntry[]>;

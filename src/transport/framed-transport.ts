@@ -43,7 +43,8 @@ export abstract class FramedTransport extends EventEmitter<TransportEvents> impl
 
   /** Bytes read from the modem. Framing is synchronous, so lines come out before a later `close`. */
   protected received(data: Buffer): void {
-    this.log.trace({ rx: data.toString('latin1') }, 'rx bytes');
+    // Guarded: the latin1 copy of every chunk would be made even with trace off.
+    if (this.log.isLevelEnabled('trace')) this.log.trace({ rx: data.toString('latin1') }, 'rx bytes');
     this.framer?.feed(data);
   }
 

@@ -4,7 +4,10 @@
  * `ttyUSB1` after a USB reset is followed on reopen.
  */
 import { stat } from 'node:fs/promises';
-import { SerialPort } from 'serialport';
+// serialport's own packages, not the `serialport` wrapper: the wrapper also loads ten parsers and a
+// mock binding the server never uses (17 modules).
+import { autoDetect, type AutoDetectTypes } from '@serialport/bindings-cpp';
+import { SerialPortStream } from '@serialport/stream';
 import type { Logger } from 'pino';
 import { moduleLogger } from '../util/log.js';
 import { FramedTransport, type FramingOptions } from './framed-transport.js';
@@ -38,6 +41,9 @@ function isIoctlError(err: Error): boolean {
   return /inappropriate ioctl|ENOTTY/i.test(err.message);
 }
 
+type SerialPort = SerialPortStream<AutoDetectTypes>;
+let binding: AutoDetectTypes | undefined;
+
 export class SerialTransport extends FramedTransport {
   private port: SerialPort | undefined;
   private presenceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -59,7 +65,9 @@ export class SerialTransport extends FramedTransport {
 
   async open(): Promise<void> {
     if (this.isOpen) return;
-    const port = new SerialPort({
+    binding ??= autoDetect();
+    const port: SerialPort = new SerialPortStream({
+      binding,
       path: this.opts.path,
       baudRate: this.opts.baudRate ?? 115200,
       autoOpen: false,
@@ -140,10 +148,11 @@ export class SerialTransport extends FramedTransport {
         }
         reject(this.isOpen && !isDeviceGone(err) ? err : new PortClosedError(`write to ${this.opts.path} failed: port closed (${err.message})`));
       };
-      port.write(data, (err) => {
-        if (err) fail(err);
-      });
-      port.drain((err) => (err ? fail(err) : resolve()));
+      // Done once the bytes are with the OS (the write callback), not after `drain()`: tcdrain is
+      // one more round trip through libuv's thread pool per write, and nothing waits for the UART
+      // — the modem's answer is what the AT engine waits for, and serialport keeps writes in order.
+      // Without it a 200-message burst cost 6.3 instead of 8.0 CPU ms per message (http-cost.mjs).
+      port.write(data, (err) => (err ? fail(err) : resolve()));
     });
   }
 

@@ -106,6 +106,37 @@ describe('HTTP API requests', () => {
     expect(((await r.json()) as { error: string }).error).toMatch(/malformed percent-encoding.*%zz/);
   });
 
+  it('"report" asks for a delivery report per job; GET shows delivery, /health the unmatched count', async () => {
+    const yes = (await (await post(JSON.stringify({ to: '+79001234567', text: 'with report', report: true }))).json()) as { id: string };
+    const no = (await (await post(JSON.stringify({ to: '+79001234568', text: 'without', report: false }))).json()) as { id: string };
+    const unset = (await (await post(JSON.stringify({ to: '+79001234569', text: 'server default' }))).json()) as { id: string };
+    expect((await store.getJob(yes.id))!.report).toBe(true);
+    expect((await store.getJob(no.id))!.report).toBe(false);
+    expect((await store.getJob(unset.id))!.report).toBeUndefined();
+    const bad = await post(JSON.stringify({ to: '+79001234567', text: 'x', report: 'yes' }));
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toBe('"report" must be true or false, got "yes"');
+
+    const get = (id: string) => fetch(url(`/messages/${id}`), { headers: { Authorization: `Bearer ${TOKEN}` } }).then((r) => r.json() as Promise<{ delivery: unknown }>);
+    expect((await get(yes.id)).delivery).toBeNull(); // not sent yet: nothing asked of the network
+    await store.updateJob(yes.id, {
+      state: 'sent',
+      parts: [{ seq: 1, mr: 7, sentAt: '2026-11-21T07:00:00.000Z', report: true }, { seq: 2, mr: 8, sentAt: '2026-11-21T07:00:01.000Z', report: true }],
+      delivery: { state: 'pending', parts: [{ seq: 2, mr: 8, state: 'delivered', status: 0, at: '2026-11-21T10:00:09+03:00', reports: ['h'] }] },
+    });
+    expect((await get(yes.id)).delivery).toEqual({
+      state: 'pending',
+      at: null,
+      parts: [
+        { seq: 1, mr: 7, state: 'pending', status: null, at: null },
+        { seq: 2, mr: 8, state: 'delivered', status: 0, at: '2026-11-21T10:00:09+03:00' },
+      ],
+    });
+    await store.addUnmatchedReport({ hash: 'x', modem: 'default', mr: 1, recipient: '+7', status: 0, at: 'a', receivedAt: 'b', reason: 'no-part', pdu: '00' });
+    const health = await fetch(url('/health'), { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(await health.json()).toMatchObject({ ok: true, delivery: { unmatchedReports: 1 } });
+  });
+
   it('reports rejected recipients beside the queued ones, and 422 when none is queued', async () => {
     const res = await post(JSON.stringify({ to: ['+79001234567', 'nope'], text: 'hi' }));
     expect(res.status).toBe(201);
@@ -153,6 +184,27 @@ describe('HTTP API requests', () => {
     });
     expect(status).toBe(413);
     expect(await store.listJobs()).toEqual([]);
+  });
+
+  it('reads the path as the URL parser does: query strings, dot segments and escapes', async () => {
+    // Raw requests: fetch() would normalise the path before sending it.
+    const get = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: api.port, path, headers: { Authorization: `Bearer ${TOKEN}` } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect((await get('/health?verbose=1')).status).toBe(200);
+    expect((await get('/messages/../health')).status).toBe(200);
+    expect((await get('/./health')).status).toBe(200);
+    const escaped = await get('/messages/job%2D999');
+    expect(escaped.status).toBe(404);
+    expect(escaped.body).toContain('job-999');
   });
 
   it('answers 404 for an unknown route and 405 for a wrong method', async () => {

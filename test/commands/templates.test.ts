@@ -72,7 +72,7 @@ describe('resolveTemplates', () => {
   });
 
   it('refuses unknown keys, empty texts and placeholders a key does not provide', () => {
-    expect(() => resolveTemplates('en', { acknowledgement: 'x' })).toThrow('unknown template "templates.acknowledgement" (known: ack, info, smsStop, smsStart)');
+    expect(() => resolveTemplates('en', { acknowledgement: 'x' })).toThrow('unknown template "templates.acknowledgement" (known: ack, info, smsStop, smsStart, selfServiceActivated, selfServiceCode, selfServiceNotActivated, selfServiceTooMany)');
     expect(() => resolveTemplates('en', { toString: 'x' })).toThrow(/unknown template/);
     expect(() => resolveTemplates('en', { ack: '  ' })).toThrow('template "templates.ack" is empty');
     expect(() => resolveTemplates('en', { ack: 'Hi {login}' })).toThrow('template "templates.ack" uses {login}, which is not one of: (none: this template takes no placeholders)');

@@ -28,6 +28,36 @@ describe('config', () => {
     expect(cfg.dataDir).toBe(dir);
   });
 
+  it('delivery reports: on by default for 72 h; the keys are checked', () => {
+    expect(DEFAULTS.queue.deliveryReports).toBe(true);
+    expect(DEFAULTS.queue.deliveryReportHours).toBe(72);
+    expect(validateConfig({ queue: { deliveryReports: false, deliveryReportHours: 24 } })).toEqual({ queue: { deliveryReports: false, deliveryReportHours: 24 } });
+    expect(() => validateConfig({ queue: { deliveryReports: 'yes' } })).toThrow(/"queue.deliveryReports" must be true or false, got "yes"/);
+    expect(() => validateConfig({ queue: { deliveryReportHours: 0 } })).toThrow(/"queue.deliveryReportHours" must be a whole number from 1 to 720/);
+  });
+
+  it('web and chat: the issue-12 defaults, fractions of minutes, nested limits merged, bad keys named', () => {
+    expect(DEFAULTS.web).toEqual({ enabled: false, host: '127.0.0.1', port: 8081, trustProxy: false });
+    expect(DEFAULTS.chat).toMatchObject({ maxLength: 150, sessionMinutes: 5, template: '{name} (web): {text}', captcha: 'pow' });
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({ web: { enabled: true, trustProxy: true }, chat: { sessionMinutes: 0.25, allowedPrefixes: ['+7900', '+34'], limits: { perIpPerHour: 3 } } }),
+    );
+    const cfg = loadConfig({ dataDir: dir });
+    expect(cfg.web).toEqual({ enabled: true, host: '127.0.0.1', port: 8081, trustProxy: true });
+    expect(cfg.chat.sessionMinutes).toBe(0.25);
+    expect(cfg.chat.allowedPrefixes).toEqual(['+7900', '+34']);
+    expect(cfg.chat.limits.perIpPerHour).toBe(3);
+    expect(cfg.chat.limits.perDestinationPerDay).toBe(DEFAULTS.chat.limits.perDestinationPerDay);
+    expect(() => validateConfig({ chat: { sessionMinutes: 0 } })).toThrow(/"chat.sessionMinutes" must be a number from 0.05 to 1440, got 0/);
+    expect(() => validateConfig({ chat: { captcha: 'none' } })).toThrow(/"chat.captcha" must be one of "pow", "off"/);
+    expect(() => validateConfig({ chat: { allowedPrefixes: ['7900'] } })).toThrow(/"chat.allowedPrefixes\[0\]" must be like \["\+7900", "\+34"\], got "7900"/);
+    expect(() => validateConfig({ chat: { allowedPrefixes: '+7900' } })).toThrow(/"chat.allowedPrefixes" must be a list of strings/);
+    expect(() => validateConfig({ chat: { limits: { perIP: 3 } } })).toThrow(/unknown key "chat.limits.perIP" \(known keys under "chat.limits": perIpPerHour/);
+    expect(() => validateConfig({ web: { trustproxy: true } })).toThrow(/unknown key "web.trustproxy"/);
+  });
+
   it('reports a broken JSON file with its path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const f = join(dir, 'bad.json');
@@ -44,5 +74,30 @@ describe('config', () => {
     } finally {
       if (saved !== undefined) process.env.SMS_SERVER_HTTP_TOKEN = saved;
     }
+  });
+
+  it('accounts settings: routing and forward defaults; smtp needs host and from, a user needs a pass; bad keys are named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const d = loadConfig({ dataDir: dir });
+    expect(d.routing.lastSenderDays).toBe(14);
+    expect(d.forward).toEqual({ timeoutSeconds: 15, concurrency: 4 });
+    expect(d.smtp).toBeUndefined();
+    expect(d.modem.number).toBeUndefined();
+
+    const file = (o: unknown) => {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(o));
+      return loadConfig({ dataDir: dir });
+    };
+    const c = file({ smtp: { host: 'mail.example.com', from: 'sms@example.com', user: 'u', pass: 'p' }, routing: { lastSenderDays: 7 }, modem: { number: '+79990000001' } });
+    expect(c.smtp).toEqual({ host: 'mail.example.com', from: 'sms@example.com', user: 'u', pass: 'p', secure: false, port: 587 });
+    expect(file({ smtp: { host: 'h', from: 'f@x.y', port: 465 } }).smtp).toMatchObject({ secure: true, port: 465 });
+    expect(c.routing.lastSenderDays).toBe(7);
+    expect(c.modem.number).toBe('+79990000001');
+    expect(c.forward.concurrency).toBe(4);
+    expect(() => file({ smtp: { host: 'mail.example.com' } })).toThrow(/"smtp.from" is required when "smtp" is set/);
+    expect(() => file({ smtp: { host: 'h', from: 'f', user: 'u' } })).toThrow(/"smtp.pass" is required when "smtp.user" is set/);
+    expect(() => validateConfig({ smtp: { host: 'h', from: 'f', tls: true } })).toThrow(/unknown key "smtp.tls"/);
+    expect(() => validateConfig({ routing: { lastSenderDays: 0 } })).toThrow(/"routing.lastSenderDays" must be a whole number from 1 to 365/);
+    expect(() => validateConfig({ forward: { timeoutSeconds: 'fast' } })).toThrow(/"forward.timeoutSeconds"/);
   });
 });

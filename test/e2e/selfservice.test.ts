@@ -96,10 +96,11 @@ describe('self-service codes by SMS (seed 003)', () => {
     const entries = await h.server!.store.listInbound({ from: SUB });
     // Two orders before activation, six after: each recorded as a code order by the command route.
     expect(entries.filter((e) => e.command?.startsWith('selfservice code') && e.routedBy === 'command').length).toBe(8);
-    // The seventh order of the day: one "too many" reply, then silence, and no code.
-    expect(await ask('?')).toBe(TOO_MANY);
+    // The seventh order of the day: one "too many" reply, then silence, and no code. (Each text
+    // differs in its bytes: two identical SMS in one second are one message to the dedup.)
+    expect(await ask(' ? ')).toBe(TOO_MANY);
     const b2 = h.sim.modem.sent.length;
-    h.sim.modem.injectSms(SUB, '?');
+    h.sim.modem.injectSms(SUB, 'CODE ');
     expect((await barrier(h, 'CLIENT info')).slice(b2).filter((s) => s.to === SUB)).toEqual([]);
 
     // The latest code is the valid one.
@@ -116,12 +117,12 @@ describe('self-service codes by SMS (seed 003)', () => {
     expect(logText).toContain('self-service code issued');
   }, 90_000);
 
-  it('verify: right, wrong, locked even with the right code, lock survives a restart, old code works after it; CLI exit codes', async () => {
-    // A lock of 20 s (lockHours takes fractions; long enough for CLI start-ups on a loaded machine);
-    // the unit tests cover 24 h on a fake clock.
+  it('verify: right, wrong, locked even with the right code, lock survives a restart, unlock; CLI exit codes', async () => {
+    // A one-hour lock: the unit tests run the 24 h lock and its expiry on a fake clock; here the
+    // operator lifts it (`selfservice unlock`) after the restart.
     h = await startHarness({
       config: {
-        selfService: { enabled: true, lockHours: 20 / 3600 },
+        selfService: { enabled: true, lockHours: 1 },
         http: { enabled: true, token: TOKEN, host: '127.0.0.1', port: 0 },
         inbound: { sweepSeconds: 60, multipartTimeoutHours: 24, perSenderPerHour: 1000 },
       },
@@ -160,7 +161,8 @@ describe('self-service codes by SMS (seed 003)', () => {
     await waitFor(() => h!.server?.supervisor.state === 'ready', 'modem ready');
     expect(await verify(code)).toEqual({ status: 423, body: { ok: false, lockedUntil: until } });
 
-    await waitFor(() => Date.now() > Date.parse(until) + 50, 'the lock to pass', 30_000);
+    const ul = await cli('selfservice', 'unlock', '--phone', SUB, '--json');
+    expect(JSON.parse(ul.stdout)).toMatchObject({ lockedUntil: null, failures: 0, hasCode: true });
     expect(await verify(code)).toEqual({ status: 200, body: { ok: true } });
     expect((await cli('selfservice', 'verify', '--phone', SUB, '--code', wrong)).code).toBe(1);
     expect((await cli('selfservice', 'verify', '--phone', SUB, '--code', code)).code).toBe(0);

@@ -100,7 +100,7 @@ async function storm(o: { rand: Rand; count: number; driver: ModemDriver; inject
     f.ingested++;
     receiver.ingest(pdu).catch((e: Error) => f.ingestErrors.push(`${e.name}: ${e.message}`));
   });
-  driver.on('status-report', ({ pdu }) => pdu && tryDecode(f, pdu));
+  driver.on('status-report', (n) => n.kind === 'routed' && tryDecode(f, n.pdu));
   const parts = encodeSubmit('+79001234567', 'fuzz send');
   let done = false;
   // Its own stream: the fuzz inputs stay the same from run to run whatever the command timing.

@@ -28,6 +28,8 @@ export interface GammuPart {
   dateTime?: string | null;
   deliveryStatus?: number;
   messageReference?: number;
+  /** gammu's text for the part; for a status report its class: Delivered, Pending, Failed, Unknown. */
+  rawText?: string | null;
 }
 
 export interface GammuMessage {
@@ -58,4 +60,25 @@ export function gammuDecode(pdus: string[], smsc = true): GammuResult {
     throw new Error(`gammu subprocess exited ${r.status ?? r.signal}: ${r.stderr.trim()} (pdus: ${pdus.join(' ')})`);
   }
   return JSON.parse(r.stdout) as GammuResult;
+}
+
+/**
+ * The first octet gammu writes for an SMS-SUBMIT with (`Status_Report` type) and without a status
+ * report request: gammu's own idea of which bit is TP-SRR, to compare with our encoder.
+ */
+export function gammuSubmitFirstOctets(): { withReport: number; without: number } {
+  const script = [
+    'import gammu, json',
+    // A decoded SUBMIT gives a complete message dict to encode again.
+    "m = dict(gammu.DecodePDU(bytes.fromhex('0001000B919700214365F700000141'), SMSC=True))",
+    'out = {}',
+    "for key, t in (('withReport', 'Status_Report'), ('without', 'Submit')):",
+    "    m['Type'] = t",
+    "    pdu = gammu.EncodePDU(m, Layout='Submit')",
+    '    out[key] = pdu[pdu[0] + 1]',
+    'print(json.dumps(out))',
+  ].join('\n');
+  const r = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`gammu EncodePDU failed: ${r.stderr || r.error?.message}`);
+  return JSON.parse(r.stdout) as { withReport: number; without: number };
 }

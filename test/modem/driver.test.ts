@@ -3,43 +3,22 @@
  * the AT engine, and the simulated modem imitating each profile's device on the other end.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AtEngine, engineOptionsFromProfile } from '../../src/at/index.js';
 import { CmsError } from '../../src/at/errors.js';
-import { ModemDriver } from '../../src/modem/driver.js';
 import { PinRequiredError } from '../../src/modem/errors.js';
 import { listProfiles, loadProfile } from '../../src/modem/profile.js';
-import { startSimulatorOnPty, type RunningSimulator, type SimulatedModemOptions } from '../../src/sim/index.js';
 import { decodePdu, encodeSubmit } from '../../src/sms/index.js';
-import { SerialTransport } from '../../src/transport/index.js';
 import { waitFor } from '../helpers/harness.js';
-
-interface Rig {
-  sim: RunningSimulator;
-  transport: SerialTransport;
-  driver: ModemDriver;
-  commands: string[];
-}
+import { closeRig, openRig, type Rig, type RigOptions } from './rig.js';
 
 let rig: Rig | undefined;
 
-async function connect(simProfile: string, driverProfile: string, o: { autoDetect?: boolean; pin?: string; sim?: Omit<SimulatedModemOptions, 'profile'> } = {}): Promise<Rig> {
-  const sim = await startSimulatorOnPty({ profile: simProfile, ...o.sim, bootDelayMs: 0 });
-  const commands: string[] = [];
-  sim.modem.on('command', (l: string) => commands.push(l));
-  const transport = new SerialTransport({ path: sim.path });
-  await transport.open();
-  const profile = loadProfile(driverProfile);
-  const engine = new AtEngine(transport, engineOptionsFromProfile(profile));
-  const driver = new ModemDriver(engine, profile, { autoDetect: o.autoDetect, pin: o.pin });
-  rig = { sim, transport, driver, commands };
+async function connect(simProfile: string, driverProfile: string, o: RigOptions = {}): Promise<Rig> {
+  rig = await openRig(simProfile, driverProfile, o);
   return rig;
 }
 
 afterEach(async () => {
-  if (!rig) return;
-  rig.driver.dispose();
-  await rig.transport.close().catch(() => undefined);
-  await rig.sim.close();
+  await closeRig(rig);
   rig = undefined;
 });
 
@@ -98,9 +77,7 @@ describe('ModemDriver on a pseudo-terminal', () => {
     const a = await connect('generic', 'generic', { pin: '4321', sim: { pin: '4321' } });
     await expect(a.driver.init()).resolves.toMatchObject({ profile: 'generic' });
     expect(a.commands.filter((c) => c.startsWith('AT+CPIN='))).toHaveLength(1);
-    a.driver.dispose();
-    await a.transport.close();
-    await a.sim.close();
+    await closeRig(a);
     rig = undefined;
     const b = await connect('generic', 'generic', { sim: { pin: '4321' } });
     const err = await b.driver.init().catch((e: unknown) => e);

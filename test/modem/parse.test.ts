@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   chooseCnmi,
+  cnmiDs,
+  parseCsmsService,
   parseClip,
   parseCmgl,
   parseCmgr,
@@ -72,8 +74,16 @@ describe('AT reply parsers', () => {
   it('chooses AT+CNMI from what AT+CNMI=? supports', () => {
     const full = parseCnmiSupport(['+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)']);
     expect(full).toEqual([[0, 1, 2], [0, 1, 2, 3], [0, 2], [0, 1, 2], [0, 1]]);
-    expect(chooseCnmi(full)).toBe('AT+CNMI=2,1,0,2,0');
-    expect(chooseCnmi(full, true)).toBe('AT+CNMI=2,2,0,2,0');
+    // Status reports routed with their PDU (ds=1) where the modem offers it…
+    expect(chooseCnmi(full)).toBe('AT+CNMI=2,1,0,1,0');
+    expect(chooseCnmi(full, true)).toBe('AT+CNMI=2,2,0,1,0');
+    // …else stored and announced (ds=2).
+    expect(chooseCnmi(parseCnmiSupport(['+CNMI: (0-3),(0-3),(0,2),(0,2),(0,1)']))).toBe('AT+CNMI=2,1,0,2,0');
+    expect(cnmiDs('AT+CNMI=2,1,0,2,0')).toBe(2);
+    expect(cnmiDs('AT+CNMI=1,1')).toBe(0);
+    expect(parseCsmsService(['+CSMS: 1,1,1,1'])).toBe(1);
+    expect(parseCsmsService(['+CSMS: 0,1,1,1'])).toBe(0);
+    expect(parseCsmsService(['OK'])).toBeUndefined();
     const limited = parseCnmiSupport(['+CNMI: (0,1),(0,1),(0),(0),(0)']);
     expect(chooseCnmi(limited)).toBe('AT+CNMI=1,1,0,0,0');
     expect(chooseCnmi(undefined)).toBe('AT+CNMI=2,1,0,2,0');

@@ -62,10 +62,31 @@ describe('QueueWorker persistence of a send', () => {
     expect(done.state).toBe('sent');
     expect(done.sentAt).toBe(new Date(clock.now()).toISOString());
     expect(done.attempts).toBe(1);
-    expect(done.parts).toEqual([{ seq: 1, mr: 1 }, { seq: 2, mr: 2 }, { seq: 3, mr: 3 }]);
+    const at = new Date(clock.now()).toISOString();
+    expect(done.parts).toEqual([{ seq: 1, mr: 1, sentAt: at }, { seq: 2, mr: 2, sentAt: at }, { seq: 3, mr: 3, sentAt: at }]);
     const refs = sender.sent.map((s) => submit(s.part.hex).concat?.ref);
     expect(new Set(refs).size).toBe(1);
     expect(refs[0]).toBeTypeOf('number');
+    // No report asked for: no TP-SRR, parts not marked.
+    expect(sender.sent.every((s) => !submit(s.part.hex).statusReportRequest)).toBe(true);
+  });
+
+  it('asks for status reports when configured or per job; records which parts carry TP-SRR and when they left', async () => {
+    const { clock, store, sender, worker } = setup({ deliveryReports: true });
+    const [byDefault, off] = await store.enqueue([queued(A, LONG, 'notification'), queued(B, 'quiet', 'notification', { report: false })]);
+    clock.advance(5000);
+    await worker.drain();
+    const srr = sender.sent.map((s) => [submit(s.part.hex).to, submit(s.part.hex).statusReportRequest]);
+    expect(srr).toEqual([[A, true], [A, true], [A, true], [B, false]]);
+    const j = (await store.getJob(byDefault!.id))!;
+    expect(j.parts).toEqual([1, 2, 3].map((seq) => ({ seq, mr: seq, sentAt: new Date(clock.now()).toISOString(), report: true })));
+    expect((await store.getJob(off!.id))!.parts).toEqual([{ seq: 1, mr: 4, sentAt: new Date(clock.now()).toISOString() }]);
+    // And a job that asks for a report on a server that does not by default:
+    const w2 = setup();
+    const [asked] = await w2.store.enqueue([queued(A, 'report me', 'notification', { report: true })]);
+    await w2.worker.drain();
+    expect(submit(w2.sender.sent[0]!.part.hex).statusReportRequest).toBe(true);
+    expect((await w2.store.getJob(asked!.id))!.parts).toMatchObject([{ seq: 1, report: true }]);
   });
 
   it('persists attempts before the PDU is written', async () => {
@@ -208,7 +229,7 @@ describe('QueueWorker multipart resume and crash recovery', () => {
     expect(sender.sent.map((s) => s.part.seq)).toEqual([1, 2, 3]); // part 1 not sent again
     expect(sender.calls).toBe(4); // 1 ok, 2 refused, 2 ok, 3 ok
     expect(new Set(sender.sent.map((s) => submit(s.part.hex).concat!.ref)).size).toBe(1);
-    expect(j.parts).toEqual([{ seq: 1, mr: 1 }, { seq: 2, mr: 2 }, { seq: 3, mr: 3 }]);
+    expect(j.parts!.map(({ seq, mr }) => ({ seq, mr }))).toEqual([{ seq: 1, mr: 1 }, { seq: 2, mr: 2 }, { seq: 3, mr: 3 }]);
   });
 
   it('after a crash mid-write, applies the unknown-outcome rule (resend once, counted)', async () => {
@@ -334,7 +355,7 @@ describe('QueueWorker loop', () => {
     await stopped;
     const j = (await store.getJob(long!.id))!;
     expect(j.state).toBe('queued');
-    expect(j.parts).toEqual([{ seq: 1, mr: 2 }]);
+    expect(j.parts!.map(({ seq, mr }) => ({ seq, mr }))).toEqual([{ seq: 1, mr: 2 }]);
     expect(j.attempts).toBe(1); // part 1 went out in this attempt
     expect(sender.calls).toBe(2);
   });

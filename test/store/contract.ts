@@ -3,7 +3,7 @@
  * same assertions, so services tested on MemoryStore behave the same on disk.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Campaign, ClaimOptions, Client, InboxEntry, Job, PartialSet, ServerStatus, Store } from '../../src/store/types.js';
+import type { Campaign, ChatSession, ClaimOptions, Client, InboxEntry, Job, PartialSet, ServerStatus, Store } from '../../src/store/types.js';
 
 export interface StoreFixture {
   store: Store;
@@ -55,18 +55,26 @@ function claim(owner: string, now: Date = NOW): ClaimOptions {
   return { owner, leaseMs: 60_000, now };
 }
 
+/** Inside a describe: a fresh, opened store per test (closed and cleaned up after it). */
+export function freshStore(make: () => Promise<StoreFixture>): () => Store {
+  let fx: StoreFixture;
+  beforeEach(async () => {
+    fx = await make();
+    await fx.store.open();
+  });
+  afterEach(async () => {
+    await fx.store.close();
+    await fx.cleanup();
+  });
+  return () => fx.store;
+}
+
 export function storeContract(name: string, make: () => Promise<StoreFixture>): void {
   describe(`Store contract: ${name}`, () => {
-    let fx: StoreFixture;
+    const store = freshStore(make);
     let s: Store;
-    beforeEach(async () => {
-      fx = await make();
-      s = fx.store;
-      await s.open();
-    });
-    afterEach(async () => {
-      await s.close();
-      await fx.cleanup();
+    beforeEach(() => {
+      s = store();
     });
 
     describe('inbox', () => {
@@ -487,5 +495,114 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>): 
         expect(await s.getSeenParts()).toEqual({ b: 2, c: 3 });
       });
     });
+
+    describe('delivery reports', () => {
+      const T = Date.parse('2026-01-02T00:00:00.000Z');
+      const at = (ms: number) => new Date(T + ms).toISOString();
+      /** A job whose parts left with TP-SRR (mr per part) at T + offset. */
+      const sentJob = (to: string, mrs: number[], offsetMs = 0, over: Partial<Job> = {}) =>
+        jobIn({
+          to,
+          state: 'sent',
+          parts: mrs.map((mr, i) => ({ seq: i + 1, mr, sentAt: at(offsetMs), report: true })),
+          ...over,
+        });
+
+      it('finds parts by modem and TP-MR within the window, with their delivery state and report hashes', async () => {
+        const [a, b, c, d] = await s.enqueue([
+          sentJob('+79001111111', [7, 8]),
+          sentJob('+79002222222', [7], 60_000),
+          sentJob('+79003333333', [7], 0, { modem: 'm2' }),
+          jobIn({ state: 'sent', parts: [{ seq: 1, mr: 7, sentAt: at(0) }] }), // no TP-SRR: never a candidate
+        ]);
+        void d;
+        const got = await s.deliveryParts({ modem: 'default', mr: 7, since: at(-1000) });
+        expect(got.map((r) => [r.jobId, r.seq, r.to, r.state]).sort()).toEqual([
+          [a!.id, 1, '+79001111111', 'pending'],
+          [b!.id, 1, '+79002222222', 'pending'],
+        ]);
+        expect(await s.deliveryParts({ modem: 'm2', mr: 7, since: at(-1000) })).toMatchObject([{ jobId: c!.id, modem: 'm2' }]);
+        expect(await s.deliveryParts({ modem: 'default', mr: 7, since: at(30_000) })).toMatchObject([{ jobId: b!.id }]);
+        expect(await s.deliveryParts({ modem: 'default', mr: 9, since: at(-1000) })).toEqual([]);
+        // A report result on part 1 of job a: state and hashes come back; part 2 stays pending.
+        await s.updateJob(a!.id, { delivery: { state: 'pending', parts: [{ seq: 1, mr: 7, state: 'delivered', status: 0, at: at(5000), reports: ['h1'] }] } });
+        const after = await s.deliveryParts({ modem: 'default', mr: 7, since: at(-1000) });
+        expect(after.find((r) => r.jobId === a!.id)).toMatchObject({ state: 'delivered', reports: ['h1'] });
+        expect((await s.deliveryParts({ modem: 'default', mr: 8, since: at(-1000) }))[0]).toMatchObject({ jobId: a!.id, seq: 2, state: 'pending', reports: [] });
+      });
+
+      it('sees parts sent after the first lookup (kept current on every job write)', async () => {
+        expect(await s.deliveryParts({ modem: 'default', mr: 3, since: at(-1000) })).toEqual([]);
+        const [j] = await s.enqueue([jobIn({ to: '+79004444444' })]);
+        await s.updateJob(j!.id, { state: 'sent', parts: [{ seq: 1, mr: 3, sentAt: at(0), report: true }] });
+        expect(await s.deliveryParts({ modem: 'default', mr: 3, since: at(-1000) })).toMatchObject([{ jobId: j!.id, state: 'pending' }]);
+      });
+
+      it('keeps unmatched reports once per hash, newest first, counting all', async () => {
+        const r = (hash: string) => ({ hash, modem: 'default', mr: 1, recipient: '+79001111111', status: 0, at: at(0), receivedAt: at(1), reason: 'no-part', pdu: '00' });
+        expect(await s.listUnmatchedReports()).toEqual({ total: 0, reports: [] });
+        expect(await s.addUnmatchedReport(r('x'))).toBe(true);
+        expect(await s.addUnmatchedReport(r('y'))).toBe(true);
+        expect(await s.addUnmatchedReport(r('x'))).toBe(false);
+        const l = await s.listUnmatchedReports();
+        expect(l.total).toBe(2);
+        expect(l.reports.map((x) => x.hash)).toEqual(['y', 'x']);
+        expect((await s.listUnmatchedReports(1)).reports.map((x) => x.hash)).toEqual(['y']);
+      });
+    });
+
+    describe('chat sessions', () => {
+      it('put replaces the snapshot; get, list (live, since, oldest first) and delete', async () => {
+        const a = chatSession('cs-0a', '2026-01-01T10:00:00.000Z');
+        const b = chatSession('cs-0b', '2026-01-01T09:00:00.000Z', { endedAt: '2026-01-01T09:05:00.000Z' });
+        await s.putChatSession(a);
+        await s.putChatSession(b);
+        a.conversations[0]!.messages.push({ id: 'cv-1.2', direction: 'in', from: '+79001234567', to: 'Ana', text: 'sí', at: '2026-01-01T10:01:00.000Z', state: 'received', inboxId: 'in-3' });
+        a.nextEventId = 3;
+        await s.putChatSession(a);
+        a.nextEventId = 99; // the store keeps a copy, not the caller's object
+        expect((await s.getChatSession('cs-0a'))!.conversations[0]!.messages).toHaveLength(2);
+        expect((await s.getChatSession('cs-0a'))!.nextEventId).toBe(3);
+        expect((await s.listChatSessions()).map((x) => x.id)).toEqual(['cs-0b', 'cs-0a']);
+        expect((await s.listChatSessions({ live: true })).map((x) => x.id)).toEqual(['cs-0a']);
+        expect((await s.listChatSessions({ since: '2026-01-01T09:30:00.000Z' })).map((x) => x.id)).toEqual(['cs-0a']);
+        await s.deleteChatSession('cs-0b');
+        await s.deleteChatSession('cs-0b'); // deleting twice is fine
+        expect(await s.getChatSession('cs-0b')).toBeUndefined();
+        expect((await s.listChatSessions()).map((x) => x.id)).toEqual(['cs-0a']);
+      });
+
+      it('useOnce: a key is accepted once until it expires', async () => {
+        const future = new Date(Date.now() + 60_000).toISOString();
+        expect(await s.useOnce('captcha:abc', future)).toBe(true);
+        expect(await s.useOnce('captcha:abc', future)).toBe(false);
+        expect(await s.useOnce('captcha:def', future)).toBe(true);
+        const past = new Date(Date.now() - 1000).toISOString();
+        expect(await s.useOnce('captcha:old', past)).toBe(true);
+        expect(await s.useOnce('captcha:old', future)).toBe(true); // expired keys are forgotten
+      });
+    });
   });
+}
+
+export function chatSession(id: string, createdAt: string, over: Partial<ChatSession> = {}): ChatSession {
+  return {
+    id,
+    tokenHash: 'ab'.repeat(32),
+    createdAt,
+    lastActivityAt: createdAt,
+    expiresAt: new Date(Date.parse(createdAt) + 300_000).toISOString(),
+    conversations: [
+      {
+        id: 'cv-1',
+        mobile: '+79001234567',
+        name: 'Ana',
+        startedAt: createdAt,
+        messages: [{ id: 'cv-1.1', direction: 'out', from: 'Ana', to: '+79001234567', text: 'hola', at: createdAt, state: 'queued', jobId: 'job-1' }],
+      },
+    ],
+    events: [{ id: 1, type: 'message', data: { conversationId: 'cv-1' } }],
+    nextEventId: 2,
+    ...over,
+  };
 }

@@ -3,7 +3,7 @@
  * installed with apt-get when missing), and a description of the machine for the tables.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,6 +11,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DIST = path.join(ROOT, 'dist');
 export const CLI = path.join(DIST, 'cli/main.js');
+
+/**
+ * The node flags the CLI's shebang line carries (`#!/usr/bin/env -S node --flag …`): what an
+ * installed `sms-server` runs with. Benchmarks start `node <these flags> dist/cli/main.js` so the
+ * figures are those of the installed program, also when BENCH_NODE_ARGS adds profiling flags.
+ */
+export function cliNodeFlags() {
+  const first = readFileSync(CLI, 'utf8').split('\n', 1)[0];
+  const m = /^#!\S*env -S node((?: --?[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
+  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
+}
 
 /** Import a module of the built project: `await dist('sim/index.js')`. */
 export function dist(rel) {

@@ -45,6 +45,13 @@ function readHwmKb(pid) {
   return m ? Number(m[1]) : 0;
 }
 
+/** VmRSS (now) of one process, kB; 0 when it is gone. */
+export function readRssKb(pid) {
+  const s = safe(() => readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const m = s && /VmRSS:\s+(\d+)/.exec(s);
+  return m ? Number(m[1]) : 0;
+}
+
 function descendants(root) {
   const kids = new Map();
   for (const d of safe(() => readdirSync('/proc')) ?? []) {
@@ -61,7 +68,7 @@ function descendants(root) {
 
 /**
  * Start a command to be measured. stdout+stderr go to `logFile` when given.
- * @returns {{ child, pid, sample(): {cpuMs, rssKb}, stop(signal?): Promise<void>, exited: Promise<number|null> }}
+ * @returns {{ child, pid, sample(): {cpuMs, rssKb}, rssNowKb(): number, stop(signal?): Promise<void>, exited: Promise<number|null> }}
  */
 export function startMeasured(cmd, args, { logFile, env, cwd, sampleMs = 100 } = {}) {
   const out = logFile ? openSync(logFile, 'a') : 'ignore';
@@ -89,6 +96,8 @@ export function startMeasured(cmd, args, { logFile, env, cwd, sampleMs = 100 } =
     for (const v of hwm.values()) r += v;
     return { cpuMs: c, rssKb: r, mainRssKb: hwm.get(child.pid) ?? 0 };
   };
+  /** VmRSS now, summed over the tree (a daemon's footprint when idle, not its peak). */
+  const rssNowKb = () => descendants(child.pid).reduce((n, pid) => n + readRssKb(pid), 0);
   const stop = async (signal = 'SIGTERM', graceMs = 5000) => {
     clearInterval(timer);
     killGroup(child, signal);
@@ -96,7 +105,7 @@ export function startMeasured(cmd, args, { logFile, env, cwd, sampleMs = 100 } =
     await exited;
     clearTimeout(t);
   };
-  return { child, pid: child.pid, sample, stop, exited };
+  return { child, pid: child.pid, sample, rssNowKb, stop, exited };
 }
 
 /** Run a command to completion (for setup steps such as gammu-smsd-inject); throws on failure. */

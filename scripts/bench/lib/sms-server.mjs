@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, dist } from './env.mjs';
+import { CLI, cliNodeFlags, dist } from './env.mjs';
 import { startMeasured } from './proc.mjs';
 
 const { LowdbStore } = await dist('store/index.js');
@@ -63,7 +63,7 @@ export async function addClients(dir, phones) {
 /** Starts `sms-server serve` on the device; logs to <dir>/server.log. */
 export function startServerProcess(dir, device, extraArgs = []) {
   // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server (NODE_OPTIONS refuses --cpu-prof).
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...cliNodeFlags(), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   return startMeasured(process.execPath, [...nodeArgs, CLI, 'serve', '--device', device, '--data', dir, ...extraArgs], {
     logFile: path.join(dir, 'server.log'),
   });

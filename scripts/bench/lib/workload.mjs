@@ -36,3 +36,25 @@ export function workload(n) {
 export function singles(n) {
   return Array.from({ length: n }, (_, i) => ({ ...message(i * 4), parts: 1 }));
 }
+
+// The mix an application posts (issue 19): 40% single 7-bit, 40% single Cyrillic, 10% two-part
+// 7-bit, 10% two-part UCS2 — every message with its own text (its number in it).
+const TWO_GSM =
+  'Dear customer, invoice %N% is due at the end of the month. You can pay in any of our stores or online ' +
+  'with your personal code. If you have already paid, please ignore this message. Questions: reply to this number.';
+const TWO_UCS = 'Уважаемый клиент, счёт %N% можно оплатить в любом магазине или на сайте. Если уже оплатили, не обращайте внимания. Спасибо!';
+
+/** Message i of the HTTP-cost mix: { to, text, kind, parts }; i % 10 picks the kind (4 / 4 / 1 / 1). */
+export function costMessage(i) {
+  const n = String(100000 + i);
+  const to = '+7902' + String(1000000 + i);
+  const k = i % 10;
+  if (k < 4) return { to, text: GSM.replace('%N%', n), kind: 'gsm7', parts: 1 };
+  if (k < 8) return { to, text: UCS.replace('%N%', n), kind: 'ucs2', parts: 1 };
+  if (k === 8) return { to, text: TWO_GSM.replace('%N%', n), kind: 'gsm7-2part', parts: 2 };
+  return { to, text: TWO_UCS.replace('%N%', n), kind: 'ucs2-2part', parts: 2 };
+}
+
+export function costWorkload(n) {
+  return Array.from({ length: n }, (_, i) => costMessage(i));
+}

@@ -9,16 +9,23 @@
  *   selfservice.json                 {v, values: {phone: SelfServiceRecord}}
  *   partials.json                    {v, sets: {key: PartialSet}}   (incomplete multiparts: few)
  *   campaigns/<encoded id>.json      one Campaign each
+ *   chat/sessions/<id>.json          one web chat session each; chat/once.json used single-use keys (chat-files.ts)
  *   inbox/head.json                  {v, segmentSize}
  *   inbox/YYYY-MM/seg-000123.json    {v, n, records: InboxEntry[]}  ≤ segmentSize entries, id `in-<seq>`
+ *   inbox/journal-000007.jsonl       changed/added entries since the last checkpoint (segment-log.ts)
  *   jobs/head.json                   {v, segmentSize}
  *   jobs/YYYY-MM/seg-000045.json     {v, n, records: Job[]}         id `job-<seq>`
- *   queue/index.json                 {v, closed: [[a,b]…], closedCounts, closedCampaigns}
+ *   jobs/journal-000012.jsonl        job state changes since the last checkpoint
+ *   queue/index.json                 {v, closed: [[a,b]…], closedCounts, closedCampaigns, closedAt}
+ *   delivery/unmatched.json          {v, total, reports: UnmatchedReport[]}  status reports no part matched (newest 1000)
  *   spool/                           CLI → server requests (spool.ts); not touched by the store
  *
- * Why this shape: lowdb rewrites a whole file per write (416 ms at 100k records), so every write here
- * rewrites one bounded file: the inbox tail segment, the one job segment holding the job, or a small
- * document. Ids carry a sequence number, so seq → segment is arithmetic (no id index).
+ * Why this shape: lowdb rewrites a whole file per write (416 ms at 100k records), so history is split
+ * into bounded segment files, and a record change is not even a segment rewrite: it is one line
+ * appended to the log's journal, group-committed (one write + fdatasync for every change of the same
+ * moment), folded into the segment files at checkpoints (segment-log.ts). Small documents (clients,
+ * meta, partials, …) are still rewritten whole. Ids carry a sequence number, so seq → segment is
+ * arithmetic (no id index).
  *
  * Jobs: a segment is "closed" once it is sealed (full) and none of its jobs is queued/sending.
  * queue/index.json lists closed segments (as ranges) and their summed counts, and changes only when a
@@ -32,8 +39,10 @@
  * stops once `limit` entries matched (or, with `since`, at the first segment entirely older).
  *
  * Concurrency: one process writes (server.lock); inside it every operation runs in order through one
- * promise chain, so a segment is never read from disk while its newer copy is being written.
- * Readers in other processes ({readOnly: true}) see whole files thanks to the atomic rename.
+ * promise chain, so a segment is never read from disk while its newer copy is being written. An
+ * operation resolves once the journal lines it wrote or could have seen are durable (`run`).
+ * Readers in other processes ({readOnly: true}) see whole files thanks to the atomic rename, and
+ * replay the journal at open (ignoring a line still being written).
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -46,13 +55,21 @@ import { applyJobPatch, claimPatch, isStrandedFor, matchesModem, validateClaim }
 import { CorruptFileError, LeaseLostError, NotFoundError, ReadOnlyStoreError, StoreClosedError } from '../errors.js';
 import { compareCampaigns, emptyQueueCounts, emptyStateCounts, inboxPredicate, isPending, isoMs, jobPredicate, limitOf } from '../filters.js';
 import { inboxId, jobId, seqOf } from '../ids.js';
+import { LowdbAccountsForwards } from './lowdb-forwards.js';
+import { ChatFiles } from './chat-files.js';
 import { acquireDataLock, type DataLock } from './lock.js';
 import { PendingQueue } from './pending-queue.js';
 import { RangeSet, type Range } from './ranges.js';
 import { SegmentLog } from './segment-log.js';
 import {
   PRIORITY_ORDER,
+  type Account,
+  type Forward,
+  type ForwardFilter,
+  type NewForward,
   type Campaign,
+  type ChatSession,
+  type ChatSessionFilter,
   type ClaimOptions,
   type Client,
   type SelfServiceRecord,
@@ -67,7 +84,10 @@ import {
   type QueueCounts,
   type ServerStatus,
   type Store,
+  type DeliveryPartRef,
+  type UnmatchedReport,
 } from '../types.js';
+import { deliveryKeys, deliveryRefs, keepUnmatched } from '../delivery-refs.js';
 import { isNotFound } from '../../util/fs-errors.js';
 
 export interface LowdbStoreOptions {
@@ -87,6 +107,8 @@ export interface LowdbStoreOptions {
   dedupSegments?: number;
   /** Old segments cached in memory per log (default 16). */
   cacheSegments?: number;
+  /** Checkpoint a log's journal into its segment files past this many bytes (default 1 MiB). */
+  compactBytes?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -123,17 +145,54 @@ interface QueueIndexDoc {
   closed: Range[];
   closedCounts: Record<JobState, number>;
   closedCampaigns: Record<string, Record<JobState, number>>;
+  /**
+   * When each closed segment closed (segment number → ISO). Every part in it left the modem before
+   * then, so the delivery index reads only segments closed within the report window. Segments
+   * closed before this field existed have no entry (and no parts that asked for reports).
+   */
+  closedAt?: Record<string, string>;
+}
+
+interface UnmatchedDoc {
+  v: 1;
+  total: number;
+  reports: UnmatchedReport[];
+}
+
+/** Delivery index: `modem|mr` → seqs of jobs with a part sent with TP-SRR under that key. */
+interface DeliveryIndex {
+  /** Built for parts sent at or after this (ms); an earlier `since` rebuilds it. */
+  sinceMs: number;
+  byKey: Map<string, Set<number>>;
 }
 
 type NewJob = Omit<Job, 'id' | 'createdAt' | 'updatedAt'>;
 
-/** Jobs are flat except `parts`; a spread is ~10x cheaper than structuredClone for 100k-job enqueues. */
+/** Jobs are flat except `parts` and `delivery`; a spread is ~10x cheaper than structuredClone for 100k-job enqueues. */
 function cloneJob<J extends Partial<Job>>(j: J): J {
   const c = { ...j };
   if (j.parts) c.parts = j.parts.map((p) => ({ ...p }));
+  if (j.delivery) c.delivery = { ...j.delivery, parts: j.delivery.parts.map((p) => ({ ...p, ...(p.reports ? { reports: [...p.reports] } : {}) })) };
+  if (j.lease) c.lease = { ...j.lease };
+  if (j.writing) c.writing = { ...j.writing };
   return c;
 }
 const clone = <T>(v: T): T => structuredClone(v);
+
+/**
+ * Key of the write-ahead copy of a route's forwards inside the inbox entry (routeInbound): the
+ * entry's segment write is the commit point of claim + forwards. Never handed out; cleared by the
+ * next write of that segment, replayed into forwards/ at open when a crash came in between.
+ */
+const FORWARDS_WAL = '_forwardsWal';
+type WalEntry = InboxEntry & { [FORWARDS_WAL]?: Forward[] };
+
+/** A copy of an inbox entry without the write-ahead copy. */
+function cloneEntry(e: InboxEntry): InboxEntry {
+  const c = structuredClone(e) as WalEntry;
+  delete c[FORWARDS_WAL];
+  return c;
+}
 
 export class LowdbStore implements Store {
   private readonly clock: Clock;
@@ -159,6 +218,7 @@ export class LowdbStore implements Store {
   private queueIndex!: Low<QueueIndexDoc>;
   private closed = new RangeSet();
   private readonly campaigns = new Map<string, Campaign>();
+  private readonly chat: ChatFiles;
 
   /** Pending (queued|sending) job count per open segment. */
   private readonly openSegs = new Map<number, number>();
@@ -168,9 +228,16 @@ export class LowdbStore implements Store {
   private readonly sending = new Set<number>();
   /** Built on the first lastSentTo (a scan of every job segment), then kept current on each write. */
   private lastSent: Map<string, SentMark> | undefined;
+  /** Built on the first deliveryParts (the segments of the report window), then kept current on each write. */
+  private delivery: DeliveryIndex | undefined;
+  private unmatched!: Low<UnmatchedDoc>;
   private nextRef = 0;
   private counts: QueueCounts = emptyQueueCounts();
   private readonly campaignCounts = new Map<string, Record<JobState, number>>();
+  /** accounts.json and forwards/ (lowdb-forwards.ts). */
+  private readonly acc: LowdbAccountsForwards;
+  /** Inbox seqs still carrying a write-ahead copy of their forwards (cleared lazily, clearWal). */
+  private readonly walSeqs = new Set<number>();
 
   constructor(
     readonly dir: string,
@@ -188,11 +255,15 @@ export class LowdbStore implements Store {
       cacheSegments: opts.cacheSegments ?? 16,
       readOnly: this.readOnly,
       clock: this.clock,
+      compactBytes: opts.compactBytes,
+      logger: this.log,
     };
     this.inbox = new SegmentLog<InboxEntry>(path.join(dir, 'inbox'), segOpts);
-    // Jobs are rewritten 2–4 times each while sending (sending, parts, sent), inbox entries about
-    // once: smaller job segments keep that serialise+fsync cost low (bench: scripts/bench/throughput.mjs).
+    // Job segments are smaller than inbox ones: a job changes 2–4 times while it is sent, so its
+    // segment is dirty more often and a checkpoint rewrites it whole.
     this.jobs = new SegmentLog<Job>(path.join(dir, 'jobs'), { ...segOpts, segmentSize: opts.jobSegmentSize ?? opts.segmentSize ?? 200 });
+    this.acc = new LowdbAccountsForwards(dir, { ...segOpts, segmentSize: opts.jobSegmentSize ?? opts.segmentSize ?? 200 }, this.readOnly);
+    this.chat = new ChatFiles(dir, () => this.clock.now());
   }
 
   async open(): Promise<void> {
@@ -214,11 +285,15 @@ export class LowdbStore implements Store {
         closedCounts: emptyStateCounts(),
         closedCampaigns: {},
       });
+      this.unmatched = await this.doc<UnmatchedDoc>(path.join('delivery', 'unmatched.json'), { v: 1, total: 0, reports: [] });
       await this.loadCampaigns();
+      await this.chat.load();
       await this.inbox.open();
       await this.jobs.open();
       await this.loadDedup();
       await this.loadJobs();
+      await this.acc.open((rel, empty) => this.doc(rel, empty));
+      await this.replayWal();
       this.isOpen = true;
     } catch (e) {
       await this.lockHandle?.release();
@@ -231,19 +306,35 @@ export class LowdbStore implements Store {
     if (!this.isOpen) return;
     await this.chain.catch(() => {});
     this.isOpen = false;
+    await this.inbox.close();
+    await this.jobs.close();
     await this.lockHandle?.release();
     this.lockHandle = undefined;
   }
 
   // Plumbing -------------------------------------------------------------------------------
 
-  /** Runs `fn` after every earlier operation (see "Concurrency" above). */
+  /**
+   * Runs `fn` after every earlier operation (see "Concurrency" above) and resolves once everything
+   * it changed or saw is durable: the journals up to their position when `fn` finished. The chain
+   * does not wait for that fsync — the next operations run meanwhile and share the next one (group
+   * commit) — but no caller learns of a change before it is on disk.
+   */
   private run<T>(op: string, write: boolean, fn: () => Promise<T>): Promise<T> {
     if (!this.isOpen) return Promise.reject(new StoreClosedError(op));
     if (write && this.readOnly) return Promise.reject(new ReadOnlyStoreError(op));
-    const p = this.chain.then(fn, fn);
+    const p = this.chain.then(fn, fn).then((v) => ({ v, inbox: this.inbox.mark(), jobs: this.jobs.mark() }));
     this.chain = p.catch(() => {});
-    return p;
+    return p.then(async (r) => {
+      await this.inbox.whenDurable(r.inbox);
+      await this.jobs.whenDurable(r.jobs);
+      return r.v;
+    });
+  }
+
+  /** Journal write rounds per log since open (one write + fdatasync each): group commit made visible. */
+  journalFlushes(): { inbox: number; jobs: number } {
+    return { inbox: this.inbox.journalFlushes, jobs: this.jobs.journalFlushes };
   }
 
   private async doc<T extends { v: number }>(rel: string, empty: T): Promise<Low<T>> {
@@ -289,41 +380,96 @@ export class LowdbStore implements Store {
       const known = this.dedup.get(entry.dedupKey);
       if (known !== undefined) {
         const e = await this.inbox.get(known);
-        if (e) return { entry: clone(e), duplicate: true };
+        if (e) return { entry: cloneEntry(e), duplicate: true };
       }
+      const tail = this.inbox.lastSegment();
+      if (tail !== undefined) await this.clearWal(tail);
       const [stored] = await this.inbox.append(1, (seq) => ({ ...clone(entry), id: inboxId(seq) }));
       const seq = seqOf(stored!.id, 'in')!;
       this.indexDedup(this.inbox.segmentOf(seq), [stored!], seq);
-      return { entry: clone(stored!), duplicate: false };
+      return { entry: cloneEntry(stored!), duplicate: false };
     });
   }
 
   updateInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>): Promise<InboxEntry> {
-    return this.run('updateInbound', true, async () => {
-      const seq = seqOf(id, 'in');
-      const { id: _ignored, ...rest } = clone(patch) as Partial<InboxEntry>;
-      let oldKey: string | undefined;
-      const e =
-        seq === undefined
-          ? undefined
-          : await this.inbox.update(seq, (r) => {
-              oldKey = r.dedupKey;
-              Object.assign(r, rest);
-            });
-      if (!e || seq === undefined) throw new NotFoundError('inbox entry', id);
-      if (oldKey !== e.dedupKey && this.dedup.get(oldKey!) === seq) {
-        this.dedup.delete(oldKey!);
-        this.dedup.set(e.dedupKey, seq);
-      }
-      return clone(e);
+    return this.run('updateInbound', true, async () => cloneEntry(await this.patchInbound(id, patch)));
+  }
+
+  /** Patches an entry in its segment (one write); `wal` rides along as the write-ahead copy. */
+  private async patchInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>, wal?: Forward[]): Promise<InboxEntry> {
+    const seq = seqOf(id, 'in');
+    const { id: _ignored, ...rest } = clone(patch) as Partial<InboxEntry>;
+    if (seq !== undefined) await this.clearWal(this.inbox.segmentOf(seq));
+    let oldKey: string | undefined;
+    const e =
+      seq === undefined
+        ? undefined
+        : await this.inbox.update(seq, (r) => {
+            oldKey = r.dedupKey;
+            Object.assign(r, rest);
+            if (wal) (r as WalEntry)[FORWARDS_WAL] = wal;
+          });
+    if (!e || seq === undefined) throw new NotFoundError('inbox entry', id);
+    if (wal) this.walSeqs.add(seq);
+    if (oldKey !== e.dedupKey && this.dedup.get(oldKey!) === seq) {
+      this.dedup.delete(oldKey!);
+      this.dedup.set(e.dedupKey, seq);
+    }
+    return e;
+  }
+
+  /**
+   * Claim and forwards in one durable write: the entry's segment is written with the claim and a
+   * copy of the forwards (the commit point), then the forwards are appended to forwards/. A crash
+   * between the two is repaired at open (replayWal); before that, nothing has seen the forwards.
+   */
+  routeInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>, forwards: NewForward[]): Promise<{ entry: InboxEntry; forwards: Forward[] }> {
+    return this.run('routeInbound', true, async () => {
+      if (forwards.length === 0) return { entry: cloneEntry(await this.patchInbound(id, patch)), forwards: [] };
+      const prepared = this.acc.prepare(forwards, this.nowIso());
+      const entry = await this.patchInbound(id, patch, prepared);
+      const stored = await this.acc.append(prepared);
+      return { entry: cloneEntry(entry), forwards: stored };
     });
+  }
+
+  /**
+   * Drops the write-ahead copies held in segment `n` (their forwards are in forwards/ by now) just
+   * before that segment is written anyway: no extra write per routed message.
+   */
+  private async clearWal(n: number): Promise<void> {
+    for (const seq of this.walSeqs) {
+      if (this.inbox.segmentOf(seq) !== n) continue;
+      const r = (await this.inbox.get(seq)) as WalEntry | undefined;
+      if (r) delete r[FORWARDS_WAL];
+      this.walSeqs.delete(seq);
+    }
+  }
+
+  /** At open: forwards whose entry write committed but whose own append a crash cut off. */
+  private async replayWal(): Promise<void> {
+    const size = this.inbox.segmentSize;
+    for (const n of this.inbox.newestFirst().slice(0, 2).reverse()) {
+      const recs = (await this.inbox.records(n)) as WalEntry[];
+      for (let i = 0; i < recs.length; i++) {
+        const wal = recs[i]![FORWARDS_WAL];
+        if (!wal) continue;
+        this.walSeqs.add(n * size + i);
+        if (this.readOnly) continue;
+        const missing = wal.filter((f) => seqOf(f.id, 'fwd')! >= this.acc.forwards.nextSeq);
+        if (missing.length) {
+          await this.acc.append(missing);
+          this.log.warn({ entry: recs[i]!.id, forwards: missing.map((f) => f.id) }, 'forwards of a routed entry restored after a crash');
+        }
+      }
+    }
   }
 
   getInbound(id: string): Promise<InboxEntry | undefined> {
     return this.run('getInbound', false, async () => {
       const seq = seqOf(id, 'in');
       const e = seq === undefined ? undefined : await this.inbox.get(seq);
-      return e && clone(e);
+      return e && cloneEntry(e);
     });
   }
 
@@ -337,7 +483,7 @@ export class LowdbStore implements Store {
       for (const n of this.inbox.newestFirst()) {
         if (out.length >= limit) break;
         const recs = await this.inbox.records(n);
-        for (let i = recs.length - 1; i >= 0 && out.length < limit; i--) if (match(recs[i]!)) out.push(clone(recs[i]!));
+        for (let i = recs.length - 1; i >= 0 && out.length < limit; i--) if (match(recs[i]!)) out.push(cloneEntry(recs[i]!));
         // receivedAt is this server's clock at append time, so older segments hold older entries.
         if (sinceMs !== undefined && recs.length && Date.parse(recs.at(-1)!.receivedAt) < sinceMs) break;
       }
@@ -499,6 +645,8 @@ export class LowdbStore implements Store {
 
   /** Adds (close) or subtracts (reopen) a segment's counts to the persisted closed aggregate, and writes it. */
   private async moveClosed(n: number, sign: 1 | -1): Promise<void> {
+    // A segment marked closed is not read at open: its final states must be on disk first.
+    if (sign > 0) await this.jobs.whenDurable(this.jobs.mark());
     const recs = await this.jobs.records(n);
     const { byState, campaigns } = this.segmentCounts(recs);
     const idx = this.queueIndex.data;
@@ -511,6 +659,9 @@ export class LowdbStore implements Store {
     if (sign > 0) this.closed.add(n);
     else this.closed.delete(n);
     idx.closed = this.closed.toJSON();
+    const closedAt = (idx.closedAt ??= {});
+    if (sign > 0) closedAt[n] = this.nowIso();
+    else delete closedAt[n];
     await this.queueIndex.write();
   }
 
@@ -640,6 +791,13 @@ export class LowdbStore implements Store {
   /** Applies a patch to the stored job and writes its segment, keeping counts, queues and indexes current. */
   private async patchJob(seq: number, current: Job, patch: Partial<Job>): Promise<Job> {
     const n = this.jobs.segmentOf(seq);
+    if (this.closed.has(n) && !('state' in patch) && !('campaignId' in patch)) {
+      // A finished job gains a delivery report: no count changes, so the segment stays closed and
+      // the queue index is not rewritten (one segment write, not three).
+      const updated = (await this.jobs.update(seq, (r) => applyJobPatch(r, patch, this.nowIso())))!;
+      this.noteDelivery(updated, seq);
+      return updated;
+    }
     if (this.closed.has(n)) {
       // A finished job changes again (late delivery report, re-queue of an unknown outcome).
       // Its counts stay in this.counts; only the persisted closed aggregate gives them back.
@@ -651,6 +809,7 @@ export class LowdbStore implements Store {
     const updated = (await this.jobs.update(seq, (r) => applyJobPatch(r, patch, this.nowIso())))!;
     this.account(updated, seq, +1);
     if (this.lastSent) this.noteSent(this.lastSent, updated, seq);
+    this.noteDelivery(updated, seq);
     const delta = (isPending(updated.state) ? 1 : 0) - (wasPending ? 1 : 0);
     this.openSegs.set(n, (this.openSegs.get(n) ?? 0) + delta);
     await this.closeIfDone(n);
@@ -724,9 +883,104 @@ export class LowdbStore implements Store {
     if (!m || sentAtMs >= m.sentAtMs) index.set(j.to, { seq, account: j.account, sentAtMs });
   }
 
+  deliveryParts(q: { modem: string; mr: number; since: string }): Promise<DeliveryPartRef[]> {
+    return this.run('deliveryParts', false, async () => {
+      const sinceMs = isoMs(q.since, 'since');
+      const index = this.delivery && this.delivery.sinceMs <= sinceMs ? this.delivery : await this.buildDelivery(sinceMs);
+      const key = `${q.modem}|${q.mr}`;
+      const seqs = index.byKey.get(key);
+      if (!seqs) return [];
+      const out: DeliveryPartRef[] = [];
+      for (const seq of [...seqs]) {
+        const j = await this.jobs.get(seq);
+        const refs = j ? deliveryRefs(j, q, sinceMs) : [];
+        // Parts older than the window never match again: forget them (memory stays bounded).
+        if (refs.length === 0 && (!j || deliveryRefs(j, q, -Infinity).every((r) => Date.parse(r.sentAt) < sinceMs))) {
+          seqs.delete(seq);
+          // What was forgotten is older than sinceMs: an earlier `since` must rebuild.
+          index.sinceMs = Math.max(index.sinceMs, sinceMs);
+        }
+        out.push(...refs);
+      }
+      if (seqs.size === 0) index.byKey.delete(key);
+      return out;
+    });
+  }
+
+  /**
+   * Reads the open segments and the segments closed since `sinceMs` (queue/index.json `closedAt`):
+   * a part sent in the window is in one of those. Kept current by patchJob afterwards.
+   */
+  private async buildDelivery(sinceMs: number): Promise<DeliveryIndex> {
+    const index: DeliveryIndex = { sinceMs, byKey: new Map() };
+    const closedAt = this.queueIndex.data.closedAt ?? {};
+    const size = this.jobs.segmentSize;
+    for (const n of this.jobs.segmentNumbers()) {
+      if (this.closed.has(n)) {
+        const at = closedAt[n];
+        if (at === undefined || Date.parse(at) < sinceMs) continue;
+      }
+      (await this.jobs.records(n)).forEach((j, i) => this.indexDelivery(index, j, n * size + i));
+    }
+    this.delivery = index;
+    return index;
+  }
+
+  private indexDelivery(index: DeliveryIndex, j: Job, seq: number): void {
+    for (const key of deliveryKeys(j)) {
+      let set = index.byKey.get(key);
+      if (!set) index.byKey.set(key, (set = new Set()));
+      set.add(seq);
+    }
+  }
+
+  private noteDelivery(j: Job, seq: number): void {
+    if (this.delivery) this.indexDelivery(this.delivery, j, seq);
+  }
+
+  addUnmatchedReport(r: UnmatchedReport): Promise<boolean> {
+    return this.run('addUnmatchedReport', true, async () => {
+      const doc = this.unmatched.data;
+      if (!keepUnmatched(doc.reports, r)) return false;
+      doc.total++;
+      await this.unmatched.write();
+      return true;
+    });
+  }
+
+  listUnmatchedReports(limit = 100): Promise<{ total: number; reports: UnmatchedReport[] }> {
+    return this.run('listUnmatchedReports', false, async () => {
+      const n = limitOf(limit);
+      const doc = this.unmatched.data;
+      return { total: doc.total, reports: n === 0 ? [] : doc.reports.slice(-n).reverse().map(clone) };
+    });
+  }
+
   /** byState over all jobs ever; byPriority over pending (queued or sending) jobs. */
   queueCounts(): Promise<QueueCounts> {
     return this.run('queueCounts', false, async () => clone(this.counts));
+  }
+
+  // Web chat sessions and single-use keys (chat-files.ts) -----------------------------------
+
+  putChatSession(session: ChatSession): Promise<void> {
+    return this.run('putChatSession', true, () => this.chat.putChatSession(session));
+  }
+
+  getChatSession(id: string): Promise<ChatSession | undefined> {
+    return this.run('getChatSession', false, () => this.chat.getChatSession(id));
+  }
+
+  listChatSessions(filter?: ChatSessionFilter): Promise<ChatSession[]> {
+    return this.run('listChatSessions', false, () => this.chat.listChatSessions(filter));
+  }
+
+  deleteChatSession(id: string): Promise<void> {
+    return this.run('deleteChatSession', true, () => this.chat.deleteChatSession(id));
+  }
+
+  useOnce(key: string, expiresAt: string): Promise<boolean> {
+    return this.run('useOnce', true, () => this.chat.useOnce(key, expiresAt));
   }
 
   // Campaigns -----------------------------------------------------------------------------
@@ -795,6 +1049,49 @@ export class LowdbStore implements Store {
       await this.writeMeta('optOutNumbers', optedOut ? [...list, phone].sort() : list.filter((p) => p !== phone));
       return true;
     });
+  }
+
+  // Accounts and forwards (lowdb-forwards.ts) ---------------------------------------------
+
+  getAccount(login: string): Promise<Account | undefined> {
+    return this.run('getAccount', false, async () => this.acc.getAccount(login));
+  }
+
+  findAccountByTokenHash(tokenHash: string): Promise<Account | undefined> {
+    return this.run('findAccountByTokenHash', false, async () => this.acc.findAccountByTokenHash(tokenHash));
+  }
+
+  listAccounts(): Promise<Account[]> {
+    return this.run('listAccounts', false, async () => this.acc.listAccounts());
+  }
+
+  putAccount(account: Account): Promise<void> {
+    return this.run('putAccount', true, () => this.acc.putAccount(account));
+  }
+
+  removeAccount(login: string): Promise<boolean> {
+    return this.run('removeAccount', true, () => this.acc.removeAccount(login));
+  }
+
+  addForwards(forwards: NewForward[]): Promise<Forward[]> {
+    return this.run('addForwards', true, () => this.acc.add(forwards, this.nowIso()));
+  }
+
+  getForward(id: string): Promise<Forward | undefined> {
+    return this.run('getForward', false, () => this.acc.get(id));
+  }
+
+  updateForward(id: string, patch: Partial<Omit<Forward, 'id'>>): Promise<Forward> {
+    return this.run('updateForward', true, () => this.acc.update(id, patch, this.nowIso()));
+  }
+
+  /** Newest first. */
+  listForwards(filter?: ForwardFilter): Promise<Forward[]> {
+    return this.run('listForwards', false, () => this.acc.list(filter));
+  }
+
+  pendingForwards(): Promise<Forward[]> {
+    return this.run('pendingForwards', false, () => this.acc.pendingList());
   }
 
   getStatus(): Promise<ServerStatus | undefined> {
