@@ -1,0 +1,503 @@
+/**
+ * The Store on PostgreSQL, for several hosts sharing one queue and one inbox (issue 17). Each record
+ * is its JSON document plus the columns queries filter on; claims use `FOR UPDATE SKIP LOCKED` so
+ * hosts never wait on each other's rows, and every multi-row change runs in one transaction.
+ * The lease/claim rules are the shared ones of ../claims.ts, applied to the locked row in JS, so
+ * this backend answers exactly like MemoryStore and LowdbStore (test/store/contract.ts).
+ */
+import pg from 'pg';
+import { realClock, type Clock } from '../../util/clock.js';
+import { moduleLogger, type Logger } from '../../util/log.js';
+import { applyJobPatch, claimPatch, validateClaim } from '../claims.js';
+import { LeaseLostError, NotFoundError, StoreClosedError } from '../errors.js';
+import { emptyQueueCounts, emptyStateCounts, isoMs, isPending, limitOf, priorityRank } from '../filters.js';
+import {
+  PRIORITY_ORDER,
+  type Campaign,
+  type ClaimOptions,
+  type Client,
+  type InboxEntry,
+  type InboxFilter,
+  type Job,
+  type JobFilter,
+  type JobPriority,
+  type JobState,
+  type LastSent,
+  type PartialSet,
+  type QueueCounts,
+  type SelfServiceRecord,
+  type ServerStatus,
+  type Store,
+} from '../types.js';
+import { migrate } from './migrate.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:pass@host:port/db`. */
+  url: string;
+  /** Schema holding the tables (default: the connection's search_path, normally `public`). */
+  schema?: string;
+  /** Pool size (default 5). */
+  maxConnections?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+type Queryable = pg.Pool | pg.PoolClient;
+type NewJob = Omit<Job, 'id' | 'createdAt' | 'updatedAt'>;
+
+const STATUS_DOC = 'status';
+const SEEN_PARTS_DOC = 'seen-parts';
+const CONCAT_REF_DOC = 'concat-ref';
+/** Rows per INSERT of a batch (13 parameters each, under PostgreSQL's 65535). */
+const INSERT_CHUNK = 2000;
+
+/** The columns of a job row, from its document. */
+function jobColumns(j: Omit<Job, 'id'>): unknown[] {
+  return [
+    j.state,
+    priorityRank(j.priority),
+    new Date(isoMs(j.nextAttemptAt, 'nextAttemptAt')),
+    j.modem ?? null,
+    j.to,
+    j.account ?? null,
+    j.campaignId ?? null,
+    new Date(isoMs(j.createdAt, 'createdAt')),
+    j.sentAt === undefined ? null : new Date(isoMs(j.sentAt, 'sentAt')),
+    j.lease?.owner ?? null,
+    j.lease === undefined ? null : new Date(isoMs(j.lease.until, 'lease.until')),
+    JSON.stringify(docOf(j)),
+  ];
+}
+const JOB_COLUMNS = 'state, priority_rank, next_attempt_at, modem, to_addr, account, campaign_id, created_at, sent_at, lease_owner, lease_until, doc';
+const JOB_SET = JOB_COLUMNS.split(', ').map((c, i) => `${c} = $${i + 2}`).join(', ');
+
+function docOf<T extends object>(r: T): Omit<T, 'id'> {
+  const { id: _id, ...rest } = r as T & { id?: unknown };
+  return rest;
+}
+
+const withId = <T>(row: { id: string; doc: unknown }): T => ({ ...(row.doc as object), id: row.id }) as T;
+
+/** The modem condition of a claim (see matchesModem): `$n` is the claimer's modem or null. */
+const modemMatch = (n: number) => `($${n}::text IS NULL OR modem IS NULL OR modem = $${n})`;
+
+export class PostgresStore implements Store {
+  private pool: pg.Pool | undefined;
+  private readonly clock: Clock;
+  private readonly log: Logger | undefined;
+
+  constructor(private readonly opts: PostgresStoreOptions) {
+    this.clock = opts.clock ?? realClock;
+    this.log = opts.logger && moduleLogger(opts.logger, 'postgres-store');
+  }
+
+  /** Connects and applies the schema migrations this version needs. */
+  async open(): Promise<void> {
+    if (this.pool) return;
+    const pool = new pg.Pool({
+      connectionString: this.opts.url,
+      max: this.opts.maxConnections ?? 5,
+      ...(this.opts.schema ? { options: `-c search_path=${this.opts.schema}` } : {}),
+    });
+    pool.on('error', (e) => this.log?.warn({ err: e.message }, 'idle PostgreSQL connection failed'));
+    try {
+      const c = await pool.connect();
+      try {
+        const applied = await migrate(c);
+        if (applied.length) this.log?.info({ applied }, 'schema migrations applied');
+      } finally {
+        c.release();
+      }
+    } catch (e) {
+      await pool.end();
+      throw e;
+    }
+    this.pool = pool;
+  }
+
+  async close(): Promise<void> {
+    const p = this.pool;
+    this.pool = undefined;
+    await p?.end();
+  }
+
+  private db(op: string): pg.Pool {
+    if (!this.pool) throw new StoreClosedError(op);
+    return this.pool;
+  }
+
+  /** Runs `fn` in one transaction on one connection. */
+  private async tx<T>(op: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.db(op).connect();
+    try {
+      await c.query('BEGIN');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  private nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  // Inbox ---------------------------------------------------------------------------------
+
+  async addInbound(entry: Omit<InboxEntry, 'id'>): Promise<{ entry: InboxEntry; duplicate: boolean }> {
+    const db = this.db('addInbound');
+    const doc = docOf(entry as InboxEntry);
+    const ins = await db.query<{ id: string; doc: unknown }>(
+      `INSERT INTO inbox (dedup_key, from_addr, status, received_at, doc) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (dedup_key) DO NOTHING RETURNING id, doc`,
+      [entry.dedupKey, entry.from, entry.status, new Date(isoMs(entry.receivedAt, 'receivedAt')), JSON.stringify(doc)],
+    );
+    if (ins.rows[0]) return { entry: withId(ins.rows[0]), duplicate: false };
+    const known = await db.query<{ id: string; doc: unknown }>('SELECT id, doc FROM inbox WHERE dedup_key = $1', [entry.dedupKey]);
+    return { entry: withId(known.rows[0]!), duplicate: true };
+  }
+
+  async updateInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>): Promise<InboxEntry> {
+    return this.tx('updateInbound', async (c) => {
+      const { rows } = await c.query<{ id: string; doc: unknown }>('SELECT id, doc FROM inbox WHERE id = $1 FOR UPDATE', [id]);
+      if (!rows[0]) throw new NotFoundError('inbox entry', id);
+      const e = { ...withId<InboxEntry>(rows[0]), ...docOf(patch as Partial<InboxEntry>), id };
+      await c.query('UPDATE inbox SET dedup_key = $2, from_addr = $3, status = $4, received_at = $5, doc = $6 WHERE id = $1', [
+        id,
+        e.dedupKey,
+        e.from,
+        e.status,
+        new Date(isoMs(e.receivedAt, 'receivedAt')),
+        JSON.stringify(docOf(e)),
+      ]);
+      return JSON.parse(JSON.stringify(e)) as InboxEntry;
+    });
+  }
+
+  async getInbound(id: string): Promise<InboxEntry | undefined> {
+    const { rows } = await this.db('getInbound').query<{ id: string; doc: unknown }>('SELECT id, doc FROM inbox WHERE id = $1', [id]);
+    return rows[0] && withId(rows[0]);
+  }
+
+  async listInbound(filter: InboxFilter = {}): Promise<InboxEntry[]> {
+    const limit = limitOf(filter.limit);
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      args.push(v);
+      where.push(sql.replace('?', `$${args.length}`));
+    };
+    if (filter.from !== undefined) add('from_addr = ?', filter.from);
+    if (filter.status !== undefined) add('status = ?', filter.status);
+    if (filter.since !== undefined) add('received_at >= ?', new Date(isoMs(filter.since, 'since')));
+    const sql =
+      `SELECT id, doc FROM inbox ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC` +
+      (limit === Infinity ? '' : ` LIMIT ${limit}`);
+    const { rows } = await this.db('listInbound').query<{ id: string; doc: unknown }>(sql, args);
+    return rows.map((r) => withId<InboxEntry>(r));
+  }
+
+  // Partials ------------------------------------------------------------------------------
+
+  async getPartial(key: string): Promise<PartialSet | undefined> {
+    const { rows } = await this.db('getPartial').query<{ doc: PartialSet }>('SELECT doc FROM partials WHERE key = $1', [key]);
+    return rows[0]?.doc;
+  }
+
+  async putPartial(set: PartialSet): Promise<void> {
+    await this.db('putPartial').query('INSERT INTO partials (key, doc) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc', [
+      set.key,
+      JSON.stringify(set),
+    ]);
+  }
+
+  async deletePartial(key: string): Promise<void> {
+    await this.db('deletePartial').query('DELETE FROM partials WHERE key = $1', [key]);
+  }
+
+  async listPartials(): Promise<PartialSet[]> {
+    const { rows } = await this.db('listPartials').query<{ doc: PartialSet }>('SELECT doc FROM partials ORDER BY key');
+    return rows.map((r) => r.doc);
+  }
+
+  // Clients -------------------------------------------------------------------------------
+
+  async getClient(phone: string): Promise<Client | undefined> {
+    const { rows } = await this.db('getClient').query<{ doc: Client }>('SELECT doc FROM clients WHERE phone = $1', [phone]);
+    return rows[0]?.doc;
+  }
+
+  async upsertClient(client: Client): Promise<void> {
+    await this.db('upsertClient').query('INSERT INTO clients (phone, doc) VALUES ($1, $2) ON CONFLICT (phone) DO UPDATE SET doc = EXCLUDED.doc', [
+      client.phone,
+      JSON.stringify(client),
+    ]);
+  }
+
+  async removeClient(phone: string): Promise<boolean> {
+    const r = await this.db('removeClient').query('DELETE FROM clients WHERE phone = $1', [phone]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async listClients(): Promise<Client[]> {
+    const { rows } = await this.db('listClients').query<{ doc: Client }>('SELECT doc FROM clients ORDER BY phone');
+    return rows.map((r) => r.doc);
+  }
+
+  // Self-service ----------------------------------------------------------------------------
+
+  async getSelfService(phone: string): Promise<SelfServiceRecord | undefined> {
+    const { rows } = await this.db('getSelfService').query<{ doc: SelfServiceRecord }>('SELECT doc FROM self_service WHERE phone = $1', [phone]);
+    return rows[0]?.doc;
+  }
+
+  async putSelfService(record: SelfServiceRecord): Promise<void> {
+    await this.db('putSelfService').query(
+      'INSERT INTO self_service (phone, doc) VALUES ($1, $2) ON CONFLICT (phone) DO UPDATE SET doc = EXCLUDED.doc',
+      [record.phone, JSON.stringify(record)],
+    );
+  }
+
+  // Jobs ----------------------------------------------------------------------------------
+
+  async enqueue(jobs: NewJob[]): Promise<Job[]> {
+    if (jobs.length === 0) return [];
+    const now = this.nowIso();
+    const full = jobs.map((j) => ({ ...j, createdAt: now, updatedAt: now }));
+    const rowsOf = full.map(jobColumns);
+    return this.tx('enqueue', async (c) => {
+      const out: Job[] = [];
+      for (let at = 0; at < rowsOf.length; at += INSERT_CHUNK) {
+        const chunk = rowsOf.slice(at, at + INSERT_CHUNK);
+        const width = chunk[0]!.length;
+        const values = chunk.map((_, r) => `(${Array.from({ length: width }, (_, k) => `$${r * width + k + 1}`).join(', ')})`);
+        // Sequence values follow the VALUES order within one INSERT: ids are in enqueue order.
+        const { rows } = await c.query<{ id: string; seq: string }>(
+          `INSERT INTO jobs (${JOB_COLUMNS}) VALUES ${values.join(', ')} RETURNING id, seq`,
+          chunk.flat(),
+        );
+        rows.sort((a, b) => Number(a.seq) - Number(b.seq));
+        rows.forEach((r, k) => out.push({ ...(JSON.parse(JSON.stringify(full[at + k])) as Job), id: r.id }));
+      }
+      return out;
+    });
+  }
+
+  /** Writes a job document back to its row (the columns follow the document). */
+  private async writeJob(c: Queryable, job: Job): Promise<Job> {
+    await c.query(`UPDATE jobs SET ${JOB_SET} WHERE id = $1`, [job.id, ...jobColumns(job)]);
+    return JSON.parse(JSON.stringify(job)) as Job;
+  }
+
+  private async lockJob(c: pg.PoolClient, id: string): Promise<Job> {
+    const { rows } = await c.query<{ id: string; doc: unknown }>('SELECT id, doc FROM jobs WHERE id = $1 FOR UPDATE', [id]);
+    if (!rows[0]) throw new NotFoundError('job', id);
+    return withId<Job>(rows[0]);
+  }
+
+  async claimNext(o: ClaimOptions): Promise<Job | undefined> {
+    validateClaim(o);
+    const t = o.now?.getTime() ?? this.clock.now();
+    const ranks = (o.priorities ?? PRIORITY_ORDER).map((p: JobPriority) => priorityRank(p));
+    return this.tx('claimNext', async (c) => {
+      // SKIP LOCKED: a row another host is claiming right now is passed over, not waited for.
+      const { rows } = await c.query<{ id: string; doc: unknown }>(
+        `SELECT id, doc FROM jobs
+          WHERE state = 'queued' AND next_attempt_at <= $1 AND priority_rank = ANY($2::smallint[]) AND ${modemMatch(3)}
+          ORDER BY priority_rank, seq LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        [new Date(t), ranks, o.modem ?? null],
+      );
+      if (!rows[0]) return undefined;
+      const j = withId<Job>(rows[0]);
+      return this.writeJob(c, applyJobPatch(j, claimPatch(j, o.owner, o.leaseMs, t), this.nowIso()));
+    });
+  }
+
+  async renewLease(id: string, owner: string, leaseMs: number, now?: Date): Promise<Job> {
+    validateClaim({ owner, leaseMs });
+    const t = now?.getTime() ?? this.clock.now();
+    return this.tx('renewLease', async (c) => {
+      const j = await this.lockJob(c, id);
+      if (j.state !== 'sending' || j.lease?.owner !== owner) throw new LeaseLostError(id, owner, j.state === 'sending' ? j.lease?.owner : undefined);
+      return this.writeJob(c, applyJobPatch(j, { lease: { owner, until: new Date(t + leaseMs).toISOString() } }, this.nowIso()));
+    });
+  }
+
+  async claimStranded(o: Omit<ClaimOptions, 'priorities'>): Promise<Job[]> {
+    validateClaim(o);
+    const t = o.now?.getTime() ?? this.clock.now();
+    const until = new Date(t + o.leaseMs).toISOString();
+    return this.tx('claimStranded', async (c) => {
+      const { rows } = await c.query<{ id: string; doc: unknown }>(
+        `SELECT id, doc FROM jobs
+          WHERE state = 'sending' AND (lease_owner IS NULL OR lease_owner = $1 OR lease_until <= $2) AND ${modemMatch(3)}
+          ORDER BY seq FOR UPDATE SKIP LOCKED`,
+        [o.owner, new Date(t), o.modem ?? null],
+      );
+      const out: Job[] = [];
+      for (const r of rows) out.push(await this.writeJob(c, applyJobPatch(withId<Job>(r), { lease: { owner: o.owner, until } }, this.nowIso())));
+      return out;
+    });
+  }
+
+  async concatRef(id: string): Promise<number> {
+    return this.tx('concatRef', async (c) => {
+      const j = await this.lockJob(c, id);
+      if (j.concatRef !== undefined) return j.concatRef;
+      // The counter row is locked by the upsert until commit: two hosts never hand out one reference twice in a row.
+      const { rows } = await c.query<{ doc: number }>(
+        `INSERT INTO documents (name, doc) VALUES ($1, '1') ON CONFLICT (name) DO UPDATE SET doc = to_jsonb(((documents.doc)::int + 1) % 256)
+         RETURNING doc`,
+        [CONCAT_REF_DOC],
+      );
+      const ref = (rows[0]!.doc + 255) % 256;
+      await this.writeJob(c, applyJobPatch(j, { concatRef: ref }, this.nowIso()));
+      return ref;
+    });
+  }
+
+  async nextWakeup(): Promise<Date | undefined> {
+    const { rows } = await this.db('nextWakeup').query<{ t: Date | null }>(`SELECT min(next_attempt_at) AS t FROM jobs WHERE state = 'queued'`);
+    return rows[0]?.t ?? undefined;
+  }
+
+  async updateJob(id: string, patch: Partial<Omit<Job, 'id'>>): Promise<Job> {
+    const { id: _ignored, ...rest } = patch as Partial<Job>;
+    if (rest.nextAttemptAt !== undefined) isoMs(rest.nextAttemptAt, 'nextAttemptAt');
+    return this.tx('updateJob', async (c) => this.writeJob(c, applyJobPatch(await this.lockJob(c, id), rest, this.nowIso())));
+  }
+
+  async getJob(id: string): Promise<Job | undefined> {
+    const { rows } = await this.db('getJob').query<{ id: string; doc: unknown }>('SELECT id, doc FROM jobs WHERE id = $1', [id]);
+    return rows[0] && withId(rows[0]);
+  }
+
+  async listJobs(filter: JobFilter = {}): Promise<Job[]> {
+    const limit = limitOf(filter.limit);
+    const field = filter.timeField ?? 'createdAt';
+    if (field !== 'createdAt' && field !== 'sentAt') throw new RangeError(`timeField must be createdAt or sentAt, got ${JSON.stringify(field)}`);
+    const col = field === 'createdAt' ? 'created_at' : 'sent_at';
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      args.push(v);
+      where.push(sql.replace('?', `$${args.length}`));
+    };
+    if (filter.state !== undefined) add('state = ?', filter.state);
+    if (filter.priority !== undefined) add('priority_rank = ?', priorityRank(filter.priority));
+    if (filter.campaignId !== undefined) add('campaign_id = ?', filter.campaignId);
+    if (filter.to !== undefined) add('to_addr = ?', filter.to);
+    if (filter.account !== undefined) add('account = ?', filter.account);
+    if (filter.modem !== undefined) add('modem = ?', filter.modem);
+    if (filter.since !== undefined) add(`${col} >= ?`, new Date(isoMs(filter.since, 'since')));
+    if (filter.until !== undefined) add(`${col} < ?`, new Date(isoMs(filter.until, 'until')));
+    const sql =
+      `SELECT id, doc FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC` +
+      (limit === Infinity ? '' : ` LIMIT ${limit}`);
+    const { rows } = await this.db('listJobs').query<{ id: string; doc: unknown }>(sql, args);
+    return rows.map((r) => withId<Job>(r));
+  }
+
+  async lastSentTo(to: string, since: string): Promise<LastSent | undefined> {
+    const { rows } = await this.db('lastSentTo').query<{ id: string; doc: Job }>(
+      `SELECT id, doc FROM jobs WHERE to_addr = $1 AND state = 'sent' AND account IS NOT NULL AND sent_at >= $2
+        ORDER BY sent_at DESC, seq DESC LIMIT 1`,
+      [to, new Date(isoMs(since, 'since'))],
+    );
+    const r = rows[0];
+    return r && { jobId: r.id, account: r.doc.account!, sentAt: r.doc.sentAt! };
+  }
+
+  async queueCounts(): Promise<QueueCounts> {
+    const { rows } = await this.db('queueCounts').query<{ state: JobState; priority_rank: number; n: string }>(
+      'SELECT state, priority_rank, count(*) AS n FROM jobs GROUP BY state, priority_rank',
+    );
+    const c = emptyQueueCounts();
+    for (const r of rows) {
+      c.byState[r.state] += Number(r.n);
+      if (isPending(r.state)) c.byPriority[PRIORITY_ORDER[r.priority_rank]!] += Number(r.n);
+    }
+    return c;
+  }
+
+  // Campaigns -----------------------------------------------------------------------------
+
+  async putCampaign(c: Campaign): Promise<void> {
+    await this.db('putCampaign').query(
+      'INSERT INTO campaigns (id, created_at, doc) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET created_at = EXCLUDED.created_at, doc = EXCLUDED.doc',
+      [c.id, c.createdAt, JSON.stringify(c)],
+    );
+  }
+
+  async getCampaign(id: string): Promise<Campaign | undefined> {
+    const { rows } = await this.db('getCampaign').query<{ doc: Campaign }>('SELECT doc FROM campaigns WHERE id = $1', [id]);
+    return rows[0]?.doc;
+  }
+
+  /** Oldest first (by createdAt, then id — compared as strings, like compareCampaigns). */
+  async listCampaigns(): Promise<Campaign[]> {
+    const { rows } = await this.db('listCampaigns').query<{ doc: Campaign }>('SELECT doc FROM campaigns ORDER BY created_at, id');
+    return rows.map((r) => r.doc);
+  }
+
+  async campaignProgress(id: string): Promise<Record<JobState, number>> {
+    const { rows } = await this.db('campaignProgress').query<{ state: JobState; n: string }>(
+      'SELECT state, count(*) AS n FROM jobs WHERE campaign_id = $1 GROUP BY state',
+      [id],
+    );
+    const c = emptyStateCounts();
+    for (const r of rows) c[r.state] = Number(r.n);
+    return c;
+  }
+
+  // Opt-outs and small documents ----------------------------------------------------------
+
+  async listOptOuts(): Promise<string[]> {
+    const { rows } = await this.db('listOptOuts').query<{ phone: string }>('SELECT phone FROM opt_outs ORDER BY phone');
+    return rows.map((r) => r.phone);
+  }
+
+  async hasOptOut(phone: string): Promise<boolean> {
+    const { rows } = await this.db('hasOptOut').query('SELECT 1 FROM opt_outs WHERE phone = $1', [phone]);
+    return rows.length > 0;
+  }
+
+  async setOptOut(phone: string, optedOut: boolean): Promise<boolean> {
+    const r = optedOut
+      ? await this.db('setOptOut').query('INSERT INTO opt_outs (phone) VALUES ($1) ON CONFLICT DO NOTHING', [phone])
+      : await this.db('setOptOut').query('DELETE FROM opt_outs WHERE phone = $1', [phone]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  private async getDoc<T>(name: string): Promise<T | undefined> {
+    const { rows } = await this.db('get ' + name).query<{ doc: T }>('SELECT doc FROM documents WHERE name = $1', [name]);
+    return rows[0]?.doc;
+  }
+
+  private async putDoc(name: string, doc: unknown): Promise<void> {
+    await this.db('put ' + name).query(
+      'INSERT INTO documents (name, doc) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET doc = EXCLUDED.doc',
+      [name, JSON.stringify(doc)],
+    );
+  }
+
+  async getStatus(): Promise<ServerStatus | undefined> {
+    return this.getDoc<ServerStatus>(STATUS_DOC);
+  }
+
+  async putStatus(s: ServerStatus): Promise<void> {
+    await this.putDoc(STATUS_DOC, s);
+  }
+
+  async getSeenParts(): Promise<Record<string, number>> {
+    return (await this.getDoc<Record<string, number>>(SEEN_PARTS_DOC)) ?? {};
+  }
+
+  async putSeenParts(seen: Record<string, number>): Promise<void> {
+    await this.putDoc(SEEN_PARTS_DOC, seen);
+  }
+}
