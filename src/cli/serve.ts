@@ -16,6 +16,7 @@ interface ServeOpts {
   simulate?: boolean;
   logLevel?: string;
   httpPort?: number;
+  store?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -30,6 +31,7 @@ export function registerServe(program: Command): void {
     .option('--pin <pin>', 'SIM PIN (prefer the config file: command lines are visible to other users)')
     .option('--simulate', 'start the built-in simulated modem on a pseudo-terminal and serve on it')
     .option('--log-level <level>', 'trace, debug (AT trace), info, warn, error')
+    .option('--store <url>', 'share a PostgreSQL database with other hosts: postgres://user@host:port/db (default: files in the data folder)')
     .option('--http-port <n>', 'enable the HTTP API on this port (token from config or SMS_SERVER_HTTP_TOKEN)', intOption('--http-port', 0, 65535))
     .action(
       action(async (o: ServeOpts) => {
@@ -39,6 +41,7 @@ export function registerServe(program: Command): void {
           profile: o.profile,
           pin: o.pin,
           logLevel: o.logLevel,
+          store: o.store === undefined ? undefined : o.store === 'lowdb' ? { kind: 'lowdb', url: undefined } : { kind: 'postgres', url: o.store },
         };
         let cfg = cliConfig(o, overrides);
         if (o.httpPort !== undefined) cfg = cliConfig(o, { ...overrides, http: { ...cfg.http, enabled: true, port: o.httpPort } });

@@ -9,6 +9,7 @@ import { SELF_SERVICE_DEFAULTS, type SelfServiceSettings } from '../selfservice/
 
 export type Language = 'en' | 'es' | 'ru';
 export type OnUnknown = 'resend-once' | 'hold';
+export type StoreKind = 'lowdb' | 'postgres';
 
 export interface Config {
   /** Serial device path; a /dev/serial/by-id/… link is best. Unset → no modem (use --simulate). */
@@ -54,6 +55,11 @@ export interface Config {
     /** Overrides the profile's send timeout (PDU written → `+CMGS:`): slow networks need more, tests less. */
     sendTimeoutSeconds?: number;
   };
+  /**
+   * Where the data lives: `lowdb` files under the data folder (one host, the default), or a shared
+   * PostgreSQL database (several hosts, one queue and one inbox). The URL may carry a password: never logged.
+   */
+  store: { kind: StoreKind; url?: string };
   /** SMPP 3.4 listener for accounts (system_id = login, password set with `accounts set --smpp-password`). */
   smpp: {
     enabled: boolean;
@@ -85,6 +91,7 @@ export const DEFAULTS: Config = {
   modem: { idleProbeSeconds: 60 },
   smpp: { enabled: false, host: '127.0.0.1', port: 2775, maxSessionsPerAccount: 4, windowSize: 10, enquireLinkSeconds: 30, responseTimeoutSeconds: 10, longMessages: 'udh' },
   selfService: { ...SELF_SERVICE_DEFAULTS },
+  store: { kind: 'lowdb' },
 };
 
 export class ConfigError extends Error {
@@ -167,6 +174,7 @@ const SCHEMA: Record<string, Rule> = {
       codesPerDay: { t: 'int', min: 1, max: 1000 },
     },
   },
+  store: { t: 'object', keys: { kind: { t: 'string', oneOf: ['lowdb', 'postgres'] }, url: { t: 'string', optional: true } } },
   modem: { t: 'object', keys: { idleProbeSeconds: { t: 'int', min: 5, max: 86_400 }, sendTimeoutSeconds: { t: 'int', min: 1, max: 600 } } },
 };
 
@@ -247,6 +255,7 @@ function merge(base: Config, over: Partial<Config>): Config {
     modem: { ...base.modem, ...over.modem },
     smpp: { ...base.smpp, ...over.smpp },
     selfService: { ...base.selfService, ...over.selfService },
+    store: { ...base.store, ...over.store },
   };
 }
 
@@ -288,8 +297,27 @@ export function loadConfig(opts: { dataDir?: string; configFile?: string; overri
   if (cfg.selfService.enabled && !/\S/.test(cfg.selfService.activationKeyword)) {
     throw new ConfigError(`"selfService.activationKeyword" must not be empty: an empty SMS orders a code`);
   }
+  checkStore(cfg.store);
   if (!cfg.http.token && process.env.SMS_SERVER_HTTP_TOKEN) cfg.http.token = process.env.SMS_SERVER_HTTP_TOKEN;
   return cfg;
+}
+
+/** `postgres` needs a postgres:// URL; `lowdb` takes none (a stray URL would be silently unused). */
+function checkStore(store: Config['store']): void {
+  if (store.kind === 'lowdb') {
+    if (store.url !== undefined) throw new ConfigError(`"store.url" is set but "store.kind" is "lowdb": set "store.kind": "postgres" to use the database`);
+    return;
+  }
+  if (store.url === undefined) throw new ConfigError(`"store.kind" is "postgres" but no "store.url" (postgres://user@host:port/database) is set`);
+  let u: URL;
+  try {
+    u = new URL(store.url);
+  } catch {
+    throw new ConfigError(`"store.url" is not a URL (expected postgres://user@host:port/database)`);
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    throw new ConfigError(`"store.url" must start with postgres:// or postgresql://, got ${u.protocol}//…`);
+  }
 }
 
 function stripUndefined<T extends object>(o: T): T {

@@ -11,12 +11,13 @@ import { InboundPipeline, ModemIntake, Receiver } from '../inbound/index.js';
 import { loadProfile } from '../modem/profile.js';
 import { QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
-import { DEFAULT_MODEM_ID, LowdbStore, SpoolServer, spoolHandlerFor } from '../store/index.js';
+import { DEFAULT_MODEM_ID, SpoolServer, spoolHandlerFor, type Store } from '../store/index.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import { queuePolicyOptions, serialModemOptions } from './config-options.js';
 import { makeOps } from './ops.js';
+import { openServerStore } from './open-store.js';
 import { StatusPublisher } from './status-publisher.js';
 import { ModemSupervisor } from './supervisor.js';
 
@@ -24,7 +25,7 @@ import { ModemSupervisor } from './supervisor.js';
 export const RESUME_NEW_MAX_AGE_MS = 7 * 24 * 3_600_000;
 
 export interface RunningServer {
-  store: LowdbStore;
+  store: Store;
   supervisor: ModemSupervisor;
   worker: QueueWorker;
   pipeline: InboundPipeline;
@@ -38,8 +39,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   if (!device) throw new Error('no modem device: pass --device PATH (e.g. /dev/serial/by-id/usb-…), or --simulate');
   // An unknown profile is a configuration error: refuse to start, not fail inside the reconnect loop.
   if (cfg.profile !== 'auto') loadProfile(cfg.profile);
-  const store = new LowdbStore(cfg.dataDir, { lockWaitMs: 3000, logger });
-  await store.open();
+  const store = await openServerStore(cfg, logger);
   const key = loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey });
   const phoneRule = { country: cfg.country };
   const kick = () => worker.kick();
@@ -96,7 +96,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   await worker.start();
   supervisor.start();
   await status.publish();
-  log.info({ device, data: cfg.dataDir, profile: cfg.profile }, 'server started');
+  log.info({ device, data: cfg.dataDir, store: cfg.store.kind, profile: cfg.profile }, 'server started');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

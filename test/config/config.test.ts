@@ -45,4 +45,21 @@ describe('config', () => {
       if (saved !== undefined) process.env.SMS_SERVER_HTTP_TOKEN = saved;
     }
   });
+
+  it('store: lowdb by default; postgres needs a postgres:// URL; unknown keys and kinds are refused; the URL is not echoed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    expect(loadConfig({ dataDir: dir }).store).toEqual({ kind: 'lowdb' });
+    const url = 'postgres://sms:s3cret@db.example:5432/sms';
+    expect(loadConfig({ dataDir: dir, overrides: { store: { kind: 'postgres', url } } }).store).toEqual({ kind: 'postgres', url });
+    expect(() => validateConfig({ store: { kind: 'postgres', uri: url } }, 'cfg.json')).toThrow(/unknown key "store.uri" \(known keys under "store": kind, url\)/);
+    expect(() => validateConfig({ store: { kind: 'mysql' } })).toThrow(/"store.kind" must be one of "lowdb", "postgres"/);
+    expect(() => loadConfig({ dataDir: dir, overrides: { store: { kind: 'postgres' } } })).toThrow(/no "store.url"/);
+    expect(() => loadConfig({ dataDir: dir, overrides: { store: { kind: 'lowdb', url } } })).toThrow(/"store.kind" is "lowdb"/);
+    const bad = () => loadConfig({ dataDir: dir, overrides: { store: { kind: 'postgres', url: 'mysql://root:s3cret@h/db' } } });
+    expect(bad).toThrow(/must start with postgres:\/\/ or postgresql:\/\//);
+    expect(bad).not.toThrow(/s3cret/);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ store: { kind: 'postgres', url } }));
+    // `serve --store lowdb` over a file naming PostgreSQL: back to the files, the URL dropped.
+    expect(loadConfig({ dataDir: dir, overrides: { store: { kind: 'lowdb', url: undefined } } }).store.kind).toBe('lowdb');
+  });
 });

@@ -1,0 +1,2 @@
+export { PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+export { migrate, loadMigrations, type Migration } from './migrate.js';
