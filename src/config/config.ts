@@ -59,7 +59,12 @@ export interface Config {
    * Where the data lives: `lowdb` files under the data folder (one host, the default), or a shared
    * PostgreSQL database (several hosts, one queue and one inbox). The URL may carry a password: never logged.
    */
-  store: { kind: StoreKind; url?: string };
+  store: {
+    kind: StoreKind;
+    url?: string;
+    /** This server's name among the hosts sharing the database (its lease owner): default the machine's hostname. */
+    host?: string;
+  };
   /** SMPP 3.4 listener for accounts (system_id = login, password set with `accounts set --smpp-password`). */
   smpp: {
     enabled: boolean;
@@ -174,7 +179,7 @@ const SCHEMA: Record<string, Rule> = {
       codesPerDay: { t: 'int', min: 1, max: 1000 },
     },
   },
-  store: { t: 'object', keys: { kind: { t: 'string', oneOf: ['lowdb', 'postgres'] }, url: { t: 'string', optional: true } } },
+  store: { t: 'object', keys: { kind: { t: 'string', oneOf: ['lowdb', 'postgres'] }, url: { t: 'string', optional: true }, host: { t: 'string', optional: true } } },
   modem: { t: 'object', keys: { idleProbeSeconds: { t: 'int', min: 5, max: 86_400 }, sendTimeoutSeconds: { t: 'int', min: 1, max: 600 } } },
 };
 

@@ -39,7 +39,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   if (!device) throw new Error('no modem device: pass --device PATH (e.g. /dev/serial/by-id/usb-…), or --simulate');
   // An unknown profile is a configuration error: refuse to start, not fail inside the reconnect loop.
   if (cfg.profile !== 'auto') loadProfile(cfg.profile);
-  const store = await openServerStore(cfg, logger);
+  const { store, watchWork } = await openServerStore(cfg, logger);
   const key = loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey });
   const phoneRule = { country: cfg.country };
   const kick = () => worker.kick();
@@ -68,6 +68,8 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
     unseal: (t) => decryptSecret(t, key),
     // Replies first: an SMS read during a submit is routed before the worker's next AT+CMGS.
     beforeJob: () => intake.idle(),
+    // Hosts sharing a database need distinct lease owners; one host's restart recovers its own.
+    ...(cfg.store.host !== undefined ? { owner: `${cfg.store.host}:all` } : {}),
     logger,
   });
   let http: { port: number; close(): Promise<void> } | undefined;
@@ -94,6 +96,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   // the whole history (3.5 s, +100 MB RSS at 1M messages, scripts/bench/storage.mjs).
   await pipeline.resume(new Date(Date.now() - RESUME_NEW_MAX_AGE_MS));
   await worker.start();
+  const unwatch = await watchWork?.(kick);
   supervisor.start();
   await status.publish();
   log.info({ device, data: cfg.dataDir, store: cfg.store.kind, profile: cfg.profile }, 'server started');
@@ -105,6 +108,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
       status.stop();
       await http?.close();
       await spool.stop();
+      await unwatch?.();
       await worker.stop();
       await intake.stop();
       await supervisor.stop();

@@ -21,6 +21,8 @@ export interface TestPg {
   dir: string;
   /** A fresh empty schema (the store's tables are created in it by its migrations). */
   freshSchema(): Promise<string>;
+  /** A fresh empty database on the server: its URL. */
+  freshDatabase(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -34,17 +36,26 @@ export async function startTestPg(): Promise<TestPg> {
     dir,
     async freshSchema() {
       const name = `t${process.pid}_${schemas++}`;
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      try {
-        await c.query(`CREATE SCHEMA ${name}`);
-      } finally {
-        await c.end();
-      }
+      await admin(url, `CREATE SCHEMA ${name}`);
       return name;
+    },
+    async freshDatabase() {
+      const name = `d${process.pid}_${schemas++}`;
+      await admin(url, `CREATE DATABASE ${name}`);
+      return url.replace(/\/[^/]*$/, '/' + name);
     },
     async stop() {
       execFileSync(SCRIPT, ['stop', dir], { timeout: 60_000 });
     },
   };
+}
+
+async function admin(url: string, sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
 }

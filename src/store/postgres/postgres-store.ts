@@ -45,6 +45,8 @@ export interface PostgresStoreOptions {
 type Queryable = pg.Pool | pg.PoolClient;
 type NewJob = Omit<Job, 'id' | 'createdAt' | 'updatedAt'>;
 
+/** The channel `enqueue` notifies on commit, so idle workers on every host claim at once. */
+export const WORK_CHANNEL = 'sms_work';
 const STATUS_DOC = 'status';
 const SEEN_PARTS_DOC = 'seen-parts';
 const CONCAT_REF_DOC = 'concat-ref';
@@ -113,6 +115,22 @@ export class PostgresStore implements Store {
       throw e;
     }
     this.pool = pool;
+  }
+
+  /**
+   * Calls `onWork` whenever any host enqueues jobs (LISTEN on a connection of its own; NOTIFY is
+   * delivered on commit). Answers the unsubscribe. A lost connection is logged and not retried:
+   * the worker's idle poll still finds the work, only later.
+   */
+  async watchWork(onWork: () => void): Promise<() => Promise<void>> {
+    const c = new pg.Client({ connectionString: this.opts.url, ...(this.opts.schema ? { options: `-c search_path=${this.opts.schema}` } : {}) });
+    c.on('error', (e) => this.log?.warn({ err: e.message }, 'LISTEN connection lost: work enqueued on other hosts is found by polling only'));
+    c.on('notification', () => onWork());
+    await c.connect();
+    await c.query(`LISTEN ${WORK_CHANNEL}`);
+    return async () => {
+      await c.end().catch(() => {});
+    };
   }
 
   async close(): Promise<void> {
@@ -283,6 +301,7 @@ export class PostgresStore implements Store {
         rows.sort((a, b) => Number(a.seq) - Number(b.seq));
         rows.forEach((r, k) => out.push({ ...(JSON.parse(JSON.stringify(full[at + k])) as Job), id: r.id }));
       }
+      await c.query('SELECT pg_notify($1, $2)', [WORK_CHANNEL, String(out.length)]);
       return out;
     });
   }
