@@ -1,13 +1,16 @@
 /**
  * The loopback HTTP API for applications that send notifications:
  *
- * - `POST /messages` `{to: string | string[], text}` → 201 `{id?, ids, jobs: [{id, to, state}], rejected}`
+ * - `POST /messages` `{to: string | string[], text, account?}` → 201 `{id?, ids, jobs: [{id, to, state}], rejected}`
  *   (`id` when `to` is one string; 422 when no recipient could be queued)
- * - `GET /messages/:id` → `{id, to, state, attempts, lastError, createdAt, sentAt, parts}`
+ * - `GET /messages/:id` → `{id, to, state, attempts, lastError, createdAt, sentAt, parts, account}`
+ * - `GET /inbox?since=ISO&limit=N[&account=L]` → `{messages: [inbox entry JSON…]}`, oldest first
  * - `GET /health` → `{ok: true, queue: {byState, byPriority}}`
  *
- * Every route needs `Authorization: Bearer <token>`. Plain `node:http`: three routes do not
- * justify a framework (none is installed and none may be added), and owning the request loop
+ * Every route needs `Authorization: Bearer <token>`: the operator's token (`http.token`: everything,
+ * may act for an account with `account`) or an account's API token (`accounts add`: its own jobs
+ * and inbound only — another account's job is a 404, as if it did not exist; feature routes are
+ * the operator's). Plain `node:http`: a handful of routes do not justify a framework (none is installed and none may be added), and owning the request loop
  * keeps the body limit, the constant-time token check and the "never log credentials" rule in
  * one short file.
  */
@@ -15,15 +18,18 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { normalizeLogin } from '../accounts/validate.js';
 import { enqueueNotification } from '../queue/notifications.js';
 import { InvalidRequestError } from '../queue/errors.js';
-import type { Job, Store } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import { moduleLogger } from '../util/log.js';
+import { hashToken } from '../util/secret.js';
+import { inboxJson, jobView } from './views.js';
 import type { PhoneOptions, PhoneRule } from '../util/phone.js';
 
 /**
- * A route added by a feature module (e.g. `POST /self-service/verify`): same token, body limit and
- * error handling as the built-in routes. `body()` reads and parses the JSON body.
+ * A route added by a feature module (e.g. `POST /self-service/verify`): the operator's token, same
+ * body limit and error handling as the built-in routes. `body()` reads and parses the JSON body.
  */
 export interface ApiRoute {
   method: 'GET' | 'POST';
@@ -79,22 +85,13 @@ export class HttpError extends Error {
 const MIN_TOKEN_LENGTH = 16;
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
-/** What GET /messages/:id shows of a job. */
-export function jobView(j: Job) {
-  return {
-    id: j.id,
-    to: j.to,
-    state: j.state,
-    priority: j.priority,
-    attempts: j.attempts,
-    lastError: j.lastError ?? null,
-    reason: j.reason ?? null,
-    createdAt: j.createdAt,
-    sentAt: j.sentAt ?? null,
-    parts: j.parts ?? [],
-    duplicates: j.duplicates ?? 0,
-  };
-}
+export { jobView };
+
+/** Who is calling: the operator, or one account (by login). */
+type Caller = { kind: 'operator' } | { kind: 'account'; login: string };
+
+const INBOX_DEFAULT_LIMIT = 100;
+const INBOX_MAX_LIMIT = 1000;
 
 /** Starts the API; resolves once it listens. */
 export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
@@ -110,9 +107,35 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
   // leaks neither the token's content nor its length.
   const tokenDigest = digest(o.token);
 
-  const authorized = (req: IncomingMessage): boolean => {
+  /**
+   * The operator token is compared in constant time; an account token is looked up by its SHA-256
+   * (what the store keeps): 256 random bits leave nothing to learn from the lookup's timing.
+   */
+  const authenticate = async (req: IncomingMessage): Promise<Caller | undefined> => {
     const m = /^Bearer[ ]+([^\s]+)\s*$/i.exec(req.headers.authorization ?? '');
-    return m !== null && timingSafeEqual(digest(m[1]!), tokenDigest);
+    if (!m) return undefined;
+    if (timingSafeEqual(digest(m[1]!), tokenDigest)) return { kind: 'operator' };
+    const account = await o.store.findAccountByTokenHash(hashToken(m[1]!));
+    return account ? { kind: 'account', login: account.login } : undefined;
+  };
+
+  /** The account a request acts for: the caller's own, or the one an operator names (must exist). */
+  const actingAccount = async (caller: Caller, named: unknown, where: string): Promise<string | undefined> => {
+    if (named !== undefined && typeof named !== 'string') throw new HttpError(400, `${where} "account" must be a login string`);
+    let login: string | undefined;
+    if (named !== undefined) {
+      try {
+        login = normalizeLogin(named);
+      } catch (e) {
+        throw new HttpError(400, (e as Error).message);
+      }
+    }
+    if (caller.kind === 'account') {
+      if (login !== undefined && login !== caller.login) throw new HttpError(403, `an account token acts for its own account ("${caller.login}") only`);
+      return caller.login;
+    }
+    if (login !== undefined && !(await o.store.getAccount(login))) throw new HttpError(422, `no account "${login}"`);
+    return login;
   };
 
   const readJson = async (req: IncomingMessage): Promise<unknown> => {
@@ -149,16 +172,17 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     }
   };
 
-  const postMessages = async (req: IncomingMessage): Promise<[number, unknown]> => {
+  const postMessages = async (req: IncomingMessage, caller: Caller): Promise<[number, unknown]> => {
     const body = await readJson(req);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new HttpError(400, 'request body must be a JSON object {"to": …, "text": …}');
     }
-    const { to, text } = body as { to?: unknown; text?: unknown };
+    const { to, text, account: named } = body as { to?: unknown; text?: unknown; account?: unknown };
     if (to === undefined) throw new HttpError(400, '"to" is required: a phone number or a list of them');
     if (typeof to !== 'string' && !Array.isArray(to)) throw new HttpError(400, `"to" must be a string or a list of strings, got ${JSON.stringify(to)}`);
     if (typeof text !== 'string') throw new HttpError(400, '"text" is required and must be a string');
-    const r = await enqueueNotification(o.store, { to: to as string | string[], text }, o.phoneRule ?? {});
+    const account = await actingAccount(caller, named, 'the body\'s');
+    const r = await enqueueNotification(o.store, { to: to as string | string[], text, account }, o.phoneRule ?? {});
     const out = {
       ...(typeof to === 'string' && r.ids.length === 1 ? { id: r.ids[0] } : {}),
       ids: r.ids,
@@ -170,18 +194,49 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     return [201, out];
   };
 
-  const route = async (req: IncomingMessage, path: string, query: URLSearchParams): Promise<[number, unknown]> => {
+  /** `GET /inbox?since=ISO&limit=N[&account=L]`: inbound oldest first, for polling (since is inclusive: de-duplicate by id). */
+  const getInbox = async (query: URLSearchParams, caller: Caller): Promise<[number, unknown]> => {
+    for (const k of query.keys()) {
+      if (!['since', 'limit', 'account'].includes(k)) throw new HttpError(400, `unknown query parameter "${k}" (use since, limit, account)`);
+    }
+    const sinceText = query.get('since');
+    let since: string | undefined;
+    if (sinceText !== null) {
+      const t = Date.parse(sinceText);
+      if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}/.test(sinceText)) throw new HttpError(400, `"since" must be an ISO date-time like 2026-11-21T10:00:00Z, got ${JSON.stringify(sinceText)}`);
+      since = new Date(t).toISOString();
+    }
+    const limitText = query.get('limit');
+    const limit = limitText === null ? INBOX_DEFAULT_LIMIT : Number(limitText);
+    if (!/^\d+$/.test(limitText ?? '1') || limit < 1 || limit > INBOX_MAX_LIMIT) {
+      throw new HttpError(400, `"limit" must be a whole number from 1 to ${INBOX_MAX_LIMIT}, got ${JSON.stringify(limitText)}`);
+    }
+    const account = await actingAccount(caller, query.get('account') ?? undefined, 'the query\'s');
+    // The store lists newest first: with `since`, everything since then (bounded by the segments
+    // it spans) and the oldest `limit` of it; without, the newest `limit`, in time order.
+    const newestFirst = await o.store.listInbound({ account, since, ...(since === undefined ? { limit } : {}) });
+    const messages = newestFirst.reverse().slice(0, limit).map(inboxJson);
+    return [200, { messages }];
+  };
+
+  const route = async (req: IncomingMessage, url: URL, caller: Caller): Promise<[number, unknown]> => {
+    const path = url.pathname;
     if (path === '/messages') {
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} not allowed on /messages; use POST`, { Allow: 'POST' });
-      return postMessages(req);
+      return postMessages(req, caller);
     }
     const m = /^\/messages\/([^/]+)$/.exec(path);
     if (m) {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on ${path}; use GET`, { Allow: 'GET' });
       const id = decodeURIComponent(m[1]!);
       const job = await o.store.getJob(id);
-      if (!job) throw new HttpError(404, `no message with id ${JSON.stringify(id)}`);
+      // Another account's job answers exactly like a missing one: ids of others are not confirmed.
+      if (!job || (caller.kind === 'account' && job.account !== caller.login)) throw new HttpError(404, `no message with id ${JSON.stringify(id)}`);
       return [200, jobView(job)];
+    }
+    if (path === '/inbox') {
+      if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on /inbox; use GET`, { Allow: 'GET' });
+      return getInbox(url.searchParams, caller);
     }
     if (path === '/health') {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on /health; use GET`, { Allow: 'GET' });
@@ -189,12 +244,14 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     }
     const extra = o.routes?.filter((r) => r.path === path) ?? [];
     if (extra.length) {
+      // Feature routes are the operator's: an account token acts on its own messages only.
+      if (caller.kind !== 'operator') throw new HttpError(403, `${path} needs the operator token`);
       const r = extra.find((x) => x.method === req.method);
       const allow = extra.map((x) => x.method).join(', ');
       if (!r) throw new HttpError(405, `${req.method} not allowed on ${path}; use ${allow}`, { Allow: allow });
-      return r.handle({ body: () => readJson(req), query });
+      return r.handle({ body: () => readJson(req), query: url.searchParams });
     }
-    throw new HttpError(404, `no such endpoint: ${req.method} ${path} (try POST /messages, GET /messages/:id, GET /health)`);
+    throw new HttpError(404, `no such endpoint: ${req.method} ${path} (try POST /messages, GET /messages/:id, GET /inbox, GET /health)`);
   };
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -205,23 +262,25 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
 
   const server = createServer((req, res) => {
     const started = Date.now();
-    let path = '/';
-    let query = new URLSearchParams();
+    let url = new URL('/', 'http://localhost');
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      path = url.pathname;
-      query = url.searchParams;
+      url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
       /* keep '/' */
     }
-    const done = (status: number) => log.info({ method: req.method, path, status, ms: Date.now() - started }, 'http'); // never headers: they carry the token
+    const path = url.pathname;
+    let who: string | undefined;
+    // Never headers or the query: they may carry the token.
+    const done = (status: number) => log.info({ method: req.method, path, status, caller: who, ms: Date.now() - started }, 'http');
     (async () => {
-      if (!authorized(req)) {
+      const caller = await authenticate(req);
+      if (!caller) {
         throw new HttpError(401, 'missing or wrong bearer token (send "Authorization: Bearer <token>")', {
           'WWW-Authenticate': req.headers.authorization ? 'Bearer realm="sms-server", error="invalid_token"' : 'Bearer realm="sms-server"',
         });
       }
-      return route(req, path, query);
+      who = caller.kind === 'operator' ? 'operator' : `account:${caller.login}`;
+      return route(req, url, caller);
     })().then(
       ([status, body]) => {
         send(res, status, body);

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { normalizeLogin } from '../accounts/index.js';
+import { inboxJson } from '../api/views.js';
 import type { InboxEntry, InboxFilter, InboxStatus } from '../store/index.js';
 import { action, dataDirOf, intOption, openReadOnly, printJson, UsageError } from './common.js';
 import { renderTable } from './table.js';
@@ -11,29 +13,21 @@ function parseSince(v: string): string {
   return new Date(t).toISOString();
 }
 
+function parseAccount(v: string): string {
+  try {
+    return normalizeLogin(v);
+  } catch (e) {
+    throw new UsageError(`--account: ${(e as Error).message}`);
+  }
+}
+
 function parseStatus(v: string): InboxStatus {
   if (!STATUSES.includes(v as InboxStatus)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}, got "${v}"`);
   return v as InboxStatus;
 }
 
-/** The JSON shape of an inbox entry (a contract for scripts: id, from, text, receivedAt, status, parts). */
-export function inboxJson(e: InboxEntry): Record<string, unknown> {
-  return {
-    id: e.id,
-    from: e.from,
-    text: e.text,
-    receivedAt: e.receivedAt,
-    status: e.status,
-    parts: e.parts,
-    ...(e.sentAt ? { sentAt: e.sentAt } : {}),
-    ...(e.command ? { command: e.command } : {}),
-    ...(e.incomplete ? { incomplete: e.incomplete } : {}),
-    ...(e.encoding ? { encoding: e.encoding } : {}),
-    ...(e.error ? { error: e.error } : {}),
-    ...(e.replies?.length ? { replies: e.replies } : {}),
-    ...(e.status === 'error' && e.raw ? { raw: e.raw } : {}),
-  };
-}
+/** The JSON shape of an inbox entry: shared with the HTTP API (`GET /inbox`). */
+export { inboxJson };
 
 function table(entries: InboxEntry[]): string {
   return renderTable(entries, [
@@ -41,6 +35,7 @@ function table(entries: InboxEntry[]): string {
     { header: 'RECEIVED', get: (e) => e.receivedAt.replace('T', ' ').slice(0, 19) },
     { header: 'FROM', get: (e) => e.from, max: 20 },
     { header: 'STATUS', get: (e) => e.status },
+    { header: 'ACCOUNT', get: (e) => e.account ?? '' },
     { header: 'PARTS', get: (e) => (e.incomplete ? `${e.parts - e.incomplete.missing.length}/${e.parts}` : String(e.parts)) },
     { header: 'TEXT', get: (e) => (e.status === 'error' ? `⚠ ${e.error ?? ''}` : e.text), max: 60 },
   ]);
@@ -55,12 +50,13 @@ export function registerInbox(program: Command): void {
     .option('--from <phone>', 'only from this sender')
     .option('--since <date>', 'only received at or after this date/time', parseSince)
     .option('--status <status>', `only this status (${STATUSES.join(', ')})`, parseStatus)
+    .option('--account <login>', 'only messages routed to this account', parseAccount)
     .option('--follow', 'keep printing new entries as they arrive')
     .option('--data <dir>', 'data folder (default ./data or SMS_SERVER_DATA)')
     .action(
-      action(async (o: { json?: boolean; limit: number; from?: string; since?: string; status?: InboxStatus; follow?: boolean; data?: string }) => {
+      action(async (o: { json?: boolean; limit: number; from?: string; since?: string; status?: InboxStatus; account?: string; follow?: boolean; data?: string }) => {
         const dir = dataDirOf(o);
-        const filter: InboxFilter = { limit: o.limit, from: o.from, since: o.since, status: o.status };
+        const filter: InboxFilter = { limit: o.limit, from: o.from, since: o.since, status: o.status, account: o.account };
         const store = await openReadOnly(dir);
         const entries = await store.listInbound(filter);
         await store.close();

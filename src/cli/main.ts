@@ -2,7 +2,9 @@
 /** sms-server: the command-line entry point. */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerAccounts } from './accounts.js';
 import { registerClients } from './clients.js';
+import { registerForwards } from './forwards.js';
 import { registerInbox } from './inbox.js';
 import { registerOutbound } from './outbound.js';
 import { registerServe } from './serve.js';
@@ -25,6 +27,8 @@ registerSimulate(program);
 registerInbox(program);
 registerOutbound(program);
 registerClients(program);
+registerAccounts(program);
+registerForwards(program);
 registerStatus(program);
 registerSelfService(program);
 

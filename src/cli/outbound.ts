@@ -1,6 +1,7 @@
 /** `send`, `mass`, `mass status`, `outbox`: outbound work from the command line. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { normalizeLogin } from '../accounts/index.js';
 import { campaignStatus, type CampaignResult } from '../queue/index.js';
 import type { Job, JobState } from '../store/index.js';
 import { parseRecipientsFile } from '../util/csv.js';
@@ -27,7 +28,17 @@ export function jobJson(j: Job): Record<string, unknown> {
     duplicates: j.duplicates ?? 0,
     ...(j.campaignId ? { campaignId: j.campaignId } : {}),
     ...(j.inReplyTo ? { inReplyTo: j.inReplyTo } : {}),
+    ...(j.account ? { account: j.account } : {}),
   };
+}
+
+/** `--account`: a login in its stored (lower-case) form; whether it exists is checked by the writer. */
+function accountFlag(v: string): string {
+  try {
+    return normalizeLogin(v);
+  } catch (e) {
+    throw new UsageError(`--account: ${(e as Error).message}`);
+  }
 }
 
 function splitList(v: string, prev: string[] = []): string[] {
@@ -45,16 +56,17 @@ export function registerOutbound(program: Command): void {
     .description('queue a notification SMS (opted-out clients are refused)')
     .requiredOption('--to <phone>', 'recipient (repeat or comma-separate for several)', splitList)
     .requiredOption('--text <text>', 'message text')
+    .option('--account <login>', 'send as this account: replies from the recipients are routed back to it')
     .option('--json', 'print JSON')
     .option('--data <dir>', 'data folder')
     .option('--config <file>', 'config file')
     .action(
-      action(async (o: { to: string[]; text: string; json?: boolean; data?: string; config?: string }) => {
+      action(async (o: { to: string[]; text: string; account?: string; json?: boolean; data?: string; config?: string }) => {
         const cfg = cliConfig(o);
         const { via, result } = await applyOp<{ ids: string[]; jobs: { id: string; to: string; state: string }[]; rejected: { to: string; error: string; message: string }[] }>(
           cfg,
           'send',
-          { to: o.to.length === 1 ? o.to[0] : o.to, text: o.text },
+          { to: o.to.length === 1 ? o.to[0] : o.to, text: o.text, ...(o.account !== undefined ? { account: accountFlag(o.account) } : {}) },
         );
         if (o.json) printJson({ ...result, id: result.ids[0], via });
         else {
@@ -72,12 +84,14 @@ export function registerOutbound(program: Command): void {
     .option('--text <text>', 'message text')
     .option('--name <name>', 'campaign name')
     .option('--strict', 'reject the whole file if any line is bad')
+    .option('--account <login>', 'send as this account: replies from the recipients are routed back to it')
     .option('--json', 'print JSON')
     .option('--data <dir>', 'data folder')
     .option('--config <file>', 'config file')
     .action(
-      action(async (o: { file?: string; text?: string; name?: string; strict?: boolean; json?: boolean; data?: string; config?: string }) => {
+      action(async (o: { file?: string; text?: string; name?: string; strict?: boolean; account?: string; json?: boolean; data?: string; config?: string }) => {
         if (!o.file || !o.text) throw new UsageError('mass needs --file FILE and --text TEXT (or: mass status [ID])');
+        const account = o.account === undefined ? undefined : accountFlag(o.account);
         const cfg = cliConfig(o);
         let fileText: string;
         try {
@@ -95,7 +109,7 @@ export function registerOutbound(program: Command): void {
             o.strict ? `${o.file}: ${errors.length} bad line(s); --strict queues nothing` : `${o.file}: no valid recipient (${errors.length} bad line(s)); nothing queued`,
           );
         }
-        const { via, result } = await applyOp<CampaignResult>(cfg, 'mass', { text: o.text, name: o.name, fileText, strict: o.strict });
+        const { via, result } = await applyOp<CampaignResult>(cfg, 'mass', { text: o.text, name: o.name, fileText, strict: o.strict, ...(account ? { account } : {}) });
         if (o.json) printJson({ ...result, via });
         else {
           for (const bad of result.invalid) process.stderr.write(`${o.file}:${bad.line}: ${bad.message} (skipped)\n`);

@@ -5,6 +5,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { SmtpConfig } from '../forward/email-sender.js';
 import { SELF_SERVICE_DEFAULTS, type SelfServiceSettings } from '../selfservice/types.js';
 
 export type Language = 'en' | 'es' | 'ru';
@@ -54,6 +55,8 @@ export interface Config {
     idleProbeSeconds: number;
     /** Overrides the profile's send timeout (PDU written → `+CMGS:`): slow networks need more, tests less. */
     sendTimeoutSeconds?: number;
+    /** The SIM's own number (E.164) for route `number` and inbox `to`; unset: asked with AT+CNUM (many SIMs do not know it). */
+    number?: string;
   };
   /**
    * Where the data lives: `lowdb` files under the data folder (one host, the default), or a shared
@@ -65,6 +68,18 @@ export interface Config {
     /** This server's name among the hosts sharing the database (its lease owner): default the machine's hostname. */
     host?: string;
   };
+  routing: {
+    /** Route `last-sender`: how long after the last SMS sent to a number its replies still go to that account. */
+    lastSenderDays: number;
+  };
+  forward: {
+    /** A webhook receiver must answer (status line) within this long. */
+    timeoutSeconds: number;
+    /** Deliveries in flight per account and channel: a slow receiver holds only its own. */
+    concurrency: number;
+  };
+  /** Outgoing mail for e-mail forwarding; unset: e-mail forwards fail with a reason saying so. */
+  smtp?: SmtpSettings;
   /** SMPP 3.4 listener for accounts (system_id = login, password set with `accounts set --smpp-password`). */
   smpp: {
     enabled: boolean;
@@ -82,6 +97,9 @@ export interface Config {
   };
 }
 
+/** `smtp`: the outgoing mail server for e-mail forwarding (the sender's own option type). */
+export type SmtpSettings = SmtpConfig;
+
 export const DEFAULTS: Config = {
   baudRate: 115200,
   profile: 'auto',
@@ -94,6 +112,8 @@ export const DEFAULTS: Config = {
   queue: { massPerMinute: 10, maxAttempts: 8, onUnknown: 'resend-once', dailyCap: 50, retryBaseSeconds: 30, unknownResendSeconds: 60 },
   inbound: { sweepSeconds: 60, multipartTimeoutHours: 24, perSenderPerHour: 10 },
   modem: { idleProbeSeconds: 60 },
+  routing: { lastSenderDays: 14 },
+  forward: { timeoutSeconds: 15, concurrency: 4 },
   smpp: { enabled: false, host: '127.0.0.1', port: 2775, maxSessionsPerAccount: 4, windowSize: 10, enquireLinkSeconds: 30, responseTimeoutSeconds: 10, longMessages: 'udh' },
   selfService: { ...SELF_SERVICE_DEFAULTS },
   store: { kind: 'lowdb' },
@@ -180,7 +200,27 @@ const SCHEMA: Record<string, Rule> = {
     },
   },
   store: { t: 'object', keys: { kind: { t: 'string', oneOf: ['lowdb', 'postgres'] }, url: { t: 'string', optional: true }, host: { t: 'string', optional: true } } },
-  modem: { t: 'object', keys: { idleProbeSeconds: { t: 'int', min: 5, max: 86_400 }, sendTimeoutSeconds: { t: 'int', min: 1, max: 600 } } },
+  modem: {
+    t: 'object',
+    keys: {
+      idleProbeSeconds: { t: 'int', min: 5, max: 86_400 },
+      sendTimeoutSeconds: { t: 'int', min: 1, max: 600 },
+      number: { t: 'string', optional: true },
+    },
+  },
+  routing: { t: 'object', keys: { lastSenderDays: { t: 'int', min: 1, max: 365 } } },
+  forward: { t: 'object', keys: { timeoutSeconds: { t: 'int', min: 1, max: 120 }, concurrency: { t: 'int', min: 1, max: 64 } } },
+  smtp: {
+    t: 'object',
+    keys: {
+      host: { t: 'string' },
+      port: { t: 'int', min: 1, max: 65535 },
+      secure: { t: 'bool' },
+      user: { t: 'string', optional: true },
+      pass: { t: 'string', optional: true },
+      from: { t: 'string' },
+    },
+  },
 };
 
 function describe(rule: Rule): string {
@@ -258,10 +298,25 @@ function merge(base: Config, over: Partial<Config>): Config {
     queue: { ...base.queue, ...over.queue },
     inbound: { ...base.inbound, ...over.inbound },
     modem: { ...base.modem, ...over.modem },
+    routing: { ...base.routing, ...over.routing },
+    forward: { ...base.forward, ...over.forward },
+    ...(base.smtp || over.smtp ? { smtp: { ...base.smtp, ...over.smtp } as SmtpSettings } : {}),
     smpp: { ...base.smpp, ...over.smpp },
     selfService: { ...base.selfService, ...over.selfService },
     store: { ...base.store, ...over.store },
   };
+}
+
+/** A `smtp` section must name the server and the sender; port and TLS mode have the usual defaults. */
+function completeSmtp(cfg: Config, source: string): void {
+  if (!cfg.smtp) return;
+  const s = cfg.smtp as Partial<SmtpSettings>;
+  for (const k of ['host', 'from'] as const) {
+    if (!s[k]) throw new ConfigError(`${source}: "smtp.${k}" is required when "smtp" is set (e.g. {"host": "mail.example.com", "port": 587, "secure": false, "user": "…", "pass": "…", "from": "sms@example.com"})`);
+  }
+  s.secure ??= s.port === 465;
+  s.port ??= s.secure ? 465 : 587;
+  if (s.user !== undefined && s.pass === undefined) throw new ConfigError(`${source}: "smtp.pass" is required when "smtp.user" is set`);
 }
 
 export function readConfigFile(file: string): Partial<Config> {
@@ -296,6 +351,7 @@ export function loadConfig(opts: { dataDir?: string; configFile?: string; overri
   const overrides = validateConfig(stripUndefined(opts.overrides ?? {}), 'command line');
   const cfg = merge(merge(DEFAULTS, fromFile), overrides);
   cfg.dataDir = opts.dataDir || !fromFile.dataDir ? dataDir : resolve(fromFile.dataDir);
+  completeSmtp(cfg, opts.configFile ?? 'config');
   if (cfg.http.enabled && !cfg.http.token && !process.env.SMS_SERVER_HTTP_TOKEN) {
     throw new ConfigError(`"http.enabled" is true but no "http.token" (or SMS_SERVER_HTTP_TOKEN) is set: the API refuses to run without a bearer token`);
   }

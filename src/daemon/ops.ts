@@ -3,7 +3,21 @@
  * process (when no server holds the lock) or inside the server (handed over through the spool),
  * so "server up" and "server down" behave the same and there is only ever one writer.
  */
+import {
+  AccountError,
+  accountView,
+  changeAccount,
+  checkStoredCredentials,
+  createAccount,
+  deleteAccount,
+  normalizeLogin,
+  rotateCredentials,
+  type AccountChanges,
+  type AccountInput,
+} from '../accounts/index.js';
 import { addClient, importClients, removeClient } from '../commands/index.js';
+import { rearmForward } from '../forward/retry.js';
+import type { Forward } from '../store/types.js';
 import { createCampaign, enqueueNotification } from '../queue/index.js';
 import { SelfService, type SelfServiceSettings } from '../selfservice/index.js';
 import type { Store, StoreOp } from '../store/index.js';
@@ -21,6 +35,14 @@ export interface OpsContext {
   /** The server's instance (one serialiser per number); the CLI's direct mode builds one from the settings. */
   selfService?: SelfService;
   selfServiceSettings?: SelfServiceSettings;
+  /** The running server's forward dispatcher: a re-armed forward is delivered at once, not at the next start. */
+  forwards?: { retry(id: string): Promise<Forward> };
+}
+
+/** `accounts add` / `rotate`: credentials made (and shown) by the CLI; only their stored forms travel. */
+export interface StoredCredentialArgs {
+  tokenHash: string;
+  webhookSecretEnc: string;
 }
 
 export interface ClientAddArgs {
@@ -37,6 +59,13 @@ export class UnknownOpError extends Error {
   constructor(op: string) {
     super(`unknown operation "${op}"`);
   }
+}
+
+/** The stored login of an existing account (`send --account`, `mass --account`), or AccountError. */
+async function requireAccount(store: Store, login: string): Promise<string> {
+  const key = normalizeLogin(login);
+  if (!(await store.getAccount(key))) throw new AccountError('ACCOUNT_NOT_FOUND', `no account "${key}" (see \`sms-server accounts list\`)`);
+  return key;
 }
 
 export function makeOps(ctx: OpsContext): StoreOp {
@@ -72,20 +101,52 @@ export function makeOps(ctx: OpsContext): StoreOp {
         return r;
       }
       case 'send': {
-        const a = args as { to: string | string[]; text: string };
-        const r = await enqueueNotification(store, { to: a.to, text: a.text }, ctx.phoneRule);
+        const a = args as { to: string | string[]; text: string; account?: string };
+        const account = a.account === undefined ? undefined : await requireAccount(store, a.account);
+        const r = await enqueueNotification(store, { to: a.to, text: a.text, account }, ctx.phoneRule);
         if (r.ids.length) ctx.onEnqueued?.();
         return { ids: r.ids, jobs: r.jobs.map((j) => ({ id: j.id, to: j.to, state: j.state })), rejected: r.rejected };
       }
       case 'mass': {
-        const a = args as { text: string; name?: string; fileText: string; strict?: boolean };
+        const a = args as { text: string; name?: string; fileText: string; strict?: boolean; account?: string };
+        const account = a.account === undefined ? undefined : await requireAccount(store, a.account);
         // The campaign id is the request's: a request applied again after a crash resumes it.
-        const r = await createCampaign(store, { text: a.text, name: a.name, fileText: a.fileText, strict: a.strict }, ctx.phoneRule, {
+        const r = await createCampaign(store, { text: a.text, name: a.name, fileText: a.fileText, strict: a.strict, account }, ctx.phoneRule, {
           campaignId: `cmp-${requestId}`,
         });
         ctx.onEnqueued?.();
         log.info({ campaign: r.campaignId, enqueued: r.enqueued, skippedOptOut: r.skippedOptOut, invalid: r.invalid.length }, 'mass text queued');
         return r;
+      }
+      case 'accounts.add': {
+        const a = args as AccountInput & StoredCredentialArgs;
+        const creds = checkStoredCredentials(a, ctx.key);
+        const account = await createAccount(store, a, creds, ctx.phoneRule, new Date());
+        log.info({ account: account.login }, 'account added');
+        return accountView(account);
+      }
+      case 'accounts.set': {
+        const a = args as { login: string } & AccountChanges;
+        const account = await changeAccount(store, a.login, { name: a.name, webhook: a.webhook, email: a.email, number: a.number }, ctx.phoneRule, new Date());
+        log.info({ account: account.login }, 'account changed');
+        return accountView(account);
+      }
+      case 'accounts.rotate': {
+        const a = args as { login: string } & StoredCredentialArgs;
+        const account = await rotateCredentials(store, a.login, checkStoredCredentials(a, ctx.key), new Date());
+        log.info({ account: account.login }, 'account credentials rotated');
+        return accountView(account);
+      }
+      case 'accounts.remove': {
+        const removed = await deleteAccount(store, (args as { login: string }).login);
+        if (removed) log.info({ account: (args as { login: string }).login }, 'account removed');
+        return { removed };
+      }
+      case 'forwards.retry': {
+        const { id } = args as { id: string };
+        const f = ctx.forwards ? await ctx.forwards.retry(id) : await rearmForward(store, id, new Date().toISOString());
+        log.info({ forward: f.id }, 'forward re-armed');
+        return { id: f.id, status: f.status, nextAttemptAt: f.nextAttemptAt };
       }
       case 'selfservice.verify':
         return selfService(store).verify(phoneArg(args), (args as { code: string }).code);

@@ -7,11 +7,13 @@
 import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
 import type { Config } from '../config/config.js';
-import { InboundPipeline, ModemIntake, Receiver } from '../inbound/index.js';
+import { EmailSender, ForwardDispatcher, WebhookSender, type ChannelSender } from '../forward/index.js';
+import { InboundPipeline, LastSenderRoute, ModemIntake, NumberRoute, PrefixRoute, Receiver } from '../inbound/index.js';
 import { loadProfile } from '../modem/profile.js';
 import { QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
-import { DEFAULT_MODEM_ID, SpoolServer, spoolHandlerFor, type Store } from '../store/index.js';
+import { DEFAULT_MODEM_ID, SpoolServer, spoolHandlerFor, type Account, type Store } from '../store/index.js';
+import { realClock, type Clock } from '../util/clock.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
 import { moduleLogger, type Logger } from '../util/log.js';
@@ -29,11 +31,22 @@ export interface RunningServer {
   supervisor: ModemSupervisor;
   worker: QueueWorker;
   pipeline: InboundPipeline;
+  /**
+   * Durable webhook/e-mail deliveries. Delivery reports (issue 15) forward through
+   * `forwards.emit(account, {type: 'sms.delivered' | 'sms.failed', ref: jobId, payload})`.
+   */
+  forwards: ForwardDispatcher;
   http?: { port: number; close(): Promise<void> };
   stop(): Promise<void>;
 }
 
-export async function startServer(cfg: Config, logger: Logger): Promise<RunningServer> {
+export interface ServerDeps {
+  /** Time source of routing and forwarding (tests jump it to cover "within 14 days" and a 24 h retry schedule). */
+  clock?: Clock;
+}
+
+export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps = {}): Promise<RunningServer> {
+  const clock = deps.clock ?? realClock;
   const log = moduleLogger(logger, 'server');
   const device = cfg.device;
   if (!device) throw new Error('no modem device: pass --device PATH (e.g. /dev/serial/by-id/usb-…), or --simulate');
@@ -56,9 +69,27 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
     sealText: (t) => encryptSecret(t, key),
     logger,
   });
-  const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: kick, logger });
+  const senders: { webhook: ChannelSender; email?: ChannelSender } = {
+    webhook: new WebhookSender({ secretsOf: (a) => webhookSecrets(a, key, clock.now()), timeoutMs: cfg.forward.timeoutSeconds * 1000, clock }),
+    ...(cfg.smtp ? { email: new EmailSender(cfg.smtp) } : {}),
+  };
+  const forwards = new ForwardDispatcher({ store, senders, concurrency: cfg.forward.concurrency, clock, logger });
+  const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: kick, onForwards: (f) => forwards.track(f), logger });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
-  const intake = new ModemIntake({ store, receiver, pipeline, modem: DEFAULT_MODEM_ID, logger });
+  const intake = new ModemIntake({ store, receiver, pipeline, modem: DEFAULT_MODEM_ID, simNumber: cfg.modem.number, logger });
+  // Account routes after the commands (seed 002): `login: ` prefix, then the last sender within
+  // routing.lastSenderDays, then the SIM dedicated to an account. Calls take the last two.
+  pipeline.add(new PrefixRoute({ accounts: store, clock }));
+  pipeline.add(
+    new LastSenderRoute({
+      accounts: store,
+      lookup: { lastSender: (phone, since) => store.lastSentTo(phone, since.toISOString()) },
+      days: cfg.routing.lastSenderDays,
+      phoneRule,
+      clock,
+    }),
+  );
+  pipeline.add(new NumberRoute({ accounts: store, simNumber: () => intake.simNumber, phoneRule, clock }));
   const supervisor = new ModemSupervisor(serialModemOptions(cfg, device, logger));
   const worker = new QueueWorker({
     store,
@@ -84,7 +115,7 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
 
   // Requests from CLI processes: applied here, by the only writer.
   const spool = new SpoolServer(cfg.dataDir, { logger });
-  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService })));
+  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards })));
   if (cfg.http.enabled) {
     const { port, host, token, maxBodyBytes } = cfg.http;
     const routes = selfService ? selfServiceApiRoutes(selfService, phoneRule) : [];
@@ -95,6 +126,8 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
   // Entries left unrouted by a crash between store and route. Bounded by age: an unbounded scan reads
   // the whole history (3.5 s, +100 MB RSS at 1M messages, scripts/bench/storage.mjs).
   await pipeline.resume(new Date(Date.now() - RESUME_NEW_MAX_AGE_MS));
+  // Pending forwards (a crash, a restart, a receiver that was down) are delivered again, same webhook-id.
+  await forwards.start();
   await worker.start();
   const unwatch = await watchWork?.(kick);
   supervisor.start();
@@ -111,10 +144,19 @@ export async function startServer(cfg: Config, logger: Logger): Promise<RunningS
       await unwatch?.();
       await worker.stop();
       await intake.stop();
+      await forwards.stop();
+      await Promise.all(Object.values(senders).map((x) => x?.close?.()));
       await supervisor.stop();
       await status.publish();
       await store.close();
       log.info('stopped');
     })());
-  return { store, supervisor, worker, pipeline, http, stop };
+  return { store, supervisor, worker, pipeline, forwards, http, stop };
+}
+
+/** The account's signing secrets: the current one, and a rotated one during its grace period. */
+function webhookSecrets(a: Account, key: Buffer, now: number): string[] {
+  const out = [decryptSecret(a.webhookSecretEnc, key)];
+  if (a.previousSecretEnc && a.previousSecretUntil && Date.parse(a.previousSecretUntil) > now) out.push(decryptSecret(a.previousSecretEnc, key));
+  return out;
 }

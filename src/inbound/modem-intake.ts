@@ -12,8 +12,8 @@ import { TaskChain } from '../util/task-chain.js';
 import type { InboundPipeline } from './pipeline.js';
 import type { Receiver } from './receiver.js';
 
-/** The part of the modem driver the intake uses. */
-export type IntakeDriver = Pick<ModemDriver, 'read' | 'delete' | 'listStored' | 'ackDirect' | 'hangup' | 'on'>;
+/** The part of the modem driver the intake uses (`ownNumber`, AT+CNUM, when the driver has it). */
+export type IntakeDriver = Pick<ModemDriver, 'read' | 'delete' | 'listStored' | 'ackDirect' | 'hangup' | 'on'> & Partial<Pick<ModemDriver, 'ownNumber'>>;
 
 /** A status report read off the SIM (delivery reports build on this). */
 export interface StatusReportEvent {
@@ -30,7 +30,7 @@ export interface ModemIntakeOptions {
   pipeline: InboundPipeline;
   /** Modem id recorded on every entry (default `default`). */
   modem?: string;
-  /** The SIM's own number, recorded as `to` on every entry when known (dedicated-number routes). */
+  /** The SIM's own number (config `modem.number`), recorded as `to` on every entry; unset: asked with AT+CNUM on attach. */
   simNumber?: string;
   onStatusReport?: (r: StatusReportEvent) => void | Promise<void>;
   logger?: Logger;
@@ -39,26 +39,39 @@ export interface ModemIntakeOptions {
 
 export class ModemIntake {
   readonly modem: string;
-  private readonly source: { modem: string; to?: string };
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly chain: TaskChain;
   private stopSweeping: (() => void) | undefined;
+  private ownNumber: string | undefined;
 
   constructor(private readonly o: ModemIntakeOptions) {
     this.modem = o.modem ?? DEFAULT_MODEM_ID;
-    this.source = { modem: this.modem, ...(o.simNumber ? { to: o.simNumber } : {}) };
+    this.ownNumber = o.simNumber;
     this.log = moduleLogger(o.logger, 'intake').child({ modem: this.modem });
     this.clock = o.clock ?? realClock;
     this.chain = new TaskChain((err) => this.log.error({ err: (err as Error).message }, 'inbound task failed'));
   }
 
+  /** The receiving SIM's number (recorded as `to` on entries), when known. */
+  get simNumber(): string | undefined {
+    return this.ownNumber;
+  }
+
   /** Subscribe to a freshly initialised driver and sweep the SIM once. */
   attach(driver: IntakeDriver): void {
+    // The configured number wins: operators rarely store the MSISDN on the SIM, and a SIM moved
+    // to another modem keeps its config. Asked before the first sweep, on the same chain.
+    if (!this.o.simNumber && driver.ownNumber) {
+      this.chain.push(async () => {
+        this.ownNumber = (await driver.ownNumber!()) ?? this.ownNumber;
+        if (this.ownNumber) this.log.info({ number: this.ownNumber }, 'SIM number from AT+CNUM');
+      });
+    }
     driver.on('sms-stored', ({ memory, index }) => this.chain.push(() => this.takeFromSim(driver, memory, index)));
     driver.on('sms-direct', ({ pdu }) =>
       this.chain.push(async () => {
-        const r = await this.o.receiver.ingest(pdu, this.source);
+        const r = await this.o.receiver.ingest(pdu, this.origin());
         await driver.ackDirect();
         if (r.kind === 'stored') await this.route(r.entry);
       }),
@@ -94,6 +107,10 @@ export class ModemIntake {
     await this.chain.idle();
   }
 
+  private origin(): { modem: string; to?: string } {
+    return { modem: this.modem, ...(this.ownNumber ? { to: this.ownNumber } : {}) };
+  }
+
   /** Route a stored entry; a failure leaves it unrouted for the next start (pipeline.resume). */
   private async route(entry: InboxEntry): Promise<void> {
     try {
@@ -107,7 +124,7 @@ export class ModemIntake {
   private async takeFromSim(driver: IntakeDriver, memory: string, index: number, pdu?: string): Promise<void> {
     const sms = pdu ? { pdu } : await driver.read(memory, index);
     if (!sms) return;
-    const r = await this.o.receiver.ingest(sms.pdu, this.source);
+    const r = await this.o.receiver.ingest(sms.pdu, this.origin());
     if (r.kind === 'skip') {
       this.log.debug({ memory, index, reason: r.reason }, 'left on the SIM');
       return;
@@ -150,7 +167,7 @@ export class ModemIntake {
       receivedAt: new Date(now).toISOString(),
       status: 'call',
       parts: 1,
-      ...this.source,
+      ...this.origin(),
       dedupKey: `call|${from}|${now}`,
     });
     this.log.info({ id: entry.id, from }, '[CALL] logged');

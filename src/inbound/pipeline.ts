@@ -8,7 +8,7 @@
  * `resume()` offers such entries again at start, so routes must be idempotent (the command route
  * records its intent first and never queues a reply twice).
  */
-import type { InboxEntry, InboxStatus, Store } from '../store/types.js';
+import type { Forward, InboxEntry, InboxStatus, Store } from '../store/types.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import type { InboundRoute, RouteClaim } from './route.js';
 
@@ -21,6 +21,8 @@ export interface InboundPipelineOptions {
   routes?: InboundRoute[];
   /** Called after every recorded claim or fallback (the server wakes the queue worker). */
   onRouted?: (entry: InboxEntry) => void;
+  /** Called with the forwards a claim stored (the server hands them to the forward dispatcher). */
+  onForwards?: (forwards: Forward[]) => void;
   logger?: Logger;
 }
 
@@ -45,6 +47,7 @@ export class InboundPipeline {
   private readonly store: Store;
   private readonly routes: InboundRoute[];
   private readonly onRouted?: (entry: InboxEntry) => void;
+  private readonly onForwards?: (forwards: Forward[]) => void;
   private readonly log: Logger;
   /** Routes run one entry at a time: routes read-modify-write (opt-in lists, conversations). */
   private tail: Promise<unknown> = Promise.resolve();
@@ -53,6 +56,7 @@ export class InboundPipeline {
     this.store = o.store;
     this.routes = [...(o.routes ?? [])];
     this.onRouted = o.onRouted;
+    this.onForwards = o.onForwards;
     this.log = moduleLogger(o.logger, 'inbound');
   }
 
@@ -100,7 +104,11 @@ export class InboundPipeline {
         break;
       }
     }
-    const recorded = await this.store.updateInbound(entry.id, claim ? recordOf(entry, claim) : fallbackOf(entry));
+    const record = claim ? recordOf(entry, claim) : fallbackOf(entry);
+    // A claim's forwards are stored in the same write as the claim: never a routed entry without them.
+    const { entry: recorded, forwards } = claim?.forwards?.length
+      ? await this.store.routeInbound(entry.id, record, claim.forwards)
+      : { entry: await this.store.updateInbound(entry.id, record), forwards: [] as Forward[] };
     this.log.debug({ entry: entry.id, routedBy: recorded.routedBy, status: recorded.status }, 'inbound routed');
     if (by?.afterClaim) {
       try {
@@ -109,6 +117,7 @@ export class InboundPipeline {
         this.log.warn({ entry: entry.id, route: by.name, err: (e as Error).message }, 'follow-up after the claim failed');
       }
     }
+    if (forwards.length) this.onForwards?.(forwards);
     this.onRouted?.(recorded);
     return recorded;
   }

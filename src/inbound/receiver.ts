@@ -145,7 +145,7 @@ export class Receiver {
       await this.store.putPartial(set);
       return { kind: 'partial', key, have: set.parts.length, total: set.total };
     }
-    return this.complete(set, false);
+    return this.complete(set, false, origin.to);
   }
 
   /**
@@ -153,7 +153,7 @@ export class Receiver {
    * UCS2 surrogate pair split across two parts survives. The inbox write comes first, then the
    * partial set is dropped: a crash in between is healed by `resume()` (the dedup key matches).
    */
-  private async complete(set: PartialSet, timedOut: boolean): Promise<IngestResult> {
+  private async complete(set: PartialSet, timedOut: boolean, to?: string): Promise<IngestResult> {
     // Only SMS-DELIVER parts are ever put in a set (storePart), so each decodes to one.
     const decoded = set.parts.map((p) => ({ pdu: p.pdu, d: decodePdu(p.pdu) as DecodedDeliver }));
     const parts = decoded.map((x) => x.d);
@@ -169,6 +169,8 @@ export class Receiver {
       parts: set.total,
       encoding: joined.encoding,
       modem: set.modem ?? DEFAULT_MODEM_ID,
+      // The SIM number of the part that completed the set (a set timed out in resume() has none).
+      ...(to ? { to } : {}),
       ...(missing.length ? { incomplete: { missing, total: set.total } } : {}),
       raw: set.parts.map((p) => p.pdu),
       dedupKey: `${set.key}|${first.timestamp}|${sha(set.parts.map((p) => p.pdu).join(''))}`,

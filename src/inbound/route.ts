@@ -3,7 +3,7 @@
  * `login: ` prefix, live web chats, last sender, dedicated numbers). The pipeline (pipeline.ts)
  * offers each stored, unrouted entry to its routes in order; the first claim wins.
  */
-import type { InboxEntry, InboxStatus } from '../store/types.js';
+import type { InboxEntry, InboxStatus, NewForward } from '../store/types.js';
 
 /** What a route says when it takes an entry; recorded on the entry in the same write that marks it handled. */
 export interface RouteClaim {
@@ -17,6 +17,12 @@ export interface RouteClaim {
   target?: Record<string, unknown>;
   /** Extra entry fields to write in the same update (e.g. command, replies, text with a prefix removed). */
   patch?: Partial<Omit<InboxEntry, 'id'>>;
+  /**
+   * Deliveries to the owning account (webhook, e-mail) stored in the SAME write as the claim
+   * (`Store.routeInbound`): a crash can never leave a routed entry without its forwards, nor
+   * forwards for an entry that was not routed.
+   */
+  forwards?: NewForward[];
 }
 
 export interface InboundRoute {

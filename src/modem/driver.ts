@@ -22,6 +22,7 @@ import {
   parseCmgr,
   parseCmgs,
   parseCmti,
+  parseCnum,
   parseCnmiSupport,
   parseCops,
   parseCpin,
@@ -322,6 +323,15 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
       pin: cpin ? parseCpin(cpin.lines) : undefined,
       at: new Date(this.clock.now()).toISOString(),
     };
+  }
+
+  /**
+   * The SIM's own number (`AT+CNUM`), when the SIM stores it — many do not (operators rarely write
+   * the MSISDN to the SIM), so undefined is an ordinary answer; config `modem.number` covers that.
+   */
+  async ownNumber(): Promise<string | undefined> {
+    const r = await this.tryRun({ text: 'AT+CNUM', expect: ['+CNUM:'] });
+    return r ? parseCnum(r.lines) : undefined;
   }
 
   /** A cheap liveness probe for the watchdog and the recovery ladder. */

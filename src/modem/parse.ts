@@ -129,6 +129,22 @@ export function parseCops(lines: string[]): string | undefined {
   return splitParams(body(l, '+COPS:')!)[2] || undefined;
 }
 
+/**
+ * The SIM's own number from `+CNUM: "","+79990000001",145` (some firmwares add speed and
+ * service fields; an empty list or `+CNUM: ,"",129` means the SIM does not know it). First voice
+ * line wins. Type 145 marks an international number: the `+` is added when the modem left it out.
+ */
+export function parseCnum(lines: string[]): string | undefined {
+  for (const l of lines) {
+    if (!l.startsWith('+CNUM:')) continue;
+    const p = splitParams(body(l, '+CNUM:')!);
+    const num = (p[1] ?? '').trim();
+    if (!/^\+?\d{3,20}$/.test(num)) continue;
+    return p[2] === '145' && !num.startsWith('+') ? '+' + num : num;
+  }
+  return undefined;
+}
+
 /** `+CPIN: READY` / `+CPIN: SIM PIN`. */
 export function parseCpin(lines: string[]): string | undefined {
   const l = lines.find((x) => x.startsWith('+CPIN:'));

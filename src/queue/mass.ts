@@ -18,6 +18,8 @@ export interface CampaignRequest {
   fileText: string;
   /** Reject the whole file (queue nothing) when any line is bad. */
   strict?: boolean;
+  /** The account sending it (`mass --account`): its jobs are attributed, replies route back to it. */
+  account?: string;
 }
 
 export interface CampaignResult {
@@ -109,6 +111,7 @@ export async function createCampaign(
       attempts: 0,
       nextAttemptAt: now,
       campaignId: campaign.id,
+      ...(req.account ? { account: req.account } : {}),
     }));
     enqueued += (await store.enqueue(batch)).length;
   }

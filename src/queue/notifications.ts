@@ -14,7 +14,7 @@ export interface NotificationRequest {
   /** One number or a list, in any accepted form (`+7 900 123-45-67`, `89001234567`). */
   to: string | string[];
   text: string;
-  /** The account it is sent for (attributed on the job: the last-sender route finds it). */
+  /** The account sending it (HTTP API with its token, `send --account`, SMPP): attributed on the job, replies route back to it. */
   account?: string;
   /** Other job fields fixed by the submitting channel (e.g. an SMPP receipt request). */
   extra?: Pick<Job, 'smppReceipt'>;

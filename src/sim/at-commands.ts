@@ -44,7 +44,7 @@ export interface CommandHost {
   readonly profile: ModemProfile;
   readonly settings: SimSettings;
   readonly storage: SimStorage;
-  readonly identity: { imei: string; imsi: string; operator: string };
+  readonly identity: { imei: string; imsi: string; operator: string; ownNumber?: string };
   /** ATH / AT+CHUP: end a ringing call. */
   hangup(): void;
   /** ATZ (soft: settings only) or AT+CFUN=1,1 (full: reboot with boot URCs). */
@@ -89,7 +89,7 @@ export function tpduLength(hexWithSmsc: string): number {
 const ok = (...lines: string[]): Outcome => ({ kind: 'ok', lines });
 
 /** SMS commands that need an unlocked SIM and a PDU-capable state. */
-const SIM_COMMANDS = new Set(['+CMGL', '+CMGR', '+CMGD', '+CMGS', '+CPMS', '+CSCA', '+CNMI', '+CMGW']);
+const SIM_COMMANDS = new Set(['+CMGL', '+CMGR', '+CMGD', '+CMGS', '+CPMS', '+CSCA', '+CNMI', '+CMGW', '+CNUM']);
 
 export function executeCommand(cmd: ParsedAtCommand, host: CommandHost): Outcome {
   const s = host.settings;
@@ -142,6 +142,12 @@ export function executeCommand(cmd: ParsedAtCommand, host: CommandHost): Outcome
       return cmd.kind === 'test' ? ok() : ok(host.identity.imsi);
     case '+GCAP':
       return ok('+GCAP: +CGSM');
+    case '+CNUM': {
+      // Most SIMs do not store their MSISDN: then the list is empty (OK alone).
+      if (cmd.kind === 'test') return ok();
+      const n = host.identity.ownNumber;
+      return n ? ok(`+CNUM: "","${n}",${n.startsWith('+') ? 145 : 129}`) : ok();
+    }
 
     // --- settings -----------------------------------------------------------------------
     case '+CMEE':

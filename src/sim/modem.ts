@@ -34,6 +34,8 @@ export interface SimulatedModemOptions {
   pin?: string;
   /** Echo at power-up (V.250 default: on). */
   echo?: boolean;
+  /** The SIM's own number, answered to AT+CNUM; unset: the SIM does not know it (the usual case). */
+  ownNumber?: string;
   /**
    * Noise URCs from the profile (`^RSSI:18` …): `probability` at each chance moment (between echo
    * and reply, after `> `, before `+CMGS:`), plus one every `intervalMs` when set. A number is the
@@ -488,7 +490,7 @@ export class SimulatedModem extends EventEmitter {
         return modem.settings;
       },
       storage: this.memories,
-      identity: { imei: '867530012345678', imsi: '250991234567890', operator: 'MTS-RUS' },
+      identity: { imei: '867530012345678', imsi: '250991234567890', operator: 'MTS-RUS', ...(this.opts.ownNumber ? { ownNumber: this.opts.ownNumber } : {}) },
       hangup: () => this.endCall(),
       reset: (full) => {
         const keepPinUnlocked = !full && !this.settings.pinLocked;

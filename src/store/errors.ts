@@ -12,7 +12,7 @@ export class StoreError extends Error {
 
 /** An update named an id the store does not hold. */
 export class NotFoundError extends StoreError {
-  constructor(kind: 'inbox entry' | 'job', id: string) {
+  constructor(kind: 'inbox entry' | 'job' | 'forward' | 'account', id: string) {
     super('STORE_NOT_FOUND', `${kind} ${JSON.stringify(id)} not found`);
   }
 }

@@ -30,6 +30,7 @@ export function inboxPredicate(filter: InboxFilter = {}): (e: InboxEntry) => boo
   return (e) =>
     (filter.from === undefined || e.from === filter.from) &&
     (filter.status === undefined || e.status === filter.status) &&
+    (filter.account === undefined || e.account === filter.account) &&
     (sinceMs === undefined || Date.parse(e.receivedAt) >= sinceMs);
 }
 

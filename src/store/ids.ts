@@ -11,8 +11,12 @@ export function jobId(seq: number): string {
   return `job-${seq}`;
 }
 
-/** The sequence number of an id made by `inboxId`/`jobId`, or undefined for anything else. */
-export function seqOf(id: string, prefix: 'in' | 'job'): number | undefined {
+export function forwardId(seq: number): string {
+  return `fwd-${seq}`;
+}
+
+/** The sequence number of an id made by `inboxId`/`jobId`/`forwardId`, or undefined for anything else. */
+export function seqOf(id: string, prefix: 'in' | 'job' | 'fwd'): number | undefined {
   if (!id.startsWith(prefix + '-')) return undefined;
   const digits = id.slice(prefix.length + 1);
   if (!/^(0|[1-9]\d{0,15})$/.test(digits)) return undefined;

@@ -18,8 +18,13 @@ import {
   limitOf,
 } from './filters.js';
 import { inboxId, jobId } from './ids.js';
+import { MemoryAccountsAndForwards } from './memory-accounts.js';
 import {
   PRIORITY_ORDER,
+  type Account,
+  type Forward,
+  type ForwardFilter,
+  type NewForward,
   type Campaign,
   type ClaimOptions,
   type LastSent,
@@ -59,10 +64,12 @@ export class MemoryStore implements Store {
   private seenParts: Record<string, number> = {};
   private inboxSeq = 0;
   private jobSeq = 0;
+  private readonly acc: MemoryAccountsAndForwards;
   private nextRef = 0;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.clock = opts.clock ?? realClock;
+    this.acc = new MemoryAccountsAndForwards(this.clock);
   }
 
   async open(): Promise<void> {}
@@ -94,6 +101,12 @@ export class MemoryStore implements Store {
     }
     Object.assign(e, rest);
     return clone(e);
+  }
+
+  async routeInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>, forwards: NewForward[]): Promise<{ entry: InboxEntry; forwards: Forward[] }> {
+    if (!this.inboxById.has(id)) throw new NotFoundError('inbox entry', id);
+    const entry = await this.updateInbound(id, patch);
+    return { entry, forwards: await this.acc.addForwards(forwards) };
   }
 
   async getInbound(id: string): Promise<InboxEntry | undefined> {
@@ -320,5 +333,38 @@ export class MemoryStore implements Store {
 
   async putSeenParts(seen: Record<string, number>): Promise<void> {
     this.seenParts = { ...seen };
+  }
+
+  // Accounts and forwards (memory-accounts.ts) --------------------------------------------
+
+  getAccount(login: string): Promise<Account | undefined> {
+    return this.acc.getAccount(login);
+  }
+  findAccountByTokenHash(tokenHash: string): Promise<Account | undefined> {
+    return this.acc.findAccountByTokenHash(tokenHash);
+  }
+  listAccounts(): Promise<Account[]> {
+    return this.acc.listAccounts();
+  }
+  putAccount(account: Account): Promise<void> {
+    return this.acc.putAccount(account);
+  }
+  removeAccount(login: string): Promise<boolean> {
+    return this.acc.removeAccount(login);
+  }
+  addForwards(forwards: NewForward[]): Promise<Forward[]> {
+    return this.acc.addForwards(forwards);
+  }
+  getForward(id: string): Promise<Forward | undefined> {
+    return this.acc.getForward(id);
+  }
+  updateForward(id: string, patch: Partial<Omit<Forward, 'id'>>): Promise<Forward> {
+    return this.acc.updateForward(id, patch);
+  }
+  listForwards(filter?: ForwardFilter): Promise<Forward[]> {
+    return this.acc.listForwards(filter);
+  }
+  pendingForwards(): Promise<Forward[]> {
+    return this.acc.pendingForwards();
   }
 }

@@ -4,6 +4,10 @@
  * not exported from the package index) implement it, and both pass test/store/contract.ts.
  */
 
+import type { AccountStore, Forward, ForwardStore, NewForward } from './account-types.js';
+
+export * from './account-types.js';
+
 export type InboxStatus =
   /** Stored, not yet routed (src/inbound/pipeline.ts). */
   | 'new'
@@ -45,6 +49,8 @@ export interface InboxEntry {
   command?: string;
   /** Job ids queued in answer. */
   replies?: string[];
+  /** The text as received when a route changed `text` (route `prefix` removes `login: `). */
+  originalText?: string;
   /** The inbound route that claimed it (`command`, `chat`, …), or `none`; unset while unrouted. */
   routedBy?: string;
   /** Owning account login when a route assigned one; null when a route decided it has none. */
@@ -65,6 +71,8 @@ export interface InboxFilter {
   /** ISO date or date-time: only entries received at or after it. */
   since?: string;
   status?: InboxStatus;
+  /** Only entries routed to this account (login). */
+  account?: string;
 }
 
 export interface Client {
@@ -262,7 +270,7 @@ export interface SelfServiceRecord {
   updatedAt: string;
 }
 
-export interface Store {
+export interface Store extends AccountStore, ForwardStore {
   open(): Promise<void>;
   close(): Promise<void>;
 
@@ -270,6 +278,11 @@ export interface Store {
   /** Durably stores the entry (fsync'd before resolving). Returns the existing one when the dedupKey is known. */
   addInbound(entry: Omit<InboxEntry, 'id'>): Promise<{ entry: InboxEntry; duplicate: boolean }>;
   updateInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>): Promise<InboxEntry>;
+  /**
+   * Records a route's claim (`patch`) on the entry AND stores `forwards` (ids assigned) as ONE
+   * durable write: after a crash either both are there or neither (the pipeline routes it again).
+   */
+  routeInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>, forwards: NewForward[]): Promise<{ entry: InboxEntry; forwards: Forward[] }>;
   getInbound(id: string): Promise<InboxEntry | undefined>;
   /** Newest first. */
   listInbound(filter?: InboxFilter): Promise<InboxEntry[]>;

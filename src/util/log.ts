@@ -20,6 +20,15 @@ export const REDACT_PATHS = [
   '*.key',
   'pin',
   '*.pin',
+  // SMTP password (config `smtp.pass`) and account webhook secrets (plain or encrypted).
+  'pass',
+  '*.pass',
+  'webhookSecret',
+  '*.webhookSecret',
+  'webhookSecretEnc',
+  '*.webhookSecretEnc',
+  'previousSecretEnc',
+  '*.previousSecretEnc',
 ];
 
 export const silentLogger: Logger = pino({ level: 'silent' });

@@ -51,7 +51,7 @@ describe('config', () => {
     expect(loadConfig({ dataDir: dir }).store).toEqual({ kind: 'lowdb' });
     const url = 'postgres://sms:s3cret@db.example:5432/sms';
     expect(loadConfig({ dataDir: dir, overrides: { store: { kind: 'postgres', url } } }).store).toEqual({ kind: 'postgres', url });
-    expect(() => validateConfig({ store: { kind: 'postgres', uri: url } }, 'cfg.json')).toThrow(/unknown key "store.uri" \(known keys under "store": kind, url\)/);
+    expect(() => validateConfig({ store: { kind: 'postgres', uri: url } }, 'cfg.json')).toThrow(/unknown key "store.uri" \(known keys under "store": kind, url, host\)/);
     expect(() => validateConfig({ store: { kind: 'mysql' } })).toThrow(/"store.kind" must be one of "lowdb", "postgres"/);
     expect(() => loadConfig({ dataDir: dir, overrides: { store: { kind: 'postgres' } } })).toThrow(/no "store.url"/);
     expect(() => loadConfig({ dataDir: dir, overrides: { store: { kind: 'lowdb', url } } })).toThrow(/"store.kind" is "lowdb"/);
@@ -61,5 +61,30 @@ describe('config', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ store: { kind: 'postgres', url } }));
     // `serve --store lowdb` over a file naming PostgreSQL: back to the files, the URL dropped.
     expect(loadConfig({ dataDir: dir, overrides: { store: { kind: 'lowdb', url: undefined } } }).store.kind).toBe('lowdb');
+  });
+
+  it('accounts settings: routing and forward defaults; smtp needs host and from, a user needs a pass; bad keys are named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const d = loadConfig({ dataDir: dir });
+    expect(d.routing.lastSenderDays).toBe(14);
+    expect(d.forward).toEqual({ timeoutSeconds: 15, concurrency: 4 });
+    expect(d.smtp).toBeUndefined();
+    expect(d.modem.number).toBeUndefined();
+
+    const file = (o: unknown) => {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(o));
+      return loadConfig({ dataDir: dir });
+    };
+    const c = file({ smtp: { host: 'mail.example.com', from: 'sms@example.com', user: 'u', pass: 'p' }, routing: { lastSenderDays: 7 }, modem: { number: '+79990000001' } });
+    expect(c.smtp).toEqual({ host: 'mail.example.com', from: 'sms@example.com', user: 'u', pass: 'p', secure: false, port: 587 });
+    expect(file({ smtp: { host: 'h', from: 'f@x.y', port: 465 } }).smtp).toMatchObject({ secure: true, port: 465 });
+    expect(c.routing.lastSenderDays).toBe(7);
+    expect(c.modem.number).toBe('+79990000001');
+    expect(c.forward.concurrency).toBe(4);
+    expect(() => file({ smtp: { host: 'mail.example.com' } })).toThrow(/"smtp.from" is required when "smtp" is set/);
+    expect(() => file({ smtp: { host: 'h', from: 'f', user: 'u' } })).toThrow(/"smtp.pass" is required when "smtp.user" is set/);
+    expect(() => validateConfig({ smtp: { host: 'h', from: 'f', tls: true } })).toThrow(/unknown key "smtp.tls"/);
+    expect(() => validateConfig({ routing: { lastSenderDays: 0 } })).toThrow(/"routing.lastSenderDays" must be a whole number from 1 to 365/);
+    expect(() => validateConfig({ forward: { timeoutSeconds: 'fast' } })).toThrow(/"forward.timeoutSeconds"/);
   });
 });

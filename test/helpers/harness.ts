@@ -12,8 +12,9 @@ import { startSimulatorOnPty, type RunningSimulator, type SimulatorOnPtyOptions 
 import { LowdbStore } from '../../src/store/index.js';
 import { createLogger } from '../../src/util/log.js';
 import type { Logger } from '../../src/util/log.js';
+import type { Clock } from '../../src/util/clock.js';
 
-type Nested = 'http' | 'queue' | 'inbound' | 'modem' | 'selfService';
+type Nested = 'http' | 'queue' | 'inbound' | 'modem' | 'selfService' | 'routing' | 'forward';
 /** Config overrides: top-level keys, and any subset of the keys of each nested section. */
 export type HarnessConfig = Partial<Omit<Config, Nested>> & { [K in Nested]?: Partial<Config[K]> };
 
@@ -27,6 +28,8 @@ export interface HarnessOptions {
   startServer?: boolean;
   /** The server's logger (default: createLogger(E2E_LOG_LEVEL ?? 'silent')); e.g. to capture output. */
   logger?: Logger;
+  /** The server's clock for routing and forwarding (e.g. an OffsetClock to jump days ahead). */
+  clock?: Clock;
 }
 
 export interface Harness {
@@ -77,6 +80,8 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     queue: { ...base.queue, massPerMinute: 10_000, ...c.queue },
     inbound: { ...base.inbound, ...c.inbound },
     modem: { ...base.modem, ...c.modem },
+    routing: { ...base.routing, ...c.routing },
+    forward: { ...base.forward, ...c.forward },
     selfService: { ...base.selfService, ...c.selfService },
     templates: { ...base.templates, ...c.templates },
   };
@@ -88,7 +93,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     server: undefined,
     cfg,
     async startServer() {
-      h.server = await startServer(cfg, logger);
+      h.server = await startServer(cfg, logger, { clock: o.clock });
       return h.server;
     },
     async stopServer() {

@@ -215,3 +215,41 @@ describe('InboundPipeline with the command route (CommandService)', () => {
     expect(await store.listJobs()).toEqual([]);
   });
 });
+
+describe('InboundPipeline with forwards on the claim', () => {
+  it('stores a claim\'s forwards in the same write as the claim and hands them on; a claim without forwards is a plain update', async () => {
+    const { store, add } = await setup();
+    const handed: string[][] = [];
+    const forward = (ref: string) => ({
+      messageId: `msg_${ref}`,
+      account: 'acme',
+      channel: 'webhook' as const,
+      target: 'https://crm.example/hook',
+      type: 'sms.received' as const,
+      ref,
+      payload: { id: ref },
+      status: 'pending' as const,
+      tries: 0,
+      attempts: [],
+      nextAttemptAt: new Date().toISOString(),
+    });
+    const acct = route('prefix', (e) => (e.text.startsWith('acme:') ? { routedBy: 'prefix', account: 'acme', patch: { text: e.text.slice(5).trim() }, forwards: [forward(e.id)] } : undefined));
+    const p = new InboundPipeline({ store, routes: [acct], onForwards: (f) => handed.push(f.map((x) => x.id)) });
+    const e = await add('acme: hello');
+    const writesBefore = store.writes.length;
+    const routed = await p.route(e);
+    expect(routed).toMatchObject({ routedBy: 'prefix', account: 'acme', text: 'hello', status: 'processed' });
+    expect(await store.listForwards({ ref: e.id })).toMatchObject([{ id: 'fwd-0', messageId: `msg_${e.id}`, status: 'pending' }]);
+    expect(handed).toEqual([['fwd-0']]);
+    // routeInbound is one store call (the MemoryStore's updateInbound inside it is counted once).
+    expect(store.writes.length - writesBefore).toBe(1);
+
+    const other = await p.route(await add('no prefix'));
+    expect(other.routedBy).toBe('none');
+    expect(handed).toHaveLength(1);
+    expect(await store.listForwards()).toHaveLength(1);
+    // Routing again (resume after a crash) adds nothing: the entry is already routed.
+    await p.route(e);
+    expect(await store.listForwards()).toHaveLength(1);
+  });
+});

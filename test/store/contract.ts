@@ -55,18 +55,26 @@ function claim(owner: string, now: Date = NOW): ClaimOptions {
   return { owner, leaseMs: 60_000, now };
 }
 
+/** Inside a describe: a fresh, opened store per test (closed and cleaned up after it). */
+export function freshStore(make: () => Promise<StoreFixture>): () => Store {
+  let fx: StoreFixture;
+  beforeEach(async () => {
+    fx = await make();
+    await fx.store.open();
+  });
+  afterEach(async () => {
+    await fx.store.close();
+    await fx.cleanup();
+  });
+  return () => fx.store;
+}
+
 export function storeContract(name: string, make: () => Promise<StoreFixture>): void {
   describe(`Store contract: ${name}`, () => {
-    let fx: StoreFixture;
+    const store = freshStore(make);
     let s: Store;
-    beforeEach(async () => {
-      fx = await make();
-      s = fx.store;
-      await s.open();
-    });
-    afterEach(async () => {
-      await s.close();
-      await fx.cleanup();
+    beforeEach(() => {
+      s = store();
     });
 
     describe('inbox', () => {

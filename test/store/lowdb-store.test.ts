@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LowdbStore } from '../../src/store/lowdb/lowdb-store.js';
+import { accountsContract, forwardIn } from './accounts-contract.js';
 import { client, inbound, jobIn, storeContract } from './contract.js';
 import { listFiles, modeOf, removeDir, tempDir } from './helpers.js';
 
@@ -13,6 +14,16 @@ storeContract('LowdbStore', async () => {
 storeContract('LowdbStore (segment size 3)', async () => {
   const dir = await tempDir();
   return { store: new LowdbStore(dir, { segmentSize: 3, cacheSegments: 1, dedupSegments: 2 }), cleanup: () => removeDir(dir) };
+});
+
+accountsContract('LowdbStore', async () => {
+  const dir = await tempDir();
+  return { store: new LowdbStore(dir), cleanup: () => removeDir(dir) };
+});
+
+accountsContract('LowdbStore (segment size 2)', async () => {
+  const dir = await tempDir();
+  return { store: new LowdbStore(dir, { segmentSize: 2, cacheSegments: 1 }), cleanup: () => removeDir(dir) };
 });
 
 const NOW = new Date('2026-01-02T00:00:00.000Z');
@@ -249,5 +260,78 @@ describe('LowdbStore on disk', () => {
     await s.updateJob(next!.id, { state: 'sent', sentAt: '2027-01-01T00:00:00.000Z' });
     expect((await s.lastSentTo('+79000012345', '2026-06-01T00:00:00.000Z'))!.account).toBe('new');
     await s.close();
+  });
+});
+describe('LowdbStore accounts and forwards on disk', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await tempDir();
+  });
+  afterEach(async () => {
+    await removeDir(dir);
+  });
+
+  it('keeps accounts and pending forwards across reopen; finished segments are closed and not read at open', async () => {
+    const a = new LowdbStore(dir, { segmentSize: 2 });
+    await a.open();
+    await a.putAccount({ login: 'acme', tokenHash: '0'.repeat(64), webhookSecretEnc: 'v1:a:b:c', createdAt: NOW.toISOString(), updatedAt: NOW.toISOString() });
+    const made = await a.addForwards(Array.from({ length: 5 }, (_, i) => forwardIn({ ref: `in-${i}` })));
+    for (const f of made.slice(0, 3)) await a.updateForward(f.id, { status: 'delivered', nextAttemptAt: undefined });
+    await a.close();
+    const closed = JSON.parse(await readFile(path.join(dir, 'forwards', 'closed.json'), 'utf8')) as { closed: [number, number][] };
+    expect(closed.closed).toEqual([[0, 0]]); // fwd-0, fwd-1 delivered: segment 0 closed; segment 1 holds fwd-3 pending
+    expect(await modeOf(path.join(dir, 'accounts.json'))).toBe(0o600);
+
+    const b = new LowdbStore(dir, { segmentSize: 2 });
+    await b.open();
+    expect((await b.getAccount('acme'))!.tokenHash).toBe('0'.repeat(64));
+    expect((await b.pendingForwards()).map((f) => f.id)).toEqual(['fwd-3', 'fwd-4']);
+    expect((await b.listForwards()).map((f) => f.id)).toEqual(['fwd-4', 'fwd-3', 'fwd-2', 'fwd-1', 'fwd-0']);
+    // A retry of a forward in a closed segment reopens it.
+    await b.updateForward('fwd-0', { status: 'pending', nextAttemptAt: NOW.toISOString() });
+    await b.close();
+    const c = new LowdbStore(dir, { segmentSize: 2 });
+    await c.open();
+    expect((await c.pendingForwards()).map((f) => f.id).sort()).toEqual(['fwd-0', 'fwd-3', 'fwd-4']);
+    expect((await c.addForwards([forwardIn()]))[0]!.id).toBe('fwd-5');
+    await c.close();
+    const ro = new LowdbStore(dir, { readOnly: true });
+    await ro.open();
+    expect(await ro.listForwards({ status: 'pending' })).toHaveLength(4);
+    await expect(ro.putAccount({ login: 'x', tokenHash: '', webhookSecretEnc: '', createdAt: '', updatedAt: '' })).rejects.toMatchObject({ code: 'STORE_READ_ONLY' });
+    await ro.close();
+  });
+
+  it('routeInbound: a failure after the entry write (the commit point) is repaired at open — the forwards come back with their ids', async () => {
+    const a = new LowdbStore(dir);
+    await a.open();
+    const { entry } = await a.addInbound(inbound(1, { text: 'acme: hi' }));
+    // A directory where the first forwards segment file goes: the forwards append fails after the
+    // inbox segment (claim + write-ahead copy) is on disk, as a crash there would leave it.
+    const month = new Date().toISOString().slice(0, 7);
+    const blocker = path.join(dir, 'forwards', month, 'seg-000000.json');
+    await mkdir(blocker, { recursive: true });
+    const planned = forwardIn({ ref: entry.id });
+    await expect(a.routeInbound(entry.id, { status: 'processed', routedBy: 'prefix', account: 'acme' }, [planned])).rejects.toThrow();
+    await a.close();
+    await rm(blocker, { recursive: true });
+
+    const b = new LowdbStore(dir);
+    await b.open();
+    expect((await b.getInbound(entry.id))!.routedBy).toBe('prefix');
+    const pending = await b.pendingForwards();
+    expect(pending.map((f) => [f.id, f.messageId, f.ref])).toEqual([['fwd-0', planned.messageId, entry.id]]);
+    // Replayed once: a second open adds nothing.
+    await b.close();
+    const c = new LowdbStore(dir);
+    await c.open();
+    expect(await c.listForwards()).toHaveLength(1);
+    // The write-ahead copy leaves the inbox file with the next write of its segment.
+    const seg = (await listFiles(dir)).find((f) => f.startsWith('inbox/') && f.includes('seg-'))!;
+    expect(await readFile(path.join(dir, seg), 'utf8')).toContain('_forwardsWal');
+    await c.addInbound(inbound(2));
+    expect(await readFile(path.join(dir, seg), 'utf8')).not.toContain('_forwardsWal');
+    expect(Object.keys((await c.getInbound(entry.id))!)).not.toContain('_forwardsWal');
+    await c.close();
   });
 });

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { loadMigrations, migrate } from '../../src/store/postgres/migrate.js';
 import { pgSkipReason, startTestPg, type TestPg } from '../helpers/postgres.js';
+import { accountsContract } from './accounts-contract.js';
 import { jobIn, storeContract } from './contract.js';
 
 let server: TestPg | undefined;
@@ -19,6 +20,7 @@ async function fresh(): Promise<{ url: string; schema: string }> {
 
 describe.skipIf(pgSkipReason)(`PostgresStore${pgSkipReason ? ` (skipped: ${pgSkipReason})` : ''}`, () => {
   storeContract('PostgresStore', async () => ({ store: new PostgresStore(await fresh()), cleanup: async () => {} }));
+  accountsContract('PostgresStore', async () => ({ store: new PostgresStore(await fresh()), cleanup: async () => {} }));
 
   describe('migrations', () => {
     it('two hosts starting at once: one applies the schema, the other waits and finds it applied', async () => {

@@ -46,12 +46,17 @@ import { applyJobPatch, claimPatch, isStrandedFor, matchesModem, validateClaim }
 import { CorruptFileError, LeaseLostError, NotFoundError, ReadOnlyStoreError, StoreClosedError } from '../errors.js';
 import { compareCampaigns, emptyQueueCounts, emptyStateCounts, inboxPredicate, isPending, isoMs, jobPredicate, limitOf } from '../filters.js';
 import { inboxId, jobId, seqOf } from '../ids.js';
+import { LowdbAccountsForwards } from './lowdb-forwards.js';
 import { acquireDataLock, type DataLock } from './lock.js';
 import { PendingQueue } from './pending-queue.js';
 import { RangeSet, type Range } from './ranges.js';
 import { SegmentLog } from './segment-log.js';
 import {
   PRIORITY_ORDER,
+  type Account,
+  type Forward,
+  type ForwardFilter,
+  type NewForward,
   type Campaign,
   type ClaimOptions,
   type Client,
@@ -135,6 +140,21 @@ function cloneJob<J extends Partial<Job>>(j: J): J {
 }
 const clone = <T>(v: T): T => structuredClone(v);
 
+/**
+ * Key of the write-ahead copy of a route's forwards inside the inbox entry (routeInbound): the
+ * entry's segment write is the commit point of claim + forwards. Never handed out; cleared by the
+ * next write of that segment, replayed into forwards/ at open when a crash came in between.
+ */
+const FORWARDS_WAL = '_forwardsWal';
+type WalEntry = InboxEntry & { [FORWARDS_WAL]?: Forward[] };
+
+/** A copy of an inbox entry without the write-ahead copy. */
+function cloneEntry(e: InboxEntry): InboxEntry {
+  const c = structuredClone(e) as WalEntry;
+  delete c[FORWARDS_WAL];
+  return c;
+}
+
 export class LowdbStore implements Store {
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -171,6 +191,10 @@ export class LowdbStore implements Store {
   private nextRef = 0;
   private counts: QueueCounts = emptyQueueCounts();
   private readonly campaignCounts = new Map<string, Record<JobState, number>>();
+  /** accounts.json and forwards/ (lowdb-forwards.ts). */
+  private readonly acc: LowdbAccountsForwards;
+  /** Inbox seqs still carrying a write-ahead copy of their forwards (cleared lazily, clearWal). */
+  private readonly walSeqs = new Set<number>();
 
   constructor(
     readonly dir: string,
@@ -193,6 +217,7 @@ export class LowdbStore implements Store {
     // Jobs are rewritten 2–4 times each while sending (sending, parts, sent), inbox entries about
     // once: smaller job segments keep that serialise+fsync cost low (bench: scripts/bench/throughput.mjs).
     this.jobs = new SegmentLog<Job>(path.join(dir, 'jobs'), { ...segOpts, segmentSize: opts.jobSegmentSize ?? opts.segmentSize ?? 200 });
+    this.acc = new LowdbAccountsForwards(dir, { ...segOpts, segmentSize: opts.jobSegmentSize ?? opts.segmentSize ?? 200 }, this.readOnly);
   }
 
   async open(): Promise<void> {
@@ -219,6 +244,8 @@ export class LowdbStore implements Store {
       await this.jobs.open();
       await this.loadDedup();
       await this.loadJobs();
+      await this.acc.open((rel, empty) => this.doc(rel, empty));
+      await this.replayWal();
       this.isOpen = true;
     } catch (e) {
       await this.lockHandle?.release();
@@ -289,41 +316,96 @@ export class LowdbStore implements Store {
       const known = this.dedup.get(entry.dedupKey);
       if (known !== undefined) {
         const e = await this.inbox.get(known);
-        if (e) return { entry: clone(e), duplicate: true };
+        if (e) return { entry: cloneEntry(e), duplicate: true };
       }
+      const tail = this.inbox.lastSegment();
+      if (tail !== undefined) await this.clearWal(tail);
       const [stored] = await this.inbox.append(1, (seq) => ({ ...clone(entry), id: inboxId(seq) }));
       const seq = seqOf(stored!.id, 'in')!;
       this.indexDedup(this.inbox.segmentOf(seq), [stored!], seq);
-      return { entry: clone(stored!), duplicate: false };
+      return { entry: cloneEntry(stored!), duplicate: false };
     });
   }
 
   updateInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>): Promise<InboxEntry> {
-    return this.run('updateInbound', true, async () => {
-      const seq = seqOf(id, 'in');
-      const { id: _ignored, ...rest } = clone(patch) as Partial<InboxEntry>;
-      let oldKey: string | undefined;
-      const e =
-        seq === undefined
-          ? undefined
-          : await this.inbox.update(seq, (r) => {
-              oldKey = r.dedupKey;
-              Object.assign(r, rest);
-            });
-      if (!e || seq === undefined) throw new NotFoundError('inbox entry', id);
-      if (oldKey !== e.dedupKey && this.dedup.get(oldKey!) === seq) {
-        this.dedup.delete(oldKey!);
-        this.dedup.set(e.dedupKey, seq);
-      }
-      return clone(e);
+    return this.run('updateInbound', true, async () => cloneEntry(await this.patchInbound(id, patch)));
+  }
+
+  /** Patches an entry in its segment (one write); `wal` rides along as the write-ahead copy. */
+  private async patchInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>, wal?: Forward[]): Promise<InboxEntry> {
+    const seq = seqOf(id, 'in');
+    const { id: _ignored, ...rest } = clone(patch) as Partial<InboxEntry>;
+    if (seq !== undefined) await this.clearWal(this.inbox.segmentOf(seq));
+    let oldKey: string | undefined;
+    const e =
+      seq === undefined
+        ? undefined
+        : await this.inbox.update(seq, (r) => {
+            oldKey = r.dedupKey;
+            Object.assign(r, rest);
+            if (wal) (r as WalEntry)[FORWARDS_WAL] = wal;
+          });
+    if (!e || seq === undefined) throw new NotFoundError('inbox entry', id);
+    if (wal) this.walSeqs.add(seq);
+    if (oldKey !== e.dedupKey && this.dedup.get(oldKey!) === seq) {
+      this.dedup.delete(oldKey!);
+      this.dedup.set(e.dedupKey, seq);
+    }
+    return e;
+  }
+
+  /**
+   * Claim and forwards in one durable write: the entry's segment is written with the claim and a
+   * copy of the forwards (the commit point), then the forwards are appended to forwards/. A crash
+   * between the two is repaired at open (replayWal); before that, nothing has seen the forwards.
+   */
+  routeInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>, forwards: NewForward[]): Promise<{ entry: InboxEntry; forwards: Forward[] }> {
+    return this.run('routeInbound', true, async () => {
+      if (forwards.length === 0) return { entry: cloneEntry(await this.patchInbound(id, patch)), forwards: [] };
+      const prepared = this.acc.prepare(forwards, this.nowIso());
+      const entry = await this.patchInbound(id, patch, prepared);
+      const stored = await this.acc.append(prepared);
+      return { entry: cloneEntry(entry), forwards: stored };
     });
+  }
+
+  /**
+   * Drops the write-ahead copies held in segment `n` (their forwards are in forwards/ by now) just
+   * before that segment is written anyway: no extra write per routed message.
+   */
+  private async clearWal(n: number): Promise<void> {
+    for (const seq of this.walSeqs) {
+      if (this.inbox.segmentOf(seq) !== n) continue;
+      const r = (await this.inbox.get(seq)) as WalEntry | undefined;
+      if (r) delete r[FORWARDS_WAL];
+      this.walSeqs.delete(seq);
+    }
+  }
+
+  /** At open: forwards whose entry write committed but whose own append a crash cut off. */
+  private async replayWal(): Promise<void> {
+    const size = this.inbox.segmentSize;
+    for (const n of this.inbox.newestFirst().slice(0, 2).reverse()) {
+      const recs = (await this.inbox.records(n)) as WalEntry[];
+      for (let i = 0; i < recs.length; i++) {
+        const wal = recs[i]![FORWARDS_WAL];
+        if (!wal) continue;
+        this.walSeqs.add(n * size + i);
+        if (this.readOnly) continue;
+        const missing = wal.filter((f) => seqOf(f.id, 'fwd')! >= this.acc.forwards.nextSeq);
+        if (missing.length) {
+          await this.acc.append(missing);
+          this.log.warn({ entry: recs[i]!.id, forwards: missing.map((f) => f.id) }, 'forwards of a routed entry restored after a crash');
+        }
+      }
+    }
   }
 
   getInbound(id: string): Promise<InboxEntry | undefined> {
     return this.run('getInbound', false, async () => {
       const seq = seqOf(id, 'in');
       const e = seq === undefined ? undefined : await this.inbox.get(seq);
-      return e && clone(e);
+      return e && cloneEntry(e);
     });
   }
 
@@ -337,7 +419,7 @@ export class LowdbStore implements Store {
       for (const n of this.inbox.newestFirst()) {
         if (out.length >= limit) break;
         const recs = await this.inbox.records(n);
-        for (let i = recs.length - 1; i >= 0 && out.length < limit; i--) if (match(recs[i]!)) out.push(clone(recs[i]!));
+        for (let i = recs.length - 1; i >= 0 && out.length < limit; i--) if (match(recs[i]!)) out.push(cloneEntry(recs[i]!));
         // receivedAt is this server's clock at append time, so older segments hold older entries.
         if (sinceMs !== undefined && recs.length && Date.parse(recs.at(-1)!.receivedAt) < sinceMs) break;
       }
@@ -795,6 +877,49 @@ export class LowdbStore implements Store {
       await this.writeMeta('optOutNumbers', optedOut ? [...list, phone].sort() : list.filter((p) => p !== phone));
       return true;
     });
+  }
+
+  // Accounts and forwards (lowdb-forwards.ts) ---------------------------------------------
+
+  getAccount(login: string): Promise<Account | undefined> {
+    return this.run('getAccount', false, async () => this.acc.getAccount(login));
+  }
+
+  findAccountByTokenHash(tokenHash: string): Promise<Account | undefined> {
+    return this.run('findAccountByTokenHash', false, async () => this.acc.findAccountByTokenHash(tokenHash));
+  }
+
+  listAccounts(): Promise<Account[]> {
+    return this.run('listAccounts', false, async () => this.acc.listAccounts());
+  }
+
+  putAccount(account: Account): Promise<void> {
+    return this.run('putAccount', true, () => this.acc.putAccount(account));
+  }
+
+  removeAccount(login: string): Promise<boolean> {
+    return this.run('removeAccount', true, () => this.acc.removeAccount(login));
+  }
+
+  addForwards(forwards: NewForward[]): Promise<Forward[]> {
+    return this.run('addForwards', true, () => this.acc.add(forwards, this.nowIso()));
+  }
+
+  getForward(id: string): Promise<Forward | undefined> {
+    return this.run('getForward', false, () => this.acc.get(id));
+  }
+
+  updateForward(id: string, patch: Partial<Omit<Forward, 'id'>>): Promise<Forward> {
+    return this.run('updateForward', true, () => this.acc.update(id, patch, this.nowIso()));
+  }
+
+  /** Newest first. */
+  listForwards(filter?: ForwardFilter): Promise<Forward[]> {
+    return this.run('listForwards', false, () => this.acc.list(filter));
+  }
+
+  pendingForwards(): Promise<Forward[]> {
+    return this.run('pendingForwards', false, () => this.acc.pendingList());
   }
 
   getStatus(): Promise<ServerStatus | undefined> {

@@ -13,6 +13,10 @@ import { LeaseLostError, NotFoundError, StoreClosedError } from '../errors.js';
 import { emptyQueueCounts, emptyStateCounts, isoMs, isPending, limitOf, priorityRank } from '../filters.js';
 import {
   PRIORITY_ORDER,
+  type Account,
+  type Forward,
+  type ForwardFilter,
+  type NewForward,
   type Campaign,
   type ClaimOptions,
   type Client,
@@ -72,6 +76,10 @@ function jobColumns(j: Omit<Job, 'id'>): unknown[] {
 }
 const JOB_COLUMNS = 'state, priority_rank, next_attempt_at, modem, to_addr, account, campaign_id, created_at, sent_at, lease_owner, lease_until, doc';
 const JOB_SET = JOB_COLUMNS.split(', ').map((c, i) => `${c} = $${i + 2}`).join(', ');
+
+function forwardColumns(f: Omit<Forward, 'id'>): unknown[] {
+  return [f.account, f.status, f.ref, f.nextAttemptAt ?? f.createdAt];
+}
 
 function docOf<T extends object>(r: T): Omit<T, 'id'> {
   const { id: _id, ...rest } = r as T & { id?: unknown };
@@ -180,20 +188,27 @@ export class PostgresStore implements Store {
   }
 
   async updateInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>): Promise<InboxEntry> {
-    return this.tx('updateInbound', async (c) => {
-      const { rows } = await c.query<{ id: string; doc: unknown }>('SELECT id, doc FROM inbox WHERE id = $1 FOR UPDATE', [id]);
-      if (!rows[0]) throw new NotFoundError('inbox entry', id);
-      const e = { ...withId<InboxEntry>(rows[0]), ...docOf(patch as Partial<InboxEntry>), id };
-      await c.query('UPDATE inbox SET dedup_key = $2, from_addr = $3, status = $4, received_at = $5, doc = $6 WHERE id = $1', [
-        id,
-        e.dedupKey,
-        e.from,
-        e.status,
-        new Date(isoMs(e.receivedAt, 'receivedAt')),
-        JSON.stringify(docOf(e)),
-      ]);
-      return JSON.parse(JSON.stringify(e)) as InboxEntry;
-    });
+    return this.tx('updateInbound', (c) => this.patchInbound(c, id, patch));
+  }
+
+  async routeInbound(id: string, patch: Partial<Omit<InboxEntry, 'id'>>, forwards: NewForward[]): Promise<{ entry: InboxEntry; forwards: Forward[] }> {
+    // One transaction: the claim and its forwards are stored together or not at all.
+    return this.tx('routeInbound', async (c) => ({ entry: await this.patchInbound(c, id, patch), forwards: await this.insertForwards(c, forwards) }));
+  }
+
+  private async patchInbound(c: pg.PoolClient, id: string, patch: Partial<Omit<InboxEntry, 'id'>>): Promise<InboxEntry> {
+    const { rows } = await c.query<{ id: string; doc: unknown }>('SELECT id, doc FROM inbox WHERE id = $1 FOR UPDATE', [id]);
+    if (!rows[0]) throw new NotFoundError('inbox entry', id);
+    const e = { ...withId<InboxEntry>(rows[0]), ...docOf(patch as Partial<InboxEntry>), id };
+    await c.query('UPDATE inbox SET dedup_key = $2, from_addr = $3, status = $4, received_at = $5, doc = $6 WHERE id = $1', [
+      id,
+      e.dedupKey,
+      e.from,
+      e.status,
+      new Date(isoMs(e.receivedAt, 'receivedAt')),
+      JSON.stringify(docOf(e)),
+    ]);
+    return JSON.parse(JSON.stringify(e)) as InboxEntry;
   }
 
   async getInbound(id: string): Promise<InboxEntry | undefined> {
@@ -212,6 +227,7 @@ export class PostgresStore implements Store {
     if (filter.from !== undefined) add('from_addr = ?', filter.from);
     if (filter.status !== undefined) add('status = ?', filter.status);
     if (filter.since !== undefined) add('received_at >= ?', new Date(isoMs(filter.since, 'since')));
+    if (filter.account !== undefined) add(`doc->>'account' = ?`, filter.account);
     const sql =
       `SELECT id, doc FROM inbox ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC` +
       (limit === Infinity ? '' : ` LIMIT ${limit}`);
@@ -518,5 +534,95 @@ export class PostgresStore implements Store {
 
   async putSeenParts(seen: Record<string, number>): Promise<void> {
     await this.putDoc(SEEN_PARTS_DOC, seen);
+  }
+
+  // Accounts ------------------------------------------------------------------------------
+
+  async getAccount(login: string): Promise<Account | undefined> {
+    const { rows } = await this.db('getAccount').query<{ doc: Account }>('SELECT doc FROM accounts WHERE login = $1', [login]);
+    return rows[0]?.doc;
+  }
+
+  async findAccountByTokenHash(tokenHash: string): Promise<Account | undefined> {
+    const { rows } = await this.db('findAccountByTokenHash').query<{ doc: Account }>('SELECT doc FROM accounts WHERE token_hash = $1 ORDER BY login LIMIT 1', [tokenHash]);
+    return rows[0]?.doc;
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    const { rows } = await this.db('listAccounts').query<{ doc: Account }>('SELECT doc FROM accounts ORDER BY login');
+    return rows.map((r) => r.doc);
+  }
+
+  async putAccount(account: Account): Promise<void> {
+    await this.db('putAccount').query(
+      'INSERT INTO accounts (login, token_hash, doc) VALUES ($1, $2, $3) ON CONFLICT (login) DO UPDATE SET token_hash = EXCLUDED.token_hash, doc = EXCLUDED.doc',
+      [account.login, account.tokenHash, JSON.stringify(account)],
+    );
+  }
+
+  async removeAccount(login: string): Promise<boolean> {
+    const r = await this.db('removeAccount').query('DELETE FROM accounts WHERE login = $1', [login]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  // Forwards ------------------------------------------------------------------------------
+
+  async addForwards(forwards: NewForward[]): Promise<Forward[]> {
+    if (forwards.length === 0) return [];
+    return this.tx('addForwards', (c) => this.insertForwards(c, forwards));
+  }
+
+  private async insertForwards(c: pg.PoolClient, forwards: NewForward[]): Promise<Forward[]> {
+    const now = this.nowIso();
+    const out: Forward[] = [];
+    for (const f of forwards) {
+      const doc = JSON.parse(JSON.stringify({ ...f, createdAt: now, updatedAt: now })) as Omit<Forward, 'id'>;
+      const { rows } = await c.query<{ id: string }>('INSERT INTO forwards (account, status, ref, due, doc) VALUES ($1, $2, $3, $4, $5) RETURNING id', [
+        ...forwardColumns(doc),
+        JSON.stringify(doc),
+      ]);
+      out.push({ ...doc, id: rows[0]!.id });
+    }
+    return out;
+  }
+
+  async getForward(id: string): Promise<Forward | undefined> {
+    const { rows } = await this.db('getForward').query<{ id: string; doc: unknown }>('SELECT id, doc FROM forwards WHERE id = $1', [id]);
+    return rows[0] && withId(rows[0]);
+  }
+
+  async updateForward(id: string, patch: Partial<Omit<Forward, 'id'>>): Promise<Forward> {
+    return this.tx('updateForward', async (c) => {
+      const { rows } = await c.query<{ id: string; doc: unknown }>('SELECT id, doc FROM forwards WHERE id = $1 FOR UPDATE', [id]);
+      if (!rows[0]) throw new NotFoundError('forward', id);
+      const rest = docOf(patch as Partial<Forward>);
+      // A key patched to undefined is removed (JSON drops it), as in the other backends.
+      const f = JSON.parse(JSON.stringify({ ...withId<Forward>(rows[0]), ...rest, updatedAt: rest.updatedAt ?? this.nowIso() })) as Forward;
+      await c.query('UPDATE forwards SET account = $2, status = $3, ref = $4, due = $5, doc = $6 WHERE id = $1', [id, ...forwardColumns(f), JSON.stringify(docOf(f))]);
+      return f;
+    });
+  }
+
+  async listForwards(filter: ForwardFilter = {}): Promise<Forward[]> {
+    const limit = limitOf(filter.limit);
+    const where: string[] = [];
+    const args: unknown[] = [];
+    for (const [col, v] of [['account', filter.account], ['status', filter.status], ['ref', filter.ref]] as const) {
+      if (v === undefined) continue;
+      args.push(v);
+      where.push(`${col} = $${args.length}`);
+    }
+    const sql =
+      `SELECT id, doc FROM forwards ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC` +
+      (limit === Infinity ? '' : ` LIMIT ${limit}`);
+    const { rows } = await this.db('listForwards').query<{ id: string; doc: unknown }>(sql, args);
+    return rows.map((r) => withId<Forward>(r));
+  }
+
+  async pendingForwards(): Promise<Forward[]> {
+    const { rows } = await this.db('pendingForwards').query<{ id: string; doc: unknown }>(
+      `SELECT id, doc FROM forwards WHERE status = 'pending' ORDER BY due, seq`,
+    );
+    return rows.map((r) => withId<Forward>(r));
   }
 }
