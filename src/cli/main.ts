@@ -11,6 +11,7 @@ import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { registerSelfService } from './selfservice.js';
 import { registerStatus } from './status.js';
+import { registerStore } from './store.js';
 import { UsageError } from './common.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -30,6 +31,7 @@ registerClients(program);
 registerAccounts(program);
 registerForwards(program);
 registerStatus(program);
+registerStore(program);
 registerSelfService(program);
 
 try {

@@ -9,7 +9,8 @@ import pg from 'pg';
 import { realClock, type Clock } from '../../util/clock.js';
 import { moduleLogger, type Logger } from '../../util/log.js';
 import { applyJobPatch, claimPatch, validateClaim } from '../claims.js';
-import { LeaseLostError, NotFoundError, StoreClosedError } from '../errors.js';
+import { LeaseLostError, NotFoundError, StoreClosedError, StoreError } from '../errors.js';
+import { seqOf } from '../ids.js';
 import { emptyQueueCounts, emptyStateCounts, isoMs, isPending, limitOf, priorityRank } from '../filters.js';
 import {
   PRIORITY_ORDER,
@@ -625,4 +626,57 @@ export class PostgresStore implements Store {
     );
     return rows.map((r) => withId<Forward>(r));
   }
+
+  // Import (`store migrate`) --------------------------------------------------------------
+
+  /**
+   * Copies records of another store in ONE transaction, keeping their ids (`in-N`, `job-N`,
+   * `fwd-N`: the sequences continue after them). Refuses a database that already holds messages.
+   */
+  async importRecords(r: ImportRecords): Promise<void> {
+    await this.tx('importRecords', async (c) => {
+      const { rows } = await c.query<{ n: string }>('SELECT (SELECT count(*) FROM inbox) + (SELECT count(*) FROM jobs) + (SELECT count(*) FROM forwards) AS n');
+      if (Number(rows[0]!.n) > 0) throw new StoreError('STORE_NOT_EMPTY', 'the target database already holds messages: migrate into an empty database');
+      const seq = (id: string, prefix: 'in' | 'job' | 'fwd') => {
+        const n = seqOf(id, prefix);
+        if (n === undefined) throw new StoreError('STORE_CORRUPT', `unexpected id ${JSON.stringify(id)}`);
+        return n;
+      };
+      for (const e of r.inbox) {
+        await c.query('INSERT INTO inbox (seq, dedup_key, from_addr, status, received_at, doc) VALUES ($1, $2, $3, $4, $5, $6)', [
+          seq(e.id, 'in'), e.dedupKey, e.from, e.status, new Date(isoMs(e.receivedAt, 'receivedAt')), JSON.stringify(docOf(e)),
+        ]);
+      }
+      for (const j of r.jobs) await c.query(`INSERT INTO jobs (seq, ${JOB_COLUMNS}) VALUES ($1, ${JOB_COLUMNS.split(', ').map((_, k) => `$${k + 2}`).join(', ')})`, [seq(j.id, 'job'), ...jobColumns(j)]);
+      for (const f of r.forwards) {
+        await c.query('INSERT INTO forwards (seq, account, status, ref, due, doc) VALUES ($1, $2, $3, $4, $5, $6)', [seq(f.id, 'fwd'), ...forwardColumns(f), JSON.stringify(docOf(f))]);
+      }
+      for (const [table, seqName] of [['inbox', 'inbox_seq'], ['jobs', 'jobs_seq'], ['forwards', 'forwards_seq']]) {
+        await c.query(`SELECT setval('${seqName}', (SELECT coalesce(max(seq) + 1, 0) FROM ${table}), false)`);
+      }
+      for (const x of r.clients) await c.query('INSERT INTO clients (phone, doc) VALUES ($1, $2) ON CONFLICT (phone) DO UPDATE SET doc = EXCLUDED.doc', [x.phone, JSON.stringify(x)]);
+      for (const x of r.campaigns) {
+        await c.query('INSERT INTO campaigns (id, created_at, doc) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET created_at = EXCLUDED.created_at, doc = EXCLUDED.doc', [x.id, x.createdAt, JSON.stringify(x)]);
+      }
+      for (const p of r.optOuts) await c.query('INSERT INTO opt_outs (phone) VALUES ($1) ON CONFLICT DO NOTHING', [p]);
+      for (const x of r.partials) await c.query('INSERT INTO partials (key, doc) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc', [x.key, JSON.stringify(x)]);
+      for (const a of r.accounts) {
+        await c.query('INSERT INTO accounts (login, token_hash, doc) VALUES ($1, $2, $3) ON CONFLICT (login) DO UPDATE SET token_hash = EXCLUDED.token_hash, doc = EXCLUDED.doc', [a.login, a.tokenHash, JSON.stringify(a)]);
+      }
+      await c.query('INSERT INTO documents (name, doc) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET doc = EXCLUDED.doc', [SEEN_PARTS_DOC, JSON.stringify(r.seenParts)]);
+    });
+  }
+}
+
+/** What `importRecords` copies: everything a Store lists. */
+export interface ImportRecords {
+  inbox: InboxEntry[];
+  jobs: Job[];
+  forwards: Forward[];
+  clients: Client[];
+  campaigns: Campaign[];
+  optOuts: string[];
+  partials: PartialSet[];
+  accounts: Account[];
+  seenParts: Record<string, number>;
 }
