@@ -6,11 +6,13 @@
  *   STORE_DIST=/path/to/dist node scripts/bench/store.mjs      (a dist holding store/ and util/ only)
  *
  * Per size (1k, 100k existing inbox entries; 1M with --full):
- *   - addInbound: median and p99 ms over 1,000 calls (each call fsyncs), and plain lowdb's single-file
+ *   - addInbound: median and p99 ms over 1,000 calls (each call fsyncs), the process's CPU ms per call
+ *     (user+system, all threads, the final checkpoint at close included), and plain lowdb's single-file
  *     db.write() at the same size (the baseline, JSONFile: no fsync) with the ratio;
  *   - listInbound({limit: 20}) ms; open() ms.
  * Then, in a fresh child process: enqueue of 100k jobs in one call (ms, peak RSS), and a
- * claimNext + updateJob(sent) cycle with 100k pending, reopen, and lastSentTo (index build, lookup).
+ * claimNext + updateJob(sent) cycle with 100k pending (wall ms, and CPU ms per cycle with close's
+ * checkpoint included), reopen, and lastSentTo (index build, lookup).
  * Existing history is written straight into the documented segment layout (src/store/lowdb/LAYOUT.md), since
  * filling 1M entries through addInbound one fsync at a time would take hours.
  */
@@ -34,6 +36,11 @@ function stats(ms) {
   return { median: q(0.5), p99: q(0.99) };
 }
 const f = (x) => x.toFixed(2);
+/** Process CPU (user + system, every thread) in ms. */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 async function benchInbox(n) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sms-bench-'));
@@ -44,6 +51,7 @@ async function benchInbox(n) {
     await s.open();
     const openMs = performance.now() - t;
     const writes = [];
+    let cpu = cpuMs();
     // 1,000 writes = one full segment cycle (tail from empty to full), so the figures average over tail sizes.
     for (let k = 0; k < SEG; k++) {
       const e = entry(n + k);
@@ -52,14 +60,17 @@ async function benchInbox(n) {
       await s.addInbound(e);
       writes.push(performance.now() - t);
     }
+    let addCpu = cpuMs() - cpu;
     const lists = [];
     for (let k = 0; k < 30; k++) {
       t = performance.now();
       await s.listInbound({ limit: 20 });
       lists.push(performance.now() - t);
     }
+    cpu = cpuMs();
     await s.close();
-    return { openMs, add: stats(writes), list: stats(lists) };
+    addCpu += cpuMs() - cpu;
+    return { openMs, add: stats(writes), addCpuMs: addCpu / SEG, list: stats(lists) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -106,6 +117,7 @@ async function enqueuePhase() {
     const enqueueMs = performance.now() - t;
     const cycles = [];
     const now = new Date();
+    let cpu = cpuMs();
     for (let k = 0; k < 300; k++) {
       t = performance.now();
       const j = await s.claimNext({ owner: 'bench', leaseMs: 60_000, now });
@@ -114,6 +126,7 @@ async function enqueuePhase() {
     }
     t = performance.now();
     await s.close();
+    const cycleCpuMs = (cpuMs() - cpu) / cycles.length;
     const s2 = new LowdbStore(dir);
     await s2.open();
     const reopenMs = performance.now() - t;
@@ -126,7 +139,7 @@ async function enqueuePhase() {
     const lastSentLookupMs = (performance.now() - t) / 1000;
     await s2.close();
     console.log(
-      JSON.stringify({ enqueueMs, rssBeforeMB: rssBefore / 1048576, peakRssMB: process.resourceUsage().maxRSS / 1024, cycle: stats(cycles), reopenMs, lastSentBuildMs, lastSentLookupMs }),
+      JSON.stringify({ enqueueMs, rssBeforeMB: rssBefore / 1048576, peakRssMB: process.resourceUsage().maxRSS / 1024, cycle: stats(cycles), cycleCpuMs, reopenMs, lastSentBuildMs, lastSentLookupMs }),
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -138,7 +151,7 @@ if (process.argv.includes('--enqueue-phase')) {
 } else {
   console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? '?'}, tmpdir ${os.tmpdir()}, segment ${SEG}`);
   const sizes = full ? [1_000, 100_000, 1_000_000] : [1_000, 100_000];
-  console.log('existing | addInbound median / p99 ms | lowdb single-file write median ms | ratio | listInbound(20) median ms | open ms');
+  console.log('existing | addInbound median / p99 ms | addInbound CPU ms | lowdb single-file write median ms | ratio | listInbound(20) median ms | open ms');
   for (const n of sizes) {
     const r = await benchInbox(n);
     let b;
@@ -149,14 +162,14 @@ if (process.argv.includes('--enqueue-phase')) {
     }
     const base = b.error ? `failed (${b.error})` : f(b.median);
     const ratio = b.error ? '-' : `${f(b.median / r.add.median)}x`;
-    console.log(`${String(n).padStart(8)} | ${f(r.add.median)} / ${f(r.add.p99)} | ${base} | ${ratio} | ${f(r.list.median)} | ${f(r.openMs)}`);
+    console.log(`${String(n).padStart(8)} | ${f(r.add.median)} / ${f(r.add.p99)} | ${f(r.addCpuMs)} | ${base} | ${ratio} | ${f(r.list.median)} | ${f(r.openMs)}`);
   }
   const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--enqueue-phase'], { encoding: 'utf8', env: process.env });
   if (child.status !== 0) throw new Error(child.stderr);
   const q = JSON.parse(child.stdout.trim().split('\n').at(-1));
   console.log(
     `enqueue 100k jobs: ${f(q.enqueueMs)} ms, peak RSS ${f(q.peakRssMB)} MB (RSS before ${f(q.rssBeforeMB)} MB, incl. the 100k input array); ` +
-      `claimNext+updateJob(sent) with 100k pending: median ${f(q.cycle.median)} ms, p99 ${f(q.cycle.p99)} ms; reopen with 100k pending ${f(q.reopenMs)} ms; ` +
+      `claimNext+updateJob(sent) with 100k pending: median ${f(q.cycle.median)} ms, p99 ${f(q.cycle.p99)} ms, CPU ${f(q.cycleCpuMs)} ms per cycle; reopen with 100k pending ${f(q.reopenMs)} ms; ` +
       `lastSentTo over 100k jobs: first call (builds the index) ${f(q.lastSentBuildMs)} ms, then ${q.lastSentLookupMs.toFixed(4)} ms per lookup`,
   );
 }

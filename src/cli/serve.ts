@@ -17,6 +17,7 @@ interface ServeOpts {
   logLevel?: string;
   httpPort?: number;
   store?: string;
+  webPort?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -33,6 +34,7 @@ export function registerServe(program: Command): void {
     .option('--log-level <level>', 'trace, debug (AT trace), info, warn, error')
     .option('--store <url>', 'share a PostgreSQL database with other hosts: postgres://user@host:port/db (default: files in the data folder)')
     .option('--http-port <n>', 'enable the HTTP API on this port (token from config or SMS_SERVER_HTTP_TOKEN)', intOption('--http-port', 0, 65535))
+    .option('--web-port <n>', 'enable the public web listener (chat page at /chat) on this port', intOption('--web-port', 0, 65535))
     .action(
       action(async (o: ServeOpts) => {
         const overrides: Partial<Config> = {
@@ -44,7 +46,9 @@ export function registerServe(program: Command): void {
           store: o.store === undefined ? undefined : o.store === 'lowdb' ? { kind: 'lowdb', url: undefined } : { kind: 'postgres', url: o.store },
         };
         let cfg = cliConfig(o, overrides);
-        if (o.httpPort !== undefined) cfg = cliConfig(o, { ...overrides, http: { ...cfg.http, enabled: true, port: o.httpPort } });
+        if (o.httpPort !== undefined) overrides.http = { ...cfg.http, enabled: true, port: o.httpPort };
+        if (o.webPort !== undefined) overrides.web = { ...cfg.web, enabled: true, port: o.webPort };
+        if (overrides.http || overrides.web) cfg = cliConfig(o, overrides);
         const logger = createLogger(cfg.logLevel);
         let sim: { close(): Promise<void> } | undefined;
         if (o.simulate) {

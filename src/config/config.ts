@@ -6,6 +6,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SmtpConfig } from '../forward/email-sender.js';
+import { DEFAULT_CHAT_LIMITS, type ChatLimitsConfig } from '../chat/limits.js';
+import { DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
 import { SELF_SERVICE_DEFAULTS, type SelfServiceSettings } from '../selfservice/types.js';
 
 export type Language = 'en' | 'es' | 'ru';
@@ -47,6 +49,30 @@ export interface Config {
     multipartTimeoutHours: number;
     /** Per-sender commands accepted per hour before they are rejected (SMS bombing costs money). */
     perSenderPerHour: number;
+  };
+  /** The public web listener (chat page), separate from the loopback API; meant to sit behind nginx with TLS. */
+  web: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    /** Believe X-Forwarded-For/-Proto/-Host from the one proxy hop in front (nginx on this host). */
+    trustProxy: boolean;
+  };
+  /** The web-to-SMS chat at /chat (seed 004). */
+  chat: {
+    /** Longest message a visitor may type. */
+    maxLength: number;
+    /** A session ends after this many minutes without a message either way (fractions allowed). */
+    sessionMinutes: number;
+    /** The SMS the mobile receives: {name} and {text}. */
+    template: string;
+    /** "pow": proof-of-work captcha on every send; "off": none (local testing; warned at every start). */
+    captcha: 'pow' | 'off';
+    /** Work per captcha: the highest counter a browser may have to reach (SHA-256 each). */
+    captchaDifficulty: number;
+    /** E.164 prefixes a visitor may text (e.g. ["+7900", "+7901"]); unset or empty: the home country's code. */
+    allowedPrefixes?: string[];
+    limits: ChatLimitsConfig;
   };
   /** Self-service access codes by SMS (seed 003); off unless enabled. */
   selfService: SelfServiceSettings;
@@ -114,6 +140,15 @@ export const DEFAULTS: Config = {
   modem: { idleProbeSeconds: 60 },
   routing: { lastSenderDays: 14 },
   forward: { timeoutSeconds: 15, concurrency: 4 },
+  web: { enabled: false, host: '127.0.0.1', port: 8081, trustProxy: false },
+  chat: {
+    maxLength: 150,
+    sessionMinutes: 5,
+    template: DEFAULT_CHAT_TEMPLATE,
+    captcha: 'pow',
+    captchaDifficulty: 50_000,
+    limits: { ...DEFAULT_CHAT_LIMITS },
+  },
   smpp: { enabled: false, host: '127.0.0.1', port: 2775, maxSessionsPerAccount: 4, windowSize: 10, enquireLinkSeconds: 30, responseTimeoutSeconds: 10, longMessages: 'udh' },
   selfService: { ...SELF_SERVICE_DEFAULTS },
   store: { kind: 'lowdb' },
@@ -131,6 +166,7 @@ type Rule =
   | { t: 'string'; optional?: boolean; oneOf?: readonly string[] }
   | { t: 'int'; min: number; max: number }
   | { t: 'number'; min: number; max: number }
+  | { t: 'list'; pattern: RegExp; example: string }
   | { t: 'bool' }
   | { t: 'map' }
   | { t: 'object'; keys: Record<string, Rule> };
@@ -221,6 +257,37 @@ const SCHEMA: Record<string, Rule> = {
       from: { t: 'string' },
     },
   },
+  web: {
+    t: 'object',
+    keys: {
+      enabled: { t: 'bool' },
+      host: { t: 'string' },
+      port: { t: 'int', min: 0, max: 65535 },
+      trustProxy: { t: 'bool' },
+    },
+  },
+  chat: {
+    t: 'object',
+    keys: {
+      maxLength: { t: 'int', min: 1, max: 1000 },
+      sessionMinutes: { t: 'number', min: 0.05, max: 1440 },
+      template: { t: 'string' },
+      captcha: { t: 'string', oneOf: ['pow', 'off'] },
+      captchaDifficulty: { t: 'int', min: 100, max: 100_000_000 },
+      allowedPrefixes: { t: 'list', pattern: /^\+\d{1,15}$/, example: '["+7900", "+34"]' },
+      limits: {
+        t: 'object',
+        keys: {
+          perIpPerHour: { t: 'int', min: 1, max: 1_000_000 },
+          sessionsPerIpPerHour: { t: 'int', min: 1, max: 1_000_000 },
+          perDestinationPerDay: { t: 'int', min: 1, max: 1_000_000 },
+          perPrefixPerHour: { t: 'int', min: 1, max: 1_000_000 },
+          prefixDigits: { t: 'int', min: 1, max: 15 },
+          conversationsPerSession: { t: 'int', min: 1, max: 100 },
+        },
+      },
+    },
+  },
 };
 
 function describe(rule: Rule): string {
@@ -231,6 +298,8 @@ function describe(rule: Rule): string {
       return `a whole number from ${rule.min} to ${rule.max}`;
     case 'number':
       return `a number from ${rule.min} to ${rule.max}`;
+    case 'list':
+      return `a list of strings like ${rule.example}`;
     case 'bool':
       return 'true or false';
     case 'map':
@@ -251,6 +320,14 @@ function check(path: string, value: unknown, rule: Rule, source: string): void {
       return;
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value) || value < rule.min || value > rule.max) throw bad();
+      return;
+    case 'list':
+      if (!Array.isArray(value)) throw bad();
+      value.forEach((v, i) => {
+        if (typeof v !== 'string' || !rule.pattern.test(v)) {
+          throw new ConfigError(`${source}: "${path}[${i}]" must be like ${rule.example}, got ${JSON.stringify(v)}`);
+        }
+      });
       return;
     case 'bool':
       if (typeof value !== 'boolean') throw bad();
@@ -301,6 +378,8 @@ function merge(base: Config, over: Partial<Config>): Config {
     routing: { ...base.routing, ...over.routing },
     forward: { ...base.forward, ...over.forward },
     ...(base.smtp || over.smtp ? { smtp: { ...base.smtp, ...over.smtp } as SmtpSettings } : {}),
+    web: { ...base.web, ...over.web },
+    chat: { ...base.chat, ...over.chat, limits: { ...base.chat.limits, ...over.chat?.limits } },
     smpp: { ...base.smpp, ...over.smpp },
     selfService: { ...base.selfService, ...over.selfService },
     store: { ...base.store, ...over.store },

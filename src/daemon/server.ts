@@ -2,7 +2,9 @@
  * The composition root: one process that owns the modem and is the single writer of the data
  * folder. Wiring only — the logic lives in the layers: supervisor (modem life), ModemIntake and
  * InboundPipeline (receive, store, route), QueueWorker (send), StatusPublisher, spool and HTTP API.
- * Inbound routes, in order: keyword commands (with self-service when enabled); nothing claiming → `ignored`.
+ * Inbound routes, in order: keyword commands (with self-service when enabled); `login: ` prefix;
+ * live web chats (when `web.enabled`); last sender; dedicated number; nothing claiming → `ignored`. The public web listener (chat page) is
+ * separate from the loopback API.
  */
 import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
@@ -20,6 +22,7 @@ import { moduleLogger, type Logger } from '../util/log.js';
 import { queuePolicyOptions, serialModemOptions } from './config-options.js';
 import { makeOps } from './ops.js';
 import { openServerStore } from './open-store.js';
+import { createPublicWeb, type PublicWeb } from './public-web.js';
 import { StatusPublisher } from './status-publisher.js';
 import { ModemSupervisor } from './supervisor.js';
 
@@ -37,6 +40,8 @@ export interface RunningServer {
    */
   forwards: ForwardDispatcher;
   http?: { port: number; close(): Promise<void> };
+  /** The public web listener and the chat, when `web.enabled`. */
+  web?: PublicWeb;
   stop(): Promise<void>;
 }
 
@@ -103,6 +108,11 @@ export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps 
     ...(cfg.store.host !== undefined ? { owner: `${cfg.store.host}:all` } : {}),
     logger,
   });
+  // The chat route comes after the commands and the `login: ` prefix and before last-sender (a web
+  // visitor's live conversation wins over an account that texted the same mobile); its sessions are
+  // loaded before the first entry is routed.
+  const web = cfg.web.enabled ? await createPublicWeb({ cfg, store, worker, key, kick, logger }) : undefined;
+  if (web) pipeline.add(web.route, { before: 'last-sender' });
   let http: { port: number; close(): Promise<void> } | undefined;
   const status = new StatusPublisher({ store, supervisor, device, http: () => http && { host: cfg.http.host, port: http.port }, logger });
 
@@ -122,6 +132,7 @@ export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps 
     http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, logger });
     log.info({ host, port: http.port }, 'HTTP API listening');
   }
+  await web?.listen();
 
   // Entries left unrouted by a crash between store and route. Bounded by age: an unbounded scan reads
   // the whole history (3.5 s, +100 MB RSS at 1M messages, scripts/bench/storage.mjs).
@@ -146,12 +157,14 @@ export async function startServer(cfg: Config, logger: Logger, deps: ServerDeps 
       await intake.stop();
       await forwards.stop();
       await Promise.all(Object.values(senders).map((x) => x?.close?.()));
+      // After the worker and the inbound path: their last outcomes and replies reach the chat's store.
+      await web?.close();
       await supervisor.stop();
       await status.publish();
       await store.close();
       log.info('stopped');
     })());
-  return { store, supervisor, worker, pipeline, forwards, http, stop };
+  return { store, supervisor, worker, pipeline, forwards, http, web, stop };
 }
 
 /** The account's signing secrets: the current one, and a rotated one during its grace period. */

@@ -1,5 +1,5 @@
 /** Filter predicates and count shapes shared by MemoryStore and LowdbStore so both answer alike. */
-import type { Campaign, InboxEntry, InboxFilter, Job, JobFilter, JobState, QueueCounts } from './types.js';
+import type { Campaign, ChatSession, ChatSessionFilter, InboxEntry, InboxFilter, Job, JobFilter, JobState, QueueCounts } from './types.js';
 import { PRIORITY_ORDER } from './types.js';
 
 export const JOB_STATES: readonly JobState[] = ['queued', 'sending', 'sent', 'failed', 'unknown'];
@@ -73,4 +73,12 @@ export function priorityRank(p: Job['priority']): number {
   const r = PRIORITY_ORDER.indexOf(p);
   if (r < 0) throw new RangeError(`unknown job priority ${JSON.stringify(p)}`);
   return r;
+}
+
+/** Chat sessions matching a filter, oldest first (by createdAt), as copies. Both backends list with it. */
+export function selectChatSessions(all: Iterable<ChatSession>, f: ChatSessionFilter = {}): ChatSession[] {
+  return [...all]
+    .filter((s) => (!f.live || !s.endedAt) && (!f.since || s.createdAt >= f.since))
+    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
+    .map((s) => structuredClone(s));
 }

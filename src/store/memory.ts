@@ -16,6 +16,7 @@ import {
   isoMs,
   jobPredicate,
   limitOf,
+  selectChatSessions,
 } from './filters.js';
 import { inboxId, jobId } from './ids.js';
 import { MemoryAccountsAndForwards } from './memory-accounts.js';
@@ -26,6 +27,8 @@ import {
   type ForwardFilter,
   type NewForward,
   type Campaign,
+  type ChatSession,
+  type ChatSessionFilter,
   type ClaimOptions,
   type LastSent,
   type ServerStatus,
@@ -59,6 +62,8 @@ export class MemoryStore implements Store {
   private jobs: Job[] = [];
   private readonly jobsById = new Map<string, Job>();
   private readonly campaigns = new Map<string, Campaign>();
+  private readonly chatSessions = new Map<string, ChatSession>();
+  private readonly onceKeys = new Map<string, string>();
   private readonly optOuts = new Set<string>();
   private status: ServerStatus | undefined;
   private seenParts: Record<string, number> = {};
@@ -300,6 +305,34 @@ export class MemoryStore implements Store {
     const c = emptyStateCounts();
     for (const j of this.jobs) if (j.campaignId === id) c[j.state]++;
     return c;
+  }
+
+  // Web chat sessions and single-use keys ---------------------------------------------------
+
+  async putChatSession(session: ChatSession): Promise<void> {
+    this.chatSessions.set(session.id, clone(session));
+  }
+
+  async getChatSession(id: string): Promise<ChatSession | undefined> {
+    const s = this.chatSessions.get(id);
+    return s && clone(s);
+  }
+
+  async listChatSessions(f: ChatSessionFilter = {}): Promise<ChatSession[]> {
+    return selectChatSessions(this.chatSessions.values(), f);
+  }
+
+
+  async deleteChatSession(id: string): Promise<void> {
+    this.chatSessions.delete(id);
+  }
+
+  async useOnce(key: string, expiresAt: string): Promise<boolean> {
+    const now = this.clock.now();
+    for (const [k, exp] of this.onceKeys) if (Date.parse(exp) <= now) this.onceKeys.delete(k);
+    if (this.onceKeys.has(key)) return false;
+    this.onceKeys.set(key, expiresAt);
+    return true;
   }
 
   // Opt-outs and small documents ----------------------------------------------------------

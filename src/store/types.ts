@@ -7,6 +7,9 @@
 import type { AccountStore, Forward, ForwardStore, NewForward } from './account-types.js';
 
 export * from './account-types.js';
+import type { ChatSessionStore, OnceStore } from './chat-types.js';
+
+export * from './chat-types.js';
 
 export type InboxStatus =
   /** Stored, not yet routed (src/inbound/pipeline.ts). */
@@ -270,7 +273,7 @@ export interface SelfServiceRecord {
   updatedAt: string;
 }
 
-export interface Store extends AccountStore, ForwardStore {
+export interface Store extends AccountStore, ForwardStore, ChatSessionStore, OnceStore {
   open(): Promise<void>;
   close(): Promise<void>;
 

@@ -28,6 +28,28 @@ describe('config', () => {
     expect(cfg.dataDir).toBe(dir);
   });
 
+  it('web and chat: the issue-12 defaults, fractions of minutes, nested limits merged, bad keys named', () => {
+    expect(DEFAULTS.web).toEqual({ enabled: false, host: '127.0.0.1', port: 8081, trustProxy: false });
+    expect(DEFAULTS.chat).toMatchObject({ maxLength: 150, sessionMinutes: 5, template: '{name} (web): {text}', captcha: 'pow' });
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({ web: { enabled: true, trustProxy: true }, chat: { sessionMinutes: 0.25, allowedPrefixes: ['+7900', '+34'], limits: { perIpPerHour: 3 } } }),
+    );
+    const cfg = loadConfig({ dataDir: dir });
+    expect(cfg.web).toEqual({ enabled: true, host: '127.0.0.1', port: 8081, trustProxy: true });
+    expect(cfg.chat.sessionMinutes).toBe(0.25);
+    expect(cfg.chat.allowedPrefixes).toEqual(['+7900', '+34']);
+    expect(cfg.chat.limits.perIpPerHour).toBe(3);
+    expect(cfg.chat.limits.perDestinationPerDay).toBe(DEFAULTS.chat.limits.perDestinationPerDay);
+    expect(() => validateConfig({ chat: { sessionMinutes: 0 } })).toThrow(/"chat.sessionMinutes" must be a number from 0.05 to 1440, got 0/);
+    expect(() => validateConfig({ chat: { captcha: 'none' } })).toThrow(/"chat.captcha" must be one of "pow", "off"/);
+    expect(() => validateConfig({ chat: { allowedPrefixes: ['7900'] } })).toThrow(/"chat.allowedPrefixes\[0\]" must be like \["\+7900", "\+34"\], got "7900"/);
+    expect(() => validateConfig({ chat: { allowedPrefixes: '+7900' } })).toThrow(/"chat.allowedPrefixes" must be a list of strings/);
+    expect(() => validateConfig({ chat: { limits: { perIP: 3 } } })).toThrow(/unknown key "chat.limits.perIP" \(known keys under "chat.limits": perIpPerHour/);
+    expect(() => validateConfig({ web: { trustproxy: true } })).toThrow(/unknown key "web.trustproxy"/);
+  });
+
   it('reports a broken JSON file with its path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const f = join(dir, 'bad.json');

@@ -14,7 +14,7 @@ import { createLogger } from '../../src/util/log.js';
 import type { Logger } from '../../src/util/log.js';
 import type { Clock } from '../../src/util/clock.js';
 
-type Nested = 'http' | 'queue' | 'inbound' | 'modem' | 'selfService' | 'routing' | 'forward';
+type Nested = 'http' | 'queue' | 'inbound' | 'modem' | 'selfService' | 'routing' | 'forward' | 'web' | 'chat';
 /** Config overrides: top-level keys, and any subset of the keys of each nested section. */
 export type HarnessConfig = Partial<Omit<Config, Nested>> & { [K in Nested]?: Partial<Config[K]> };
 
@@ -82,6 +82,8 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     modem: { ...base.modem, ...c.modem },
     routing: { ...base.routing, ...c.routing },
     forward: { ...base.forward, ...c.forward },
+    web: { ...base.web, ...c.web },
+    chat: { ...base.chat, ...c.chat, limits: { ...base.chat.limits, ...c.chat?.limits } },
     selfService: { ...base.selfService, ...c.selfService },
     templates: { ...base.templates, ...c.templates },
   };

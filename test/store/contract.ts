@@ -3,7 +3,7 @@
  * same assertions, so services tested on MemoryStore behave the same on disk.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Campaign, ClaimOptions, Client, InboxEntry, Job, PartialSet, ServerStatus, Store } from '../../src/store/types.js';
+import type { Campaign, ChatSession, ClaimOptions, Client, InboxEntry, Job, PartialSet, ServerStatus, Store } from '../../src/store/types.js';
 
 export interface StoreFixture {
   store: Store;
@@ -495,5 +495,59 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>): 
         expect(await s.getSeenParts()).toEqual({ b: 2, c: 3 });
       });
     });
+
+    describe('chat sessions', () => {
+      it('put replaces the snapshot; get, list (live, since, oldest first) and delete', async () => {
+        const a = chatSession('cs-0a', '2026-01-01T10:00:00.000Z');
+        const b = chatSession('cs-0b', '2026-01-01T09:00:00.000Z', { endedAt: '2026-01-01T09:05:00.000Z' });
+        await s.putChatSession(a);
+        await s.putChatSession(b);
+        a.conversations[0]!.messages.push({ id: 'cv-1.2', direction: 'in', from: '+79001234567', to: 'Ana', text: 'sí', at: '2026-01-01T10:01:00.000Z', state: 'received', inboxId: 'in-3' });
+        a.nextEventId = 3;
+        await s.putChatSession(a);
+        a.nextEventId = 99; // the store keeps a copy, not the caller's object
+        expect((await s.getChatSession('cs-0a'))!.conversations[0]!.messages).toHaveLength(2);
+        expect((await s.getChatSession('cs-0a'))!.nextEventId).toBe(3);
+        expect((await s.listChatSessions()).map((x) => x.id)).toEqual(['cs-0b', 'cs-0a']);
+        expect((await s.listChatSessions({ live: true })).map((x) => x.id)).toEqual(['cs-0a']);
+        expect((await s.listChatSessions({ since: '2026-01-01T09:30:00.000Z' })).map((x) => x.id)).toEqual(['cs-0a']);
+        await s.deleteChatSession('cs-0b');
+        await s.deleteChatSession('cs-0b'); // deleting twice is fine
+        expect(await s.getChatSession('cs-0b')).toBeUndefined();
+        expect((await s.listChatSessions()).map((x) => x.id)).toEqual(['cs-0a']);
+      });
+
+      it('useOnce: a key is accepted once until it expires', async () => {
+        const future = new Date(Date.now() + 60_000).toISOString();
+        expect(await s.useOnce('captcha:abc', future)).toBe(true);
+        expect(await s.useOnce('captcha:abc', future)).toBe(false);
+        expect(await s.useOnce('captcha:def', future)).toBe(true);
+        const past = new Date(Date.now() - 1000).toISOString();
+        expect(await s.useOnce('captcha:old', past)).toBe(true);
+        expect(await s.useOnce('captcha:old', future)).toBe(true); // expired keys are forgotten
+      });
+    });
   });
+}
+
+export function chatSession(id: string, createdAt: string, over: Partial<ChatSession> = {}): ChatSession {
+  return {
+    id,
+    tokenHash: 'ab'.repeat(32),
+    createdAt,
+    lastActivityAt: createdAt,
+    expiresAt: new Date(Date.parse(createdAt) + 300_000).toISOString(),
+    conversations: [
+      {
+        id: 'cv-1',
+        mobile: '+79001234567',
+        name: 'Ana',
+        startedAt: createdAt,
+        messages: [{ id: 'cv-1.1', direction: 'out', from: 'Ana', to: '+79001234567', text: 'hola', at: createdAt, state: 'queued', jobId: 'job-1' }],
+      },
+    ],
+    events: [{ id: 1, type: 'message', data: { conversationId: 'cv-1' } }],
+    nextEventId: 2,
+    ...over,
+  };
 }

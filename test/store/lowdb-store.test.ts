@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LowdbStore } from '../../src/store/lowdb/lowdb-store.js';
 import { accountsContract, forwardIn } from './accounts-contract.js';
-import { client, inbound, jobIn, storeContract } from './contract.js';
+import { chatSession, client, inbound, jobIn, storeContract } from './contract.js';
 import { listFiles, modeOf, removeDir, tempDir } from './helpers.js';
 
 storeContract('LowdbStore', async () => {
@@ -35,6 +35,29 @@ describe('LowdbStore on disk', () => {
   });
   afterEach(async () => {
     await removeDir(dir);
+  });
+
+  it('keeps chat sessions and used single-use keys across close and reopen, one 0600 file per session', async () => {
+    const a = new LowdbStore(dir);
+    await a.open();
+    await a.putChatSession(chatSession('cs-01', '2026-01-01T10:00:00.000Z'));
+    await a.putChatSession(chatSession('cs-02', '2026-01-01T10:01:00.000Z'));
+    await a.deleteChatSession('cs-02');
+    const future = new Date(Date.now() + 60_000).toISOString();
+    expect(await a.useOnce('captcha:x', future)).toBe(true);
+    await expect(a.putChatSession(chatSession('../evil', '2026-01-01T10:00:00.000Z'))).rejects.toThrow(/not a chat session id/);
+    await a.close();
+    expect(await modeOf(path.join(dir, 'chat', 'sessions', 'cs-01.json'))).toBe(0o600);
+    const ro = new LowdbStore(dir, { readOnly: true });
+    await ro.open();
+    expect((await ro.listChatSessions()).map((x) => x.id)).toEqual(['cs-01']);
+    await expect(ro.useOnce('captcha:y', future)).rejects.toThrow(/read-only/);
+    await ro.close();
+    const b = new LowdbStore(dir);
+    await b.open();
+    expect(await b.getChatSession('cs-01')).toEqual(chatSession('cs-01', '2026-01-01T10:00:00.000Z'));
+    expect(await b.useOnce('captcha:x', future)).toBe(false); // a replay after a restart is still refused
+    await b.close();
   });
 
   it('keeps everything across close and reopen', async () => {
@@ -128,11 +151,13 @@ describe('LowdbStore on disk', () => {
     await s.putCampaign({ id: 'c', name: 'n', text: 't', createdAt: NOW.toISOString(), total: 1, skippedOptOut: 0, skippedInvalid: 0, duplicatesRemoved: 0 });
     const files = await listFiles(dir);
     expect(files).toContain('server.lock');
+    expect(files).toContain('jobs/journal-000001.jsonl');
     for (const f of files) expect([f, await modeOf(path.join(dir, f))]).toEqual([f, 0o600]);
+    await s.close(); // the checkpoint writes the segment files
+    for (const f of await listFiles(dir)) expect([f, await modeOf(path.join(dir, f))]).toEqual([f, 0o600]);
     for (const d of ['inbox', 'jobs', 'campaigns', 'inbox/' + new Date().toISOString().slice(0, 7)]) {
       expect([d, await modeOf(path.join(dir, d))]).toEqual([d, 0o700]);
     }
-    await s.close();
   });
 
   it('a torn temp file left by a crash is ignored and removed at open', async () => {

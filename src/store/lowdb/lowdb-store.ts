@@ -9,16 +9,22 @@
  *   selfservice.json                 {v, values: {phone: SelfServiceRecord}}
  *   partials.json                    {v, sets: {key: PartialSet}}   (incomplete multiparts: few)
  *   campaigns/<encoded id>.json      one Campaign each
+ *   chat/sessions/<id>.json          one web chat session each; chat/once.json used single-use keys (chat-files.ts)
  *   inbox/head.json                  {v, segmentSize}
  *   inbox/YYYY-MM/seg-000123.json    {v, n, records: InboxEntry[]}  ≤ segmentSize entries, id `in-<seq>`
+ *   inbox/journal-000007.jsonl       changed/added entries since the last checkpoint (segment-log.ts)
  *   jobs/head.json                   {v, segmentSize}
  *   jobs/YYYY-MM/seg-000045.json     {v, n, records: Job[]}         id `job-<seq>`
+ *   jobs/journal-000012.jsonl        job state changes since the last checkpoint
  *   queue/index.json                 {v, closed: [[a,b]…], closedCounts, closedCampaigns}
  *   spool/                           CLI → server requests (spool.ts); not touched by the store
  *
- * Why this shape: lowdb rewrites a whole file per write (416 ms at 100k records), so every write here
- * rewrites one bounded file: the inbox tail segment, the one job segment holding the job, or a small
- * document. Ids carry a sequence number, so seq → segment is arithmetic (no id index).
+ * Why this shape: lowdb rewrites a whole file per write (416 ms at 100k records), so history is split
+ * into bounded segment files, and a record change is not even a segment rewrite: it is one line
+ * appended to the log's journal, group-committed (one write + fdatasync for every change of the same
+ * moment), folded into the segment files at checkpoints (segment-log.ts). Small documents (clients,
+ * meta, partials, …) are still rewritten whole. Ids carry a sequence number, so seq → segment is
+ * arithmetic (no id index).
  *
  * Jobs: a segment is "closed" once it is sealed (full) and none of its jobs is queued/sending.
  * queue/index.json lists closed segments (as ranges) and their summed counts, and changes only when a
@@ -32,8 +38,10 @@
  * stops once `limit` entries matched (or, with `since`, at the first segment entirely older).
  *
  * Concurrency: one process writes (server.lock); inside it every operation runs in order through one
- * promise chain, so a segment is never read from disk while its newer copy is being written.
- * Readers in other processes ({readOnly: true}) see whole files thanks to the atomic rename.
+ * promise chain, so a segment is never read from disk while its newer copy is being written. An
+ * operation resolves once the journal lines it wrote or could have seen are durable (`run`).
+ * Readers in other processes ({readOnly: true}) see whole files thanks to the atomic rename, and
+ * replay the journal at open (ignoring a line still being written).
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -47,6 +55,7 @@ import { CorruptFileError, LeaseLostError, NotFoundError, ReadOnlyStoreError, St
 import { compareCampaigns, emptyQueueCounts, emptyStateCounts, inboxPredicate, isPending, isoMs, jobPredicate, limitOf } from '../filters.js';
 import { inboxId, jobId, seqOf } from '../ids.js';
 import { LowdbAccountsForwards } from './lowdb-forwards.js';
+import { ChatFiles } from './chat-files.js';
 import { acquireDataLock, type DataLock } from './lock.js';
 import { PendingQueue } from './pending-queue.js';
 import { RangeSet, type Range } from './ranges.js';
@@ -58,6 +67,8 @@ import {
   type ForwardFilter,
   type NewForward,
   type Campaign,
+  type ChatSession,
+  type ChatSessionFilter,
   type ClaimOptions,
   type Client,
   type SelfServiceRecord,
@@ -92,6 +103,8 @@ export interface LowdbStoreOptions {
   dedupSegments?: number;
   /** Old segments cached in memory per log (default 16). */
   cacheSegments?: number;
+  /** Checkpoint a log's journal into its segment files past this many bytes (default 1 MiB). */
+  compactBytes?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -179,6 +192,7 @@ export class LowdbStore implements Store {
   private queueIndex!: Low<QueueIndexDoc>;
   private closed = new RangeSet();
   private readonly campaigns = new Map<string, Campaign>();
+  private readonly chat: ChatFiles;
 
   /** Pending (queued|sending) job count per open segment. */
   private readonly openSegs = new Map<number, number>();
@@ -212,12 +226,15 @@ export class LowdbStore implements Store {
       cacheSegments: opts.cacheSegments ?? 16,
       readOnly: this.readOnly,
       clock: this.clock,
+      compactBytes: opts.compactBytes,
+      logger: this.log,
     };
     this.inbox = new SegmentLog<InboxEntry>(path.join(dir, 'inbox'), segOpts);
-    // Jobs are rewritten 2–4 times each while sending (sending, parts, sent), inbox entries about
-    // once: smaller job segments keep that serialise+fsync cost low (bench: scripts/bench/throughput.mjs).
+    // Job segments are smaller than inbox ones: a job changes 2–4 times while it is sent, so its
+    // segment is dirty more often and a checkpoint rewrites it whole.
     this.jobs = new SegmentLog<Job>(path.join(dir, 'jobs'), { ...segOpts, segmentSize: opts.jobSegmentSize ?? opts.segmentSize ?? 200 });
     this.acc = new LowdbAccountsForwards(dir, { ...segOpts, segmentSize: opts.jobSegmentSize ?? opts.segmentSize ?? 200 }, this.readOnly);
+    this.chat = new ChatFiles(dir, () => this.clock.now());
   }
 
   async open(): Promise<void> {
@@ -240,6 +257,7 @@ export class LowdbStore implements Store {
         closedCampaigns: {},
       });
       await this.loadCampaigns();
+      await this.chat.load();
       await this.inbox.open();
       await this.jobs.open();
       await this.loadDedup();
@@ -258,19 +276,35 @@ export class LowdbStore implements Store {
     if (!this.isOpen) return;
     await this.chain.catch(() => {});
     this.isOpen = false;
+    await this.inbox.close();
+    await this.jobs.close();
     await this.lockHandle?.release();
     this.lockHandle = undefined;
   }
 
   // Plumbing -------------------------------------------------------------------------------
 
-  /** Runs `fn` after every earlier operation (see "Concurrency" above). */
+  /**
+   * Runs `fn` after every earlier operation (see "Concurrency" above) and resolves once everything
+   * it changed or saw is durable: the journals up to their position when `fn` finished. The chain
+   * does not wait for that fsync — the next operations run meanwhile and share the next one (group
+   * commit) — but no caller learns of a change before it is on disk.
+   */
   private run<T>(op: string, write: boolean, fn: () => Promise<T>): Promise<T> {
     if (!this.isOpen) return Promise.reject(new StoreClosedError(op));
     if (write && this.readOnly) return Promise.reject(new ReadOnlyStoreError(op));
-    const p = this.chain.then(fn, fn);
+    const p = this.chain.then(fn, fn).then((v) => ({ v, inbox: this.inbox.mark(), jobs: this.jobs.mark() }));
     this.chain = p.catch(() => {});
-    return p;
+    return p.then(async (r) => {
+      await this.inbox.whenDurable(r.inbox);
+      await this.jobs.whenDurable(r.jobs);
+      return r.v;
+    });
+  }
+
+  /** Journal write rounds per log since open (one write + fdatasync each): group commit made visible. */
+  journalFlushes(): { inbox: number; jobs: number } {
+    return { inbox: this.inbox.journalFlushes, jobs: this.jobs.journalFlushes };
   }
 
   private async doc<T extends { v: number }>(rel: string, empty: T): Promise<Low<T>> {
@@ -581,6 +615,8 @@ export class LowdbStore implements Store {
 
   /** Adds (close) or subtracts (reopen) a segment's counts to the persisted closed aggregate, and writes it. */
   private async moveClosed(n: number, sign: 1 | -1): Promise<void> {
+    // A segment marked closed is not read at open: its final states must be on disk first.
+    if (sign > 0) await this.jobs.whenDurable(this.jobs.mark());
     const recs = await this.jobs.records(n);
     const { byState, campaigns } = this.segmentCounts(recs);
     const idx = this.queueIndex.data;
@@ -809,6 +845,28 @@ export class LowdbStore implements Store {
   /** byState over all jobs ever; byPriority over pending (queued or sending) jobs. */
   queueCounts(): Promise<QueueCounts> {
     return this.run('queueCounts', false, async () => clone(this.counts));
+  }
+
+  // Web chat sessions and single-use keys (chat-files.ts) -----------------------------------
+
+  putChatSession(session: ChatSession): Promise<void> {
+    return this.run('putChatSession', true, () => this.chat.putChatSession(session));
+  }
+
+  getChatSession(id: string): Promise<ChatSession | undefined> {
+    return this.run('getChatSession', false, () => this.chat.getChatSession(id));
+  }
+
+  listChatSessions(filter?: ChatSessionFilter): Promise<ChatSession[]> {
+    return this.run('listChatSessions', false, () => this.chat.listChatSessions(filter));
+  }
+
+  deleteChatSession(id: string): Promise<void> {
+    return this.run('deleteChatSession', true, () => this.chat.deleteChatSession(id));
+  }
+
+  useOnce(key: string, expiresAt: string): Promise<boolean> {
+    return this.run('useOnce', true, () => this.chat.useOnce(key, expiresAt));
   }
 
   // Campaigns -----------------------------------------------------------------------------

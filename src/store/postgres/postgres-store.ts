@@ -11,10 +11,12 @@ import { moduleLogger, type Logger } from '../../util/log.js';
 import { applyJobPatch, claimPatch, validateClaim } from '../claims.js';
 import { LeaseLostError, NotFoundError, StoreClosedError, StoreError } from '../errors.js';
 import { seqOf } from '../ids.js';
-import { emptyQueueCounts, emptyStateCounts, isoMs, isPending, limitOf, priorityRank } from '../filters.js';
+import { emptyQueueCounts, emptyStateCounts, isoMs, isPending, limitOf, priorityRank, selectChatSessions } from '../filters.js';
 import {
   PRIORITY_ORDER,
   type Account,
+  type ChatSession,
+  type ChatSessionFilter,
   type Forward,
   type ForwardFilter,
   type NewForward,
@@ -625,6 +627,39 @@ export class PostgresStore implements Store {
       `SELECT id, doc FROM forwards WHERE status = 'pending' ORDER BY due, seq`,
     );
     return rows.map((r) => withId<Forward>(r));
+  }
+
+  // Web chat sessions and single-use keys ---------------------------------------------------
+
+  async putChatSession(session: ChatSession): Promise<void> {
+    await this.db('putChatSession').query('INSERT INTO chat_sessions (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc', [
+      session.id,
+      JSON.stringify(session),
+    ]);
+  }
+
+  async getChatSession(id: string): Promise<ChatSession | undefined> {
+    const { rows } = await this.db('getChatSession').query<{ doc: ChatSession }>('SELECT doc FROM chat_sessions WHERE id = $1', [id]);
+    return rows[0]?.doc;
+  }
+
+  /** Filtered by the shared rules (filters.ts) over all sessions: they are few and short-lived. */
+  async listChatSessions(filter: ChatSessionFilter = {}): Promise<ChatSession[]> {
+    const { rows } = await this.db('listChatSessions').query<{ doc: ChatSession }>('SELECT doc FROM chat_sessions');
+    return selectChatSessions(rows.map((r) => r.doc), filter);
+  }
+
+  async deleteChatSession(id: string): Promise<void> {
+    await this.db('deleteChatSession').query('DELETE FROM chat_sessions WHERE id = $1', [id]);
+  }
+
+  async useOnce(key: string, expiresAt: string): Promise<boolean> {
+    const exp = new Date(isoMs(expiresAt, 'expiresAt'));
+    return this.tx('useOnce', async (c) => {
+      await c.query('DELETE FROM once_keys WHERE expires_at <= $1', [new Date(this.clock.now())]);
+      const r = await c.query('INSERT INTO once_keys (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, exp]);
+      return (r.rowCount ?? 0) > 0;
+    });
   }
 
   // Import (`store migrate`) --------------------------------------------------------------

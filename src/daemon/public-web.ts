@@ -1,0 +1,89 @@
+/**
+ * Wiring of the public web listener and the chat (issue 12) into the server: the chat service on
+ * the store (sessions, captcha single-use keys), its outbox on the queue, its inbound route, job
+ * outcomes as delivery states, and the listener itself. Wiring only: the logic lives in src/chat
+ * and src/web.
+ */
+import { createHmac } from 'node:crypto';
+import { ChatRoute, ChatService, storeOutbox, type ChatDeliveryState } from '../chat/index.js';
+import type { Config } from '../config/config.js';
+import type { JobOutcome, QueueWorker } from '../queue/index.js';
+import type { Job, Store } from '../store/types.js';
+import { moduleLogger, type Logger } from '../util/log.js';
+import { PowCaptcha } from '../web/captcha.js';
+import { registerChatRoutes } from '../web/chat/routes.js';
+import { createWebServer, type WebServer } from '../web/server.js';
+
+export interface PublicWeb {
+  chat: ChatService;
+  route: ChatRoute;
+  /** Starts listening (after the rest of the server is up); answers the port. */
+  listen(): Promise<number>;
+  readonly port: number | undefined;
+  close(): Promise<void>;
+}
+
+/** Queue outcomes as the delivery states a chat page shows (retries stay `queued`). */
+const OUTCOME_STATE: Record<JobOutcome, ChatDeliveryState> = {
+  sent: 'sent',
+  failed: 'failed',
+  unknown: 'unknown',
+  retry: 'queued',
+  resend: 'queued',
+  interrupted: 'queued',
+};
+
+export async function createPublicWeb(o: {
+  cfg: Config;
+  store: Store;
+  worker: QueueWorker;
+  /** The server's secret key: the captcha signing key is derived from it (challenges survive a restart). */
+  key: Buffer;
+  kick: () => void;
+  logger: Logger;
+}): Promise<PublicWeb> {
+  const { cfg, store, logger } = o;
+  const log = moduleLogger(logger, 'server');
+  const chat = new ChatService({
+    repo: store,
+    outbox: storeOutbox(store, { onQueued: o.kick }),
+    jobs: store,
+    maxLength: cfg.chat.maxLength,
+    sessionMinutes: cfg.chat.sessionMinutes,
+    template: cfg.chat.template,
+    allowedPrefixes: cfg.chat.allowedPrefixes,
+    phoneRule: { country: cfg.country },
+    limits: cfg.chat.limits,
+    logger,
+  });
+  if (cfg.chat.captcha === 'off') {
+    log.warn('chat.captcha is "off": anyone can make this server send SMS from the public page; use it for local testing only');
+  }
+  const captcha = new PowCaptcha({
+    mode: cfg.chat.captcha,
+    guard: store,
+    difficulty: cfg.chat.captchaDifficulty,
+    secret: createHmac('sha256', o.key).update('sms-server chat captcha v1').digest(),
+  });
+  o.worker.on('job', (job: Job, outcome: JobOutcome) => void chat.jobUpdate(job.id, OUTCOME_STATE[outcome]));
+  await chat.start();
+
+  let web: WebServer | undefined;
+  return {
+    chat,
+    route: new ChatRoute(chat),
+    get port() {
+      return web?.port;
+    },
+    async listen() {
+      const { host, port, trustProxy } = cfg.web;
+      web = await createWebServer({ host, port, trustProxy, logger });
+      await registerChatRoutes(web.app, { chat, captcha, sse: web.sse, language: cfg.language, logger });
+      return web.listen();
+    },
+    async close() {
+      await web?.close();
+      await chat.stop();
+    },
+  };
+}
