@@ -174,4 +174,30 @@ describe('LowdbStore journal', () => {
     const seg = JSON.parse(await readFile(path.join(dir, (await listFiles(dir)).find((f) => f.startsWith('jobs/') && f.endsWith('seg-000000.json'))!), 'utf8'));
     expect(seg.records).toHaveLength(7);
   });
+
+  it('without a journal (a CLI direct write): a crashed server\'s journal is folded first, then segments are written at once', async () => {
+    const server = await runChild(
+      build,
+      'server',
+      `const s = new S.LowdbStore(process.argv[2]);
+       await s.open();
+       const [j] = await s.enqueue([{ to: 'a', text: 't', priority: 'mass', state: 'queued', attempts: 0, nextAttemptAt: new Date(0).toISOString() }]);
+       await s.updateJob(j.id, { state: 'sent', sentAt: new Date().toISOString() });
+       console.log('sent', j.id);
+       setInterval(() => {}, 1000);`,
+      [dir],
+    );
+    const id = (await server.waitLine(/^sent /)).split(' ')[1]!;
+    server.proc.kill('SIGKILL');
+    await server.exited;
+    const cli = new LowdbStore(dir, { journal: false, lockRole: 'cli' });
+    await cli.open();
+    expect((await listFiles(dir)).filter((f) => f.includes('journal-'))).toEqual([]); // replayed, checkpointed, removed
+    expect((await cli.getJob(id))!.state).toBe('sent');
+    await cli.enqueue([jobIn({ to: 'b' })]);
+    const seg = JSON.parse(await readFile(path.join(dir, (await listFiles(dir)).find((f) => /^jobs\/.*seg-000000\.json$/.test(f))!), 'utf8'));
+    expect(seg.records.map((r: { to: string }) => r.to)).toEqual(['a', 'b']); // on disk before close
+    expect((await listFiles(dir)).filter((f) => f.includes('journal-'))).toEqual([]);
+    await cli.close();
+  });
 });

@@ -76,7 +76,8 @@ export async function openForCli(
   for (;;) {
     const status = await readDataLock(dir);
     if (!status.held) {
-      const store = new LowdbStore(dir, { ...storeOptions, lockRole: 'cli' });
+      // One short operation: rewriting its segment beats journaling it and checkpointing at close.
+      const store = new LowdbStore(dir, { journal: false, ...storeOptions, lockRole: 'cli' });
       try {
         await store.open();
         return { mode: 'direct', store, close: () => store.close() };

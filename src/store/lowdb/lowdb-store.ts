@@ -109,6 +109,12 @@ export interface LowdbStoreOptions {
   cacheSegments?: number;
   /** Checkpoint a log's journal into its segment files past this many bytes (default 1 MiB). */
   compactBytes?: number;
+  /**
+   * Journal record changes (default true). False: each change rewrites its segment file at once —
+   * cheaper for a process that does one operation and closes (a CLI's direct write). A journal
+   * left by a crash is replayed and checkpointed at open either way.
+   */
+  journal?: boolean;
   clock?: Clock;
   logger?: Logger;
 }
@@ -256,6 +262,7 @@ export class LowdbStore implements Store {
       readOnly: this.readOnly,
       clock: this.clock,
       compactBytes: opts.compactBytes,
+      journal: opts.journal,
       logger: this.log,
     };
     this.inbox = new SegmentLog<InboxEntry>(path.join(dir, 'inbox'), segOpts);

@@ -59,6 +59,8 @@ export interface SegmentLogOptions {
   compactBytes?: number;
   /** … or when this many segments are dirty (default 32). */
   maxDirty?: number;
+  /** False: a change rewrites its segment file before `update`/`append` resolve (no journal lines). */
+  journal?: boolean;
   logger?: Logger;
 }
 
@@ -201,7 +203,8 @@ export class SegmentLog<R> {
     const r = seg?.data.records[seq % this.segmentSize];
     if (!seg || r === undefined) return undefined;
     fn(r);
-    this.log(n, seg, { s: seq, r });
+    if (this.opts.journal === false) await this.writeWhole(n, seg);
+    else this.log(n, seg, { s: seq, r });
     return r;
   }
 
@@ -213,7 +216,7 @@ export class SegmentLog<R> {
    */
   async append(count: number, make: (seq: number) => R, collect = true): Promise<R[]> {
     const out: R[] = [];
-    const journaled = this.journal !== undefined && count < this.segmentSize;
+    const journaled = this.journal !== undefined && this.opts.journal !== false && count < this.segmentSize;
     let i = 0;
     while (i < count) {
       let tail = this.tail;
@@ -232,11 +235,7 @@ export class SegmentLog<R> {
         if (journaled) this.log(tail.data.n, tail, { s: base + k, r, ...(k === 0 && month ? { m: month } : {}) });
       }
       i += take;
-      if (!journaled) {
-        await tail.write();
-        // Written whole: a checkpoint of this segment (journal lines for it replay to the same state).
-        if (this.dirty.delete(tail.data.n) && !this.inCheckpoint.has(tail.data.n)) this.pinned.delete(tail.data.n);
-      }
+      if (!journaled) await this.writeWhole(tail.data.n, tail);
     }
     return out;
   }
@@ -244,6 +243,12 @@ export class SegmentLog<R> {
   /** Segment numbers newest first. */
   newestFirst(): number[] {
     return [...this.numbers].reverse();
+  }
+
+  /** Writes a segment whole, durably: a checkpoint of it (journal lines for it replay to the same state). */
+  private async writeWhole(n: number, seg: Seg<R>): Promise<void> {
+    await seg.write();
+    if (this.dirty.delete(n) && !this.inCheckpoint.has(n)) this.pinned.delete(n);
   }
 
   private log(n: number, seg: Seg<R>, entry: Entry<R>): void {
