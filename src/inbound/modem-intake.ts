@@ -147,6 +147,9 @@ export class ModemIntake {
     }
     if (r.kind === 'partial') {
       this.log.info({ key: r.key, have: r.have, total: r.total }, 'multipart part stored');
+    } else if (r.kind === 'duplicate') {
+      // Same sender, same SMSC timestamp, same bytes: a re-read or a network retransmission.
+      this.log.info({ memory, index }, 'duplicate SMS dropped (already stored)');
     }
   }
 

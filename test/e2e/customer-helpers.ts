@@ -73,6 +73,18 @@ export function simEmpty(h: Harness): Promise<boolean> {
  */
 export async function barrier(h: Harness, marker: string): Promise<SentSms[]> {
   const before = h.sim.modem.sent.length;
-  h.sim.modem.injectSms(IVANOV.phone, marker);
+  h.sim.modem.injectSms(IVANOV.phone, distinctCase(h, marker));
   return sentCount(h, before + 2, `barrier replies to "${marker}"`, 45_000);
+}
+
+const barriersSent = new WeakMap<Harness, number>();
+/**
+ * `marker` with its letters' case flipped by a per-harness counter: commands are case-blind, while
+ * the same text from the same sender in the same SMSC second is a duplicate the server drops.
+ */
+function distinctCase(h: Harness, marker: string): string {
+  const n = barriersSent.get(h) ?? 0;
+  barriersSent.set(h, n + 1);
+  let bit = 0;
+  return marker.replace(/[a-z]/gi, (c) => ((n >> bit++) & 1 ? (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase()) : c));
 }
