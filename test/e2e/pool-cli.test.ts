@@ -89,7 +89,7 @@ describe('serve --simulate --modems 3 (README "Several modems")', () => {
     const noSim = await built.run(['serve', '--modems', '2', '--data', join(dir, 'x')]);
     expect(noSim.code).toBe(2);
     expect(noSim.stderr).toMatch(/--modems needs --simulate/);
-    const badId = await built.run(['simulate', 'sent', '--modem', '../m1', '--data', join(dir, 'x')]);
+    const badId = await built.run(['simulate', 'sent', '--modem', '../m1', '--data', dir]);
     expect(badId.code).toBe(2);
     expect(badId.stderr).toMatch(/--modem must be a modem id like m2/);
     const cfg = join(dir, 'dup.json');
