@@ -357,17 +357,7 @@ export interface ServerStatus {
   /** The first modem's device and state (one-modem readers); `modems` lists every modem. */
   device: string;
   modems?: PoolModemStatus[];
-  modem: {
-    state: string;
-    manufacturer?: string;
-    model?: string;
-    revision?: string;
-    profile?: string;
-    signal?: { rssi: number; dbm?: number };
-    operator?: string;
-    registration?: string;
-    lastFault?: { at: string; step: string; reason: string };
-  };
+  modem: ModemStatus;
   http?: { host: string; port: number };
 }
 

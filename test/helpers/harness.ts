@@ -48,6 +48,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** A read-only view of a data folder (what the CLI sees). */
+async function openReadOnly(dataDir: string): Promise<LowdbStore> {
+  const s = new LowdbStore(dataDir, { readOnly: true });
+  await s.open();
+  return s;
+}
+
 /** Poll `fn` until it returns a truthy value (or throw after `timeoutMs`, naming `what`). */
 export async function waitFor<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 15_000, everyMs = 50): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
@@ -112,11 +119,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       await h.stopServer();
       return h.startServer();
     },
-    async readStore() {
-      const s = new LowdbStore(dataDir, { readOnly: true });
-      await s.open();
-      return s;
-    },
+    readStore: () => openReadOnly(dataDir),
     async close() {
       await h.stopServer();
       await sim.close();
@@ -203,11 +206,7 @@ export async function startPoolHarness(o: PoolHarnessOptions): Promise<PoolHarne
       if (!s) throw new Error(`no simulator ${id}`);
       return s;
     },
-    async readStore() {
-      const s = new LowdbStore(dataDir, { readOnly: true });
-      await s.open();
-      return s;
-    },
+    readStore: () => openReadOnly(dataDir),
     async close() {
       await h.stopServer();
       for (const s of sims.values()) await s.close();
