@@ -32,7 +32,8 @@ export async function startSimulatedModems(cfg: Config, count: number | undefine
     for (const m of entries) {
       const paths = simulatorPaths(cfg.dataDir, m?.id);
       const profile = simProfile(m?.profile);
-      const sim = await startSimulatorOnPty({ link: paths.link, control: paths.control, profile });
+      // The SIM knows its number too (AT+CNUM), as the config does.
+      const sim = await startSimulatorOnPty({ link: paths.link, control: paths.control, profile, ...(m?.number ? { ownNumber: m.number } : {}) });
       running.push(sim);
       if (m) modems.push({ ...m, device: paths.link });
       else cfg.device = paths.link;
