@@ -74,5 +74,5 @@ export function simEmpty(h: Harness): Promise<boolean> {
 export async function barrier(h: Harness, marker: string): Promise<SentSms[]> {
   const before = h.sim.modem.sent.length;
   h.sim.modem.injectSms(IVANOV.phone, marker);
-  return sentCount(h, before + 2, `barrier replies to "${marker}"`);
+  return sentCount(h, before + 2, `barrier replies to "${marker}"`, 45_000);
 }

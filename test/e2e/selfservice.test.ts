@@ -32,7 +32,7 @@ afterEach(async () => {
 async function ask(text: string): Promise<string> {
   const before = h!.sim.modem.sent.length;
   h!.sim.modem.injectSms(SUB, text);
-  const sent = await sentCount(h!, before + 1, `reply to ${JSON.stringify(text)}`);
+  const sent = await sentCount(h!, before + 1, `reply to ${JSON.stringify(text)}`, 45_000);
   expect(sent[before]!.to).toBe(SUB);
   return sent[before]!.text;
 }
