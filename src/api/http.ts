@@ -21,6 +21,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { normalizeLogin } from '../accounts/validate.js';
+import type { PinForAccount } from '../queue/account-pin.js';
 import { enqueueNotification } from '../queue/notifications.js';
 import { InvalidRequestError } from '../queue/errors.js';
 import type { Store } from '../store/types.js';
@@ -56,6 +57,8 @@ export interface HttpApiOptions {
   maxBodyBytes?: number;
   /** National numbering rule for numbers without a country code (default Russia). */
   phoneRule?: PhoneOptions | PhoneRule;
+  /** An account's jobs go through the modem of its dedicated number (queue/account-pin.ts). */
+  pinFor?: PinForAccount;
 }
 
 export interface HttpApi {
@@ -203,7 +206,7 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     if (report !== undefined && typeof report !== 'boolean') throw new HttpError(400, `"report" must be true or false, got ${JSON.stringify(report)}`);
     const account = await actingAccount(caller, named, 'the body\'s');
     // The rest of the checks (limits, each number) happen once, in enqueueNotification.
-    const r = await enqueueNotification(o.store, { to: to as string | string[], text, account, ...(report !== undefined ? { report } : {}) }, phoneRule);
+    const r = await enqueueNotification(o.store, { to: to as string | string[], text, account, ...(report !== undefined ? { report } : {}) }, phoneRule, { pinFor: o.pinFor });
     const out = {
       ...(typeof to === 'string' && r.ids.length === 1 ? { id: r.ids[0] } : {}),
       ids: r.ids,

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, locateDataDir, type Config } from '../config/config.js';
+import { loadConfig, locateDataDir, MODEM_ID_PATTERN, modemSpecs, type Config } from '../config/config.js';
 import { makeOps } from '../daemon/ops.js';
 import { LowdbStore, withStoreWriter, type StoreOp } from '../store/index.js';
 import { loadOrCreateKey } from '../util/secret.js';
@@ -45,6 +45,8 @@ export function cliOps(cfg: Config): StoreOp {
       phoneRule: { country: cfg.country },
       key: loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey }),
       selfServiceSettings: cfg.selfService,
+      // Queued while the server is down, an account's jobs are pinned like the server pins them.
+      modemForNumber: (n) => modemSpecs(cfg).find((m) => m.number === n)?.id,
     });
     return ops(store, op, args, id);
   };
@@ -97,7 +99,13 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
   };
 }
 
-/** Where `serve --simulate` puts the simulated modem's device link and control socket. */
-export function simulatorPaths(dataDir: string): { link: string; control: string } {
-  return { link: join(dataDir, 'sim-modem'), control: join(dataDir, 'sim-control.sock') };
+/**
+ * Where `serve --simulate` puts a simulated modem's device link and control socket: `sim-modem`
+ * and `sim-control.sock` for the one modem `default`, `sim-modem-<id>` and `sim-control-<id>.sock`
+ * for each modem of a pool (`serve --simulate --modems N`, `simulate … --modem <id>`).
+ */
+export function simulatorPaths(dataDir: string, modem?: string): { link: string; control: string } {
+  if (modem === undefined || modem === 'default') return { link: join(dataDir, 'sim-modem'), control: join(dataDir, 'sim-control.sock') };
+  if (!MODEM_ID_PATTERN.test(modem)) throw new UsageError(`--modem must be a modem id like m2, got "${modem}"`);
+  return { link: join(dataDir, `sim-modem-${modem}`), control: join(dataDir, `sim-control-${modem}.sock`) };
 }

@@ -10,7 +10,8 @@ import { preflight } from '../daemon/preflight.js';
 import { startServer } from '../daemon/server.js';
 import { acquireDataLock, DataLockedError, readDataLock, type DataLock, type LockInfo } from '../store/index.js';
 import { createLogger, defaultLogFormat, logDestination, type LogFormat } from '../util/log.js';
-import { action, cliConfig, intOption, simulatorPaths, UsageError } from './common.js';
+import { action, cliConfig, intOption, UsageError } from './common.js';
+import { startSimulatedModems } from './simulated-modems.js';
 
 interface ServeOpts {
   device?: string;
@@ -20,6 +21,7 @@ interface ServeOpts {
   config?: string;
   pin?: string;
   simulate?: boolean;
+  modems?: number;
   logLevel?: string;
   logFormat?: LogFormat;
   httpPort?: number;
@@ -37,6 +39,7 @@ export function registerServe(program: Command): void {
     .option('--config <file>', 'config file (default <data>/config.json when present)')
     .option('--pin <pin>', 'SIM PIN (prefer the config file: command lines are visible to other users)')
     .option('--simulate', 'start the built-in simulated modem on a pseudo-terminal and serve on it')
+    .option('--modems <n>', 'with --simulate: a pool of N simulated modems m1…mN, each with its own number', intOption('--modems', 1, 64))
     .option('--log-level <level>', 'trace, debug (AT trace), info, warn, error')
     .option('--log-format <format>', 'pretty (for a person; the default on a terminal) or json (the default otherwise: journald)', (v: string) => {
       if (v !== 'pretty' && v !== 'json') throw new UsageError(`--log-format must be pretty or json, got "${v}"`);
@@ -58,24 +61,14 @@ export function registerServe(program: Command): void {
         if (o.webPort !== undefined) overrides.web = { enabled: true, port: o.webPort } as Config['web'];
         const cfg = cliConfig(o, overrides, 'create');
         if (o.simulate && o.device) throw new UsageError('--simulate and --device are exclusive: the simulator provides the device');
+        if (o.modems !== undefined && !o.simulate) throw new UsageError('--modems needs --simulate (real modems are listed under "modems" in the config)');
         preflight(cfg, { simulate: o.simulate });
         const logger = createLogger(cfg.logLevel, await logDestination(o.logFormat ?? defaultLogFormat()));
         const lock = await takeLock(cfg.dataDir);
         let sim: { close(): Promise<void> } | undefined;
         try {
-          if (o.simulate) {
-            // Imported lazily: production paths never load the simulator.
-            const { startSimulatorOnPty } = await import('../sim/index.js');
-            const paths = simulatorPaths(cfg.dataDir);
-            const profile = cfg.profile === 'auto' ? 'generic' : cfg.profile;
-            const running = await startSimulatorOnPty({ link: paths.link, control: paths.control, profile });
-            sim = running;
-            cfg.device = paths.link;
-            logger.info(
-              { device: paths.link, pty: running.path, control: paths.control },
-              `simulated ${profile} modem on a pseudo-terminal; inject an SMS with: sms-server simulate sms --data ${cfg.dataDir} --from +79001234567 --text "CLIENT info"`,
-            );
-          }
+          // Imported lazily there: production paths never load the simulator.
+          if (o.simulate) sim = await startSimulatedModems(cfg, o.modems, logger);
           const server = await startServer(cfg, logger, { lock });
           await new Promise<void>((resolve) => {
             const stop = () => resolve();

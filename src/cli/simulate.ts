@@ -11,6 +11,7 @@ import { action, dataDirOf, intOption, printJson, simulatorPaths, UsageError } f
 interface CtlOpts {
   socket?: string;
   data?: string;
+  modem?: string;
 }
 
 interface ReportCliOpts {
@@ -34,7 +35,7 @@ function statusOption(value: string): number {
 
 async function request(o: CtlOpts, req: Record<string, unknown>): Promise<Record<string, unknown>> {
   const { SimControlClient } = await import('../sim/index.js');
-  const path = o.socket ?? simulatorPaths(dataDirOf(o)).control;
+  const path = o.socket ?? simulatorPaths(dataDirOf(o), o.modem).control;
   const client = await SimControlClient.connect(path);
   try {
     const reply = await client.request(req as never);
@@ -48,7 +49,8 @@ async function request(o: CtlOpts, req: Record<string, unknown>): Promise<Record
 function ctl(cmd: Command): Command {
   return cmd
     .option('--socket <path>', 'control socket (default <data>/sim-control.sock)')
-    .option('--data <dir>', 'data folder of `serve --simulate`');
+    .option('--data <dir>', 'data folder of `serve --simulate`')
+    .option('--modem <id>', 'which modem of `serve --simulate --modems N` (m1, m2, …; default: the one modem)');
 }
 
 export function registerSimulate(program: Command): void {

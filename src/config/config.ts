@@ -10,16 +10,30 @@ import { DEFAULT_CHAT_LIMITS, type ChatLimitsConfig } from '../chat/limits.js';
 import { DEFAULT_CHAT_TEMPLATE } from '../chat/template.js';
 import { TEMPLATE_PLACEHOLDERS } from '../commands/templates.js';
 import { SELF_SERVICE_DEFAULTS, type SelfServiceSettings } from '../selfservice/types.js';
+import { ConfigError } from './errors.js';
+import { modemSpecs, type ModemConfig } from './modems.js';
+
+export { ConfigError } from './errors.js';
+export { MODEM_ID_PATTERN, modemSpecs, type ModemConfig, type ModemSpec } from './modems.js';
 
 /** The HTTP API's bearer token is a secret: this short, it could be guessed. */
 export const MIN_HTTP_TOKEN_LENGTH = 16;
 
 export type Language = 'en' | 'es' | 'ru';
 export type OnUnknown = 'resend-once' | 'hold';
+export type PinnedFallback = 'wait' | 'any';
 
 export interface Config {
-  /** Serial device path; a /dev/serial/by-id/… link is best. Unset → no modem (use --simulate). */
+  /** Serial device path; a /dev/serial/by-id/… link is best. Unset → no modem (use --simulate). One modem, id `default`. */
   device?: string;
+  /** Several modems (issue 14): each with its own device, SIM and limits. Exclusive with `device`. */
+  modems?: ModemConfig[];
+  pool: {
+    /** How long a job pinned to a modem that is down waits for it before `pinnedFallback` applies (fractions allowed). */
+    pinnedWaitMinutes: number;
+    /** `wait`: pinned jobs wait for their modem, however long; `any`: after the wait they go out through any ready modem. */
+    pinnedFallback: PinnedFallback;
+  };
   baudRate: number;
   /** Modem profile name, or 'auto' to detect from AT+CGMI/AT+CGMM. */
   profile: string;
@@ -147,6 +161,7 @@ export const DEFAULTS: Config = {
   },
   inbound: { sweepSeconds: 60, multipartTimeoutHours: 24, perSenderPerHour: 10 },
   modem: { idleProbeSeconds: 60 },
+  pool: { pinnedWaitMinutes: 10, pinnedFallback: 'wait' },
   routing: { lastSenderDays: 14 },
   forward: { timeoutSeconds: 15, concurrency: 4 },
   web: { enabled: false, host: '127.0.0.1', port: 8081, trustProxy: false },
@@ -162,21 +177,15 @@ export const DEFAULTS: Config = {
   selfService: { ...SELF_SERVICE_DEFAULTS },
 };
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
 type Rule =
   | { t: 'string'; optional?: boolean; oneOf?: readonly string[] }
   | { t: 'int'; min: number; max: number }
   | { t: 'number'; min: number; max: number }
   | { t: 'list'; pattern: RegExp; example: string }
   | { t: 'bool' }
-  | { t: 'object'; keys: Record<string, Rule> };
+  | { t: 'object'; keys: Record<string, Rule> }
+  /** A list of entries, each checked against `item` (the modems of a pool). */
+  | { t: 'items'; item: Rule };
 
 const SCHEMA: Record<string, Rule> = {
   device: { t: 'string', optional: true },
@@ -296,6 +305,29 @@ const SCHEMA: Record<string, Rule> = {
       },
     },
   },
+  modems: {
+    t: 'items',
+    item: {
+      t: 'object',
+      keys: {
+        id: { t: 'string' },
+        device: { t: 'string' },
+        profile: { t: 'string' },
+        pin: { t: 'string', optional: true },
+        number: { t: 'string', optional: true },
+        massPerMinute: { t: 'int', min: 1, max: 10_000 },
+        dailyCap: { t: 'int', min: 1, max: 10_000_000 },
+        baudRate: { t: 'int', min: 300, max: 4_000_000 },
+      },
+    },
+  },
+  pool: {
+    t: 'object',
+    keys: {
+      pinnedWaitMinutes: { t: 'number', min: 0, max: 7 * 24 * 60 },
+      pinnedFallback: { t: 'string', oneOf: ['wait', 'any'] },
+    },
+  },
 };
 
 function describe(rule: Rule): string {
@@ -312,6 +344,8 @@ function describe(rule: Rule): string {
       return 'true or false';
     case 'object':
       return `an object with keys ${Object.keys(rule.keys).join(', ')}`;
+    case 'items':
+      return `a list of ${describe(rule.item)}`;
   }
 }
 
@@ -341,6 +375,10 @@ function check(path: string, value: unknown, rule: Rule, source: string): void {
     case 'object':
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
       checkKeys(path + '.', value as Record<string, unknown>, rule.keys, source);
+      return;
+    case 'items':
+      if (!Array.isArray(value)) throw bad();
+      value.forEach((v, i) => check(`${path}[${i}]`, v, rule.item, source));
   }
 }
 
@@ -375,6 +413,7 @@ function merge(base: Config, over: Partial<Config>): Config {
     queue: { ...base.queue, ...over.queue },
     inbound: { ...base.inbound, ...over.inbound },
     modem: { ...base.modem, ...over.modem },
+    pool: { ...base.pool, ...over.pool },
     routing: { ...base.routing, ...over.routing },
     forward: { ...base.forward, ...over.forward },
     ...(base.smtp || over.smtp ? { smtp: { ...base.smtp, ...over.smtp } as SmtpSettings } : {}),
@@ -467,6 +506,8 @@ export function loadConfig(opts: { dataDir?: string; configFile?: string; overri
   if (cfg.selfService.enabled && !/\S/.test(cfg.selfService.activationKeyword)) {
     throw new ConfigError(`"selfService.activationKeyword" must not be empty: an empty SMS orders a code`);
   }
+  // A pool that cannot work (duplicate ids, devices or numbers) stops here, naming the entry.
+  modemSpecs(cfg);
   if (!cfg.http.token && process.env.SMS_SERVER_HTTP_TOKEN) cfg.http.token = process.env.SMS_SERVER_HTTP_TOKEN;
   if (cfg.http.enabled && cfg.http.token!.length < MIN_HTTP_TOKEN_LENGTH) {
     throw new ConfigError(

@@ -1,21 +1,20 @@
 /** Config → the options of each service, units converted in one place (seconds → ms). */
 import { existsSync } from 'node:fs';
-import type { Config } from '../config/config.js';
+import type { Config, ModemSpec } from '../config/config.js';
 import { unknownResendDelays } from '../queue/retry-policy.js';
 import type { QueueWorkerOptions } from '../queue/worker.js';
-import { DEFAULT_MODEM_ID } from '../store/types.js';
 import { SerialTransport } from '../transport/index.js';
 import type { Logger } from '../util/log.js';
 import type { SupervisorOptions } from './supervisor.js';
 
-/** One serial modem: the real port and device probe. */
-export function serialModemOptions(cfg: Config, device: string, logger: Logger): SupervisorOptions {
+/** One serial modem of the pool: the real port and device probe. */
+export function serialModemOptions(cfg: Config, spec: ModemSpec, logger: Logger): SupervisorOptions {
   return {
-    id: DEFAULT_MODEM_ID,
-    device,
-    baudRate: cfg.baudRate,
-    profile: cfg.profile,
-    pin: cfg.pin,
+    id: spec.id,
+    device: spec.device,
+    baudRate: spec.baudRate,
+    profile: spec.profile,
+    pin: spec.pin,
     idleProbeMs: cfg.modem.idleProbeSeconds * 1000,
     sendTimeoutMs: cfg.modem.sendTimeoutSeconds !== undefined ? cfg.modem.sendTimeoutSeconds * 1000 : undefined,
     openTransport: (path, baudRate) => new SerialTransport({ path, baudRate, logger }),
@@ -24,11 +23,19 @@ export function serialModemOptions(cfg: Config, device: string, logger: Logger):
   };
 }
 
-export function queuePolicyOptions(cfg: Config): Pick<QueueWorkerOptions, 'policy' | 'rate' | 'dailyCap'> {
+export function queuePolicyOptions(cfg: Config): Pick<QueueWorkerOptions, 'policy'> {
   const q = cfg.queue;
   return {
     policy: { maxAttempts: q.maxAttempts, onUnknown: q.onUnknown, baseDelayMs: q.retryBaseSeconds * 1000, unknownResendDelayMs: unknownResendDelays(q.unknownResendSeconds) },
-    rate: { massPerMinute: q.massPerMinute },
-    dailyCap: q.dailyCap,
+  };
+}
+
+/** The pool's settings: per-recipient cap, pinned wait and fallback, the SIM sweep. */
+export function poolOptions(cfg: Config) {
+  return {
+    recipientDailyCap: cfg.queue.dailyCap,
+    pinnedWaitMs: cfg.pool.pinnedWaitMinutes * 60_000,
+    pinnedFallback: cfg.pool.pinnedFallback,
+    sweepMs: cfg.inbound.sweepSeconds * 1000,
   };
 }

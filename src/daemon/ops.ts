@@ -18,7 +18,7 @@ import {
 import { addClient, importClients, removeClient } from '../commands/index.js';
 import { rearmForward } from '../forward/retry.js';
 import type { Forward } from '../store/types.js';
-import { createCampaign, enqueueNotification } from '../queue/index.js';
+import { accountPin, createCampaign, enqueueNotification } from '../queue/index.js';
 import { SelfService, type SelfServiceSettings } from '../selfservice/index.js';
 import type { Store, StoreOp } from '../store/index.js';
 import { normalizePhone } from '../util/phone.js';
@@ -37,6 +37,8 @@ export interface OpsContext {
   selfServiceSettings?: SelfServiceSettings;
   /** The running server's forward dispatcher: a re-armed forward is delivered at once, not at the next start. */
   forwards?: { retry(id: string): Promise<Forward> };
+  /** The configured modem with this SIM number: an account's jobs go through its dedicated number's modem (queue/account-pin.ts). */
+  modemForNumber?: (number: string) => string | undefined;
 }
 
 /** `accounts add` / `rotate`: credentials made (and shown) by the CLI; only their stored forms travel. */
@@ -70,6 +72,7 @@ async function requireAccount(store: Store, login: string): Promise<string> {
 
 export function makeOps(ctx: OpsContext): StoreOp {
   const log = moduleLogger(ctx.logger, 'ops');
+  const pinFor = (store: Store) => (ctx.modemForNumber ? accountPin(store, ctx.modemForNumber) : undefined);
   let ownSelfService: SelfService | undefined;
   const selfService = (store: Store): SelfService => {
     if (ctx.selfService) return ctx.selfService;
@@ -103,7 +106,7 @@ export function makeOps(ctx: OpsContext): StoreOp {
       case 'send': {
         const a = args as { to: string | string[]; text: string; account?: string; report?: boolean };
         const account = a.account === undefined ? undefined : await requireAccount(store, a.account);
-        const r = await enqueueNotification(store, { to: a.to, text: a.text, account, ...(a.report !== undefined ? { report: a.report } : {}) }, ctx.phoneRule);
+        const r = await enqueueNotification(store, { to: a.to, text: a.text, account, ...(a.report !== undefined ? { report: a.report } : {}) }, ctx.phoneRule, { pinFor: pinFor(store) });
         if (r.ids.length) ctx.onEnqueued?.();
         return { ids: r.ids, jobs: r.jobs.map((j) => ({ id: j.id, to: j.to, state: j.state })), rejected: r.rejected };
       }
@@ -113,6 +116,7 @@ export function makeOps(ctx: OpsContext): StoreOp {
         // The campaign id is the request's: a request applied again after a crash resumes it.
         const r = await createCampaign(store, { text: a.text, name: a.name, fileText: a.fileText, strict: a.strict, account }, ctx.phoneRule, {
           campaignId: `cmp-${requestId}`,
+          pinFor: pinFor(store),
         });
         ctx.onEnqueued?.();
         log.info({ campaign: r.campaignId, enqueued: r.enqueued, skippedOptOut: r.skippedOptOut, invalid: r.invalid.length }, 'mass text queued');

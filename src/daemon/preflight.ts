@@ -4,17 +4,20 @@
  * (issue 9: a short HTTP token or an unknown template key left a process that systemd saw as up).
  */
 import { resolveTemplates } from '../commands/index.js';
-import { ConfigError, type Config } from '../config/config.js';
+import { ConfigError, modemSpecs, type Config } from '../config/config.js';
 import { loadProfile } from '../modem/profile.js';
 import { parseKey } from '../util/secret.js';
 
 /** Throws ConfigError (exit code 2) naming the first problem. `simulate`: the simulator provides the device. */
 export function preflight(cfg: Config, o: { simulate?: boolean } = {}): void {
-  if (!cfg.device && !o.simulate) {
-    throw new ConfigError('no modem device: pass --device PATH (e.g. /dev/serial/by-id/usb-…), or --simulate');
+  // Also checks a `modems` list (unique ids, devices, numbers): ConfigError naming the entry.
+  const modems = modemSpecs(cfg);
+  if (modems.length === 0 && !o.simulate) {
+    throw new ConfigError('no modem device: pass --device PATH (e.g. /dev/serial/by-id/usb-…), list "modems" in the config, or --simulate');
   }
   const checks: (() => unknown)[] = [
     () => cfg.profile === 'auto' || loadProfile(cfg.profile),
+    ...modems.map((m) => () => m.profile === 'auto' || loadProfile(m.profile)),
     () => resolveTemplates(cfg.language, cfg.templates),
     () => cfg.secretKey && parseKey(cfg.secretKey, 'the config key "secretKey"'),
     () => !cfg.secretKey && process.env.SMS_SERVER_KEY && parseKey(process.env.SMS_SERVER_KEY, 'SMS_SERVER_KEY'),

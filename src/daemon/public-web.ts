@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import { ChatRoute, ChatService, storeOutbox, type ChatDeliveryState } from '../chat/index.js';
 import type { Config } from '../config/config.js';
-import type { JobOutcome, QueueWorker } from '../queue/index.js';
+import type { JobOutcome } from '../queue/index.js';
 import type { Job, Store } from '../store/types.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import { PowCaptcha } from '../web/captcha.js';
@@ -36,7 +36,8 @@ const OUTCOME_STATE: Record<JobOutcome, ChatDeliveryState> = {
 export async function createPublicWeb(o: {
   cfg: Config;
   store: Store;
-  worker: QueueWorker;
+  /** Job outcomes (the modem pool re-emits every worker's `job` event). */
+  jobs: { on(event: 'job', listener: (job: Job, outcome: JobOutcome) => void): unknown };
   /** The server's secret key: the captcha signing key is derived from it (challenges survive a restart). */
   key: Buffer;
   kick: () => void;
@@ -65,7 +66,7 @@ export async function createPublicWeb(o: {
     difficulty: cfg.chat.captchaDifficulty,
     secret: createHmac('sha256', o.key).update('sms-server chat captcha v1').digest(),
   });
-  o.worker.on('job', (job: Job, outcome: JobOutcome) => void chat.jobUpdate(job.id, OUTCOME_STATE[outcome]));
+  o.jobs.on('job', (job: Job, outcome: JobOutcome) => void chat.jobUpdate(job.id, OUTCOME_STATE[outcome]));
   await chat.start();
 
   let web: WebServer | undefined;

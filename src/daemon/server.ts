@@ -1,7 +1,7 @@
 /**
- * The composition root: one process that owns the modem and is the single writer of the data
- * folder. Wiring only — the logic lives in the layers: supervisor (modem life), ModemIntake and
- * InboundPipeline (receive, store, route), QueueWorker (send), DeliveryTracker (status reports →
+ * The composition root: one process that owns the modems and is the single writer of the data
+ * folder. Wiring only — the logic lives in the layers: the ModemPool (per modem: supervisor,
+ * ModemIntake, QueueWorker), InboundPipeline (route), DeliveryTracker (status reports →
  * delivery states, `sms.delivered`/`sms.failed` forwards), StatusPublisher, spool and HTTP API.
  * Inbound routes, in order: keyword commands (with self-service when enabled); `login: ` prefix;
  * live web chats (when `web.enabled`); last sender; dedicated number; nothing claiming → `ignored`. The public web listener (chat page) is
@@ -9,29 +9,33 @@
  */
 import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
-import type { Config } from '../config/config.js';
+import { modemSpecs, type Config } from '../config/config.js';
 import { DeliveryTracker } from '../delivery/index.js';
 import { deliveryEvent, EmailSender, ForwardDispatcher, WebhookSender, type ChannelSender } from '../forward/index.js';
-import { InboundPipeline, LastSenderRoute, ModemIntake, NumberRoute, PrefixRoute, Receiver } from '../inbound/index.js';
-import { QueueWorker } from '../queue/index.js';
+import { InboundPipeline, LastSenderRoute, NumberRoute, PrefixRoute, Receiver } from '../inbound/index.js';
+import { accountPin, type QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
-import { DEFAULT_MODEM_ID, LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock } from '../store/index.js';
+import { LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock } from '../store/index.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
 import { moduleLogger, type Logger } from '../util/log.js';
-import { queuePolicyOptions, serialModemOptions } from './config-options.js';
+import { poolOptions, queuePolicyOptions, serialModemOptions } from './config-options.js';
+import { ModemPool } from './modem-pool.js';
 import { makeOps } from './ops.js';
 import type { PublicWeb } from './public-web.js';
 import { preflight } from './preflight.js';
 import { StatusPublisher } from './status-publisher.js';
-import { ModemSupervisor } from './supervisor.js';
+import type { ModemSupervisor } from './supervisor.js';
 
 /** Inbox entries left unrouted at start-up are routed when received within this long (older: stale). */
 export const RESUME_NEW_MAX_AGE_MS = 7 * 24 * 3_600_000;
 
 export interface RunningServer {
   store: LowdbStore;
+  /** Every modem: supervisor, intake and worker each. */
+  pool: ModemPool;
+  /** The first modem's supervisor and worker (one-modem callers). */
   supervisor: ModemSupervisor;
   worker: QueueWorker;
   pipeline: InboundPipeline;
@@ -79,13 +83,13 @@ export async function startServer(cfg: Config, logger: Logger, o: StartOptions =
 async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() => Promise<unknown>)[]): Promise<RunningServer> {
   const clock = o.clock ?? realClock;
   const log = moduleLogger(logger, 'server');
-  const device = cfg.device!; // preflight: set
+  const specs = modemSpecs(cfg); // preflight: at least one
   const store = new LowdbStore(cfg.dataDir, o.lock ? { lock: false, logger } : { lockWaitMs: 3000, logger });
   await store.open();
   undo.push(() => store.close());
   const key = loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey });
   const phoneRule = { country: cfg.country };
-  const kick = () => worker.kick();
+  const kick = () => pool.kick();
   const templates = resolveTemplates(cfg.language, cfg.templates);
   const selfService = cfg.selfService.enabled ? new SelfService({ repo: store, settings: cfg.selfService, key, logger }) : undefined;
 
@@ -118,7 +122,6 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     logger,
   });
   const statusReports = (modem: string, pdu: string) => delivery.process(modem, pdu);
-  const intake = new ModemIntake({ store, receiver, pipeline, modem: DEFAULT_MODEM_ID, simNumber: cfg.modem.number, statusReports, logger });
   // Account routes after the commands (seed 002): `login: ` prefix, then the last sender within
   // routing.lastSenderDays, then the SIM dedicated to an account. Calls take the last two.
   pipeline.add(new PrefixRoute({ accounts: store, clock }));
@@ -131,54 +134,46 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
       clock,
     }),
   );
-  pipeline.add(new NumberRoute({ accounts: store, simNumber: () => intake.simNumber, phoneRule, clock }));
-  const supervisor = new ModemSupervisor(serialModemOptions(cfg, device, logger));
-  const worker = new QueueWorker({
+  // Each intake records its SIM's number as `to`; with one modem, a number learned later (AT+CNUM) also counts.
+  const oneSim = specs.length === 1 ? () => pool.members[0]!.intake.simNumber : undefined;
+  pipeline.add(new NumberRoute({ accounts: store, simNumber: oneSim, phoneRule, clock }));
+  const pool = new ModemPool({
+    specs,
     store,
-    sender: {
-      // The worker waits while the modem is down (the job stays queued, nothing written), and is
-      // not spun through back-offs for a fault the supervisor is already handling; stop() ends the wait.
-      sendPart: async (part, opts) => (await supervisor.whenReady(opts?.signal)).send(part, opts),
-      isReady: () => supervisor.isReady,
-      whenReady: (signal) => supervisor.whenReady(signal),
-    },
-    ...queuePolicyOptions(cfg),
-    unseal: (t) => decryptSecret(t, key),
-    deliveryReports: cfg.queue.deliveryReports,
-    // Replies first: an SMS read during a submit is routed before the worker's next AT+CMGS.
-    beforeJob: () => intake.idle(),
+    receiver,
+    pipeline,
+    supervisorOptions: (spec) => serialModemOptions(cfg, spec, logger),
+    worker: { ...queuePolicyOptions(cfg), unseal: (t) => decryptSecret(t, key), deliveryReports: cfg.queue.deliveryReports },
+    ...poolOptions(cfg),
+    statusReports,
     logger,
   });
+  // An account with a dedicated number sends through that SIM's modem (pinned when queued).
+  const modemForNumber = (n: string) => pool.modemForNumber(n);
   // The chat route comes after the commands and the `login: ` prefix and before last-sender (a web
   // visitor's live conversation wins over an account that texted the same mobile); its sessions are
   // loaded before the first entry is routed. Imported only when enabled: the web layer (fastify and
   // its plugins) is ~20 MB of RSS.
-  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, worker, key, kick, logger }) : undefined;
+  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, jobs: pool, key, kick, logger }) : undefined;
   if (web) {
     pipeline.add(web.route, { before: 'last-sender' });
     undo.push(() => web.close());
   }
   let http: { port: number; close(): Promise<void> } | undefined;
-  const status = new StatusPublisher({ store, supervisor, device, http: () => http && { host: cfg.http.host, port: http.port }, logger });
-
-  supervisor.on('ready', (driver) => {
-    intake.attach(driver);
-    kick();
-  });
-  intake.startSweeping(cfg.inbound.sweepSeconds * 1000, () => (supervisor.state === 'ready' ? supervisor.driver : undefined));
-  undo.push(() => intake.stop());
+  const status = new StatusPublisher({ store, modems: pool.members, http: () => http && { host: cfg.http.host, port: http.port }, logger });
   status.start();
   undo.push(async () => status.stop());
 
   // Requests from CLI processes: applied here, by the only writer.
   const spool = new SpoolServer(cfg.dataDir, { logger });
-  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards })));
+  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards, modemForNumber })));
   undo.push(() => spool.stop());
   if (cfg.http.enabled) {
     const { port, host, token, maxBodyBytes } = cfg.http;
     const routes = selfService ? selfServiceApiRoutes(selfService, phoneRule) : [];
     // It logs "HTTP API listening" itself.
-    http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, logger });
+    const pinFor = accountPin(store, modemForNumber);
+    http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, pinFor, logger });
     undo.push(() => http!.close());
   }
   await web?.listen();
@@ -189,12 +184,10 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   // Pending forwards (a crash, a restart, a receiver that was down) are delivered again, same webhook-id.
   await forwards.start();
   undo.push(() => forwards.stop());
-  await worker.start();
-  undo.push(() => worker.stop());
-  supervisor.start();
-  undo.push(() => supervisor.stop());
+  await pool.start();
+  undo.push(() => pool.stop());
   await status.publish();
-  log.info({ device, data: cfg.dataDir, profile: cfg.profile }, 'server started');
+  log.info({ modems: specs.map((m) => ({ id: m.id, device: m.device, profile: m.profile, number: m.number })), data: cfg.dataDir }, 'server started');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -203,21 +196,21 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
       status.stop();
       await http?.close();
       await spool.stop();
-      await worker.stop();
+      await pool.stopWorkers();
       await delivery.idle();
       await forwards.stop();
       await Promise.all(Object.values(senders).map((x) => x?.close?.()));
       // After the worker: its last outcomes reach the chat's store.
       await web?.close();
-      // The port closes before inbound work is awaited: on a wedged modem each of its commands
-      // would otherwise wait out its own timeout.
-      await supervisor.stop();
-      await intake.stop();
+      // Ports close before inbound work is awaited: on a wedged modem each of its commands would
+      // otherwise wait out its own timeout.
+      await pool.stop();
       await status.publish();
       await store.close();
       log.info('stopped');
     })());
-  return { store, supervisor, worker, pipeline, forwards, delivery, http, web, stop };
+  const first = pool.members[0]!;
+  return { store, pool, supervisor: first.supervisor, worker: first.worker, pipeline, forwards, delivery, http, web, stop };
 }
 
 /** The account's signing secrets: the current one, and a rotated one during its grace period. */

@@ -42,6 +42,16 @@ function originOf(src: IngestSource): Origin {
   return { modem: src.modem ?? DEFAULT_MODEM_ID, ...(src.to ? { to: src.to } : {}) };
 }
 
+/**
+ * What prefixes every key of a message from this modem (dedup, multipart set, seen part): two
+ * SIMs can receive the same PDU (a subscriber texting both numbers at once) and the same sender's
+ * concatenation references; they are two messages. The one modem `default` keeps the keys it
+ * always had, so a data folder from before the pool keeps its dedup history.
+ */
+function scope(modem: string): string {
+  return modem === DEFAULT_MODEM_ID ? '' : `${modem}|`;
+}
+
 function sha(s: string): string {
   return createHash('sha256').update(s.toUpperCase()).digest('hex').slice(0, 20);
 }
@@ -50,7 +60,9 @@ export class Receiver {
   private readonly log: Logger;
   private readonly clock: Clock;
   /** Per-part keys of recently completed sets, so a re-read part does not start a ghost set. */
-  private seenParts: Record<string, number> | undefined;
+  private seenParts: Promise<Record<string, number>> | undefined;
+  /** The resume pass under way: the sweeps of several modems share it instead of racing over one set. */
+  private resuming: Promise<InboxEntry[]> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -82,7 +94,7 @@ export class Receiver {
         raw: [pdu],
         error: message,
         ...origin,
-        dedupKey: `raw|${sha(pdu)}`,
+        dedupKey: `${scope(origin.modem)}raw|${sha(pdu)}`,
       });
       return duplicate ? { kind: 'duplicate' } : { kind: 'stored', entry };
     }
@@ -104,27 +116,31 @@ export class Receiver {
       parts: 1,
       encoding: d.encoding,
       ...origin,
-      dedupKey: `${d.sender}|${d.timestamp}|${sha(pdu)}`,
+      dedupKey: `${scope(origin.modem)}${d.sender}|${d.timestamp}|${sha(pdu)}`,
     });
     return duplicate ? { kind: 'duplicate' } : { kind: 'stored', entry };
   }
 
-  private async loadSeen(): Promise<Record<string, number>> {
-    if (!this.seenParts) this.seenParts = await this.store.getSeenParts();
+  /** Loaded once: the intakes of several modems share one record (and one promise while it loads). */
+  private loadSeen(): Promise<Record<string, number>> {
+    this.seenParts ??= this.store.getSeenParts().catch((e) => {
+      this.seenParts = undefined; // a failed read is tried again by the next message
+      throw e;
+    });
     return this.seenParts;
   }
 
-  private partKey(d: DecodedDeliver, pdu: string): string {
-    return `${d.sender}|${d.timestamp}|${sha(pdu)}`;
+  private partKey(d: DecodedDeliver, pdu: string, modem: string): string {
+    return `${scope(modem)}${d.sender}|${d.timestamp}|${sha(pdu)}`;
   }
 
   private async storePart(d: DecodedDeliver, pdu: string, origin: Origin): Promise<IngestResult> {
     const c = d.concat!;
     const seen = await this.loadSeen();
-    if (seen[this.partKey(d, pdu)]) return { kind: 'duplicate' };
-    // (sender, reference, total, reference width): gammu's key by reference alone merges
+    if (seen[this.partKey(d, pdu, origin.modem)]) return { kind: 'duplicate' };
+    // (modem, sender, reference, total, reference width): gammu's key by reference alone merges
     // unrelated messages whose 8-bit references collide.
-    const key = `${d.sender}|${c.refBits}|${c.ref}|${c.total}`;
+    const key = `${scope(origin.modem)}${d.sender}|${c.refBits}|${c.ref}|${c.total}`;
     const set: PartialSet = (await this.store.getPartial(key)) ?? {
       key,
       sender: d.sender,
@@ -133,7 +149,7 @@ export class Receiver {
       total: c.total,
       parts: [],
       firstAt: this.nowIso(),
-      modem: origin.modem,
+      ...origin,
     };
     if (c.seq < 1 || c.seq > c.total) {
       this.log.warn({ key, seq: c.seq }, 'part number outside 1..total; kept raw');
@@ -169,15 +185,15 @@ export class Receiver {
       parts: set.total,
       encoding: joined.encoding,
       modem: set.modem ?? DEFAULT_MODEM_ID,
-      // The SIM number of the part that completed the set (a set timed out in resume() has none).
-      ...(to ? { to } : {}),
+      // The SIM number of the part that completed the set, else the one the set recorded (a set timed out in resume()).
+      ...((to ?? set.to) ? { to: to ?? set.to } : {}),
       ...(missing.length ? { incomplete: { missing, total: set.total } } : {}),
       raw: set.parts.map((p) => p.pdu),
       dedupKey: `${set.key}|${first.timestamp}|${sha(set.parts.map((p) => p.pdu).join(''))}`,
     });
     const seen = await this.loadSeen();
     const now = this.clock.now();
-    for (const { pdu, d } of decoded) seen[this.partKey(d, pdu)] = now;
+    for (const { pdu, d } of decoded) seen[this.partKey(d, pdu, set.modem ?? DEFAULT_MODEM_ID)] = now;
     this.pruneSeen(seen, now);
     await this.store.putSeenParts(seen);
     await this.store.deletePartial(set.key);
@@ -194,7 +210,12 @@ export class Receiver {
    * At start and periodically: finish sets that are complete (crash between inbox write and
    * partial delete) and deliver sets older than the timeout as incomplete.
    */
-  async resume(): Promise<InboxEntry[]> {
+  resume(): Promise<InboxEntry[]> {
+    this.resuming ??= this.resumeOnce().finally(() => (this.resuming = undefined));
+    return this.resuming;
+  }
+
+  private async resumeOnce(): Promise<InboxEntry[]> {
     const delivered: InboxEntry[] = [];
     const now = this.clock.now();
     const seen = await this.loadSeen();
@@ -202,7 +223,7 @@ export class Receiver {
       // A crash after complete() wrote the entry and the part keys, before it dropped the set:
       // the set lacks its last part (that one never went into the partial file), so without this
       // it would come back after the timeout as a second, "incomplete" copy of a delivered message.
-      if (set.parts.length > 0 && set.parts.every((p) => seen[this.partKey(decodePdu(p.pdu) as DecodedDeliver, p.pdu)])) {
+      if (set.parts.length > 0 && set.parts.every((p) => seen[this.partKey(decodePdu(p.pdu) as DecodedDeliver, p.pdu, set.modem ?? DEFAULT_MODEM_ID)])) {
         await this.store.deletePartial(set.key);
         continue;
       }

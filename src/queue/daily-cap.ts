@@ -1,9 +1,27 @@
 /**
  * Per-recipient daily cap on notifications and mass texts (replies are never capped: a customer who
  * writes to us always gets an answer). Counts live in memory for the current day only and are
- * seeded once at start from the store's sent jobs, so nothing is written per send.
+ * seeded once at start from the store's sent jobs, so nothing is written per send. With several
+ * modems one cap is shared by their workers (two sending to one recipient at the same moment may
+ * overshoot it by one each).
  */
 import type { Job, Store } from '../store/types.js';
+
+/** The local calendar day (YYYY-MM-DD) of an instant, for an operator `offsetMinutes` from UTC. */
+export function localDay(ms: number, offsetMinutes: number): string {
+  return new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 10);
+}
+
+/** Local midnight at the start of the day of `ms`, as epoch ms. */
+export function localMidnight(ms: number, offsetMinutes: number): number {
+  return Date.parse(`${localDay(ms, offsetMinutes)}T00:00:00.000Z`) - offsetMinutes * 60_000;
+}
+
+/** Jobs sent since local midnight (one scan that seeds every per-day counter: the cap and each modem's quota). */
+export async function sentToday(store: Store, nowMs: number, offsetMinutes: number): Promise<Job[]> {
+  const since = new Date(localMidnight(nowMs, offsetMinutes)).toISOString();
+  return store.listJobs({ state: 'sent', since, timeField: 'sentAt' });
+}
 
 export class DailyCap {
   private day = '';
@@ -15,14 +33,14 @@ export class DailyCap {
    */
   constructor(
     readonly cap: number,
-    private readonly offsetMinutes: number,
+    readonly offsetMinutes: number,
   ) {
     if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`daily cap must be a whole number ≥ 1, got ${cap}`);
   }
 
   /** The local calendar day (YYYY-MM-DD) of an instant. */
   dayOf(ms: number): string {
-    return new Date(ms + this.offsetMinutes * 60_000).toISOString().slice(0, 10);
+    return localDay(ms, this.offsetMinutes);
   }
 
   private roll(nowMs: number): void {
@@ -48,12 +66,14 @@ export class DailyCap {
 
   /** Seeds today's counts from sent notification and mass jobs (one scan at start). */
   async seed(store: Store, nowMs: number): Promise<void> {
+    this.seedFrom(await sentToday(store, nowMs, this.offsetMinutes), nowMs);
+  }
+
+  /** Seeds from sent jobs already listed (see `sentToday`); replies and other days are skipped. */
+  seedFrom(sent: readonly Job[], nowMs: number): void {
     this.roll(nowMs);
-    for (const priority of ['notification', 'mass'] as const) {
-      const sent: Job[] = await store.listJobs({ state: 'sent', priority });
-      for (const j of sent) {
-        if (j.sentAt && this.dayOf(Date.parse(j.sentAt)) === this.day) this.record(j.to, Date.parse(j.sentAt));
-      }
+    for (const j of sent) {
+      if (j.priority !== 'reply' && j.sentAt && this.dayOf(Date.parse(j.sentAt)) === this.day) this.record(j.to, Date.parse(j.sentAt));
     }
   }
 }

@@ -31,3 +31,19 @@ export class CampaignFileError extends Error {
     this.name = 'CampaignFileError';
   }
 }
+
+/**
+ * The worker's modem is not ready (down, recovering, unplugged): raised by a pool's sender instead
+ * of waiting, so the job goes back to the queue (category `link`: nothing was written).
+ */
+export class ModemUnavailableError extends Error {
+  readonly code = 'MODEM_UNAVAILABLE';
+  readonly stage = 'prompt';
+  constructor(
+    readonly modem: string,
+    state: string,
+  ) {
+    super(`modem ${modem} is not ready (${state})`);
+    this.name = 'ModemUnavailableError';
+  }
+}

@@ -2,7 +2,10 @@
 export * from './errors.js';
 export * from './retry-policy.js';
 export { MassRateLimiter } from './rate-limiter.js';
-export { DailyCap } from './daily-cap.js';
+export { DailyCap, sentToday } from './daily-cap.js';
+export { ModemQuota } from './modem-quota.js';
+export { PinnedFallback, type PinnedFallbackMode, type PinnedFallbackOptions } from './pinned-fallback.js';
 export * from './worker.js';
 export * from './notifications.js';
 export * from './mass.js';
+export { accountPin, type PinForAccount } from './account-pin.js';

@@ -7,6 +7,7 @@ import type { Campaign, JobState, Store } from '../store/types.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { parseRecipientsFile, type CsvLineError } from '../util/csv.js';
 import type { PhoneOptions, PhoneRule } from '../util/phone.js';
+import { pinFields, type PinForAccount } from './account-pin.js';
 import { CampaignFileError, InvalidRequestError } from './errors.js';
 import { optedOutNumbers } from '../store/optout.js';
 
@@ -41,6 +42,8 @@ export interface CampaignOptions {
    */
   campaignId?: string;
   clock?: Clock;
+  /** The modem of the account's dedicated number: its jobs are pinned to it (see account-pin.ts). */
+  pinFor?: PinForAccount;
 }
 
 function newCampaignId(nowMs: number): string {
@@ -101,6 +104,7 @@ export async function createCampaign(
   // The campaign first: a crash mid-way leaves a campaign with fewer jobs than `total`, visible in
   // its status, and completed when the same request (same campaignId) is applied again.
   if (!existing) await store.putCampaign(campaign);
+  const pin = await pinFields(req.account, o.pinFor);
   let enqueued = already;
   for (let i = already; i < recipients.length; i += batchSize) {
     const batch = recipients.slice(i, i + batchSize).map((r) => ({
@@ -112,6 +116,7 @@ export async function createCampaign(
       nextAttemptAt: now,
       campaignId: campaign.id,
       ...(req.account ? { account: req.account } : {}),
+      ...pin,
     }));
     enqueued += (await store.enqueue(batch)).length;
   }

@@ -7,6 +7,7 @@
 import type { Job, Store } from '../store/types.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { normalizePhone, type PhoneOptions, type PhoneRule } from '../util/phone.js';
+import { pinFields, type PinForAccount } from './account-pin.js';
 import { InvalidRequestError } from './errors.js';
 import { isOptedOut } from '../store/optout.js';
 
@@ -38,6 +39,8 @@ export interface NotificationLimits {
   /** Characters per text (default 1600 ≈ 10 GSM-7 parts / 24 UCS-2 parts). */
   maxTextLength?: number;
   clock?: Clock;
+  /** The modem of the account's dedicated number: its jobs are pinned to it (see account-pin.ts). */
+  pinFor?: PinForAccount;
 }
 
 /** Checks the shape of a request: text and recipients present, within limits. Throws InvalidRequestError. */
@@ -96,6 +99,7 @@ export async function enqueueNotification(
     }
     accepted.push(phone);
   }
+  const pin = accepted.length === 0 ? {} : await pinFields(req.account, limits.pinFor);
   const jobs =
     accepted.length === 0
       ? []
@@ -108,6 +112,7 @@ export async function enqueueNotification(
             attempts: 0,
             nextAttemptAt: now,
             ...(req.account ? { account: req.account } : {}),
+            ...pin,
             ...req.extra,
             ...(req.report !== undefined ? { report: req.report } : {}),
           })),

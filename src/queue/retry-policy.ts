@@ -9,7 +9,7 @@
  * | --------------- | ------------------------------------------------------------- | ----------------------------------- |
  * | `network`       | CMS 27 38 41 42 47 330 331 332 500 512, CME 30 31 32          | retry with back-off                 |
  * | `modem`         | CMS 300–322 other than below, CME others, plain `ERROR`       | retry with back-off                 |
- * | `link`          | port closed / timeout while waiting for the `> ` prompt       | retry with back-off (PDU not sent)  |
+ * | `link`          | port closed / timeout while waiting for the `> ` prompt; a pool modem that is down (`MODEM_UNAVAILABLE`) | retry with back-off (PDU not sent); at once when the modem is down or another modem can take it (worker.ts) |
  * | `invalid-number`| `INVALID_NUMBER`, `INVALID_PHONE`, CMS 1 21 28 30 96          | `failed` at once                    |
  * | `barred`        | CMS 8 10 29 50 69                                             | `failed` at once                    |
  * | `pdu-format`    | CMS 304 305 (our encoder's bug: retrying cannot help)         | `failed` at once                    |
@@ -94,6 +94,7 @@ export function categorize(err: unknown): ErrorCategory {
     case 'PORT_CLOSED':
       return e.stage === 'final' ? 'unknown-outcome' : 'link';
     case 'SEND_ABORTED': // stopped while waiting for the modem: nothing written
+    case 'MODEM_UNAVAILABLE': // a pool's sender refused at once: its modem is down, nothing written
       return 'link';
     case 'CMS_ERROR':
       return typeof e.cms === 'number' || typeof e.cms === 'string' ? cmsClass(e.cms) : 'modem';

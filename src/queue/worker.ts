@@ -33,6 +33,13 @@
  * mass slot (≤ one interval): a new reply or notification kick()s it awake at once; one whose
  * back-off ends inside that interval may wait for the rest of it.
  *
+ * Several modems (src/daemon/modem-pool.ts): one worker per modem, claiming jobs pinned to its
+ * modem before unpinned ones, only while its sender says the modem is ready. A job whose attempt
+ * ended before its PDU was written because the modem went away (`link`) is queued again due now:
+ * others take it at once when it is unpinned (`failover`), and its own modem's worker takes it back
+ * when it returns. An unpinned multipart text some of whose parts left through this modem is
+ * pinned to it (`repin.reason: 'started'`): a phone joins parts from one number only.
+ *
  * On start, a job found in `sending` under this worker's own or an expired lease goes back to
  * `queued` when the marker does not name one of its unsent parts (nothing was in flight), else the
  * PDU may have gone out and the retry policy's unknown-outcome rule applies (`resend-once` → queued
@@ -46,6 +53,7 @@ import type { Job, JobPart, JobPriority, Store } from '../store/types.js';
 import { realClock, type Clock, type Timer } from '../util/clock.js';
 import { moduleLogger } from '../util/log.js';
 import { DailyCap } from './daily-cap.js';
+import type { ModemQuota } from './modem-quota.js';
 import { MassRateLimiter } from './rate-limiter.js';
 import { DEFAULT_RETRY_POLICY, decide, describeError, type RetryDecision, type RetryPolicy } from './retry-policy.js';
 import { isOptedOut } from '../store/optout.js';
@@ -76,6 +84,12 @@ export interface QueueWorkerOptions {
   rate?: { massPerMinute?: number };
   /** Notifications + mass texts per recipient per local day (default 50). Replies are not capped. */
   dailyCap?: number;
+  /** A per-recipient cap shared with other workers (a pool), seeded by its owner; replaces `dailyCap`. */
+  sharedCap?: DailyCap;
+  /** This modem's parts sent today and its SIM's daily limit (seeded by its owner). */
+  quota?: ModemQuota;
+  /** Other modems can send unpinned jobs: one whose modem went away before its PDU was written is queued again due now. */
+  failover?: boolean;
   /** Operator's UTC offset in minutes for the daily cap's day boundary (default: this host's zone). */
   dayOffsetMinutes?: number;
   clock?: Clock;
@@ -132,6 +146,8 @@ export interface RecoveryReport {
 
 /** What a worker claims while mass texts wait for their rate limit. */
 const NOT_MASS: readonly JobPriority[] = ['reply', 'notification'];
+/** What a worker claims once its SIM's daily limit is reached. */
+const ONLY_REPLIES: readonly JobPriority[] = ['reply'];
 
 /** Synthetic error for a job found mid-write after a restart: the PDU may have gone out. */
 export class InterruptedSendError extends Error {
@@ -162,6 +178,9 @@ export class QueueWorker extends EventEmitter {
   private readonly unseal: (text: string) => string;
   private readonly rate: MassRateLimiter;
   private readonly cap: DailyCap;
+  private readonly ownCap: boolean;
+  private readonly quota?: ModemQuota;
+  private readonly failover: boolean;
   private readonly pauseBase: number;
   private readonly pauseMax: number;
   private readonly maxSleepMs: number;
@@ -198,7 +217,10 @@ export class QueueWorker extends EventEmitter {
         throw new Error('job text is sealed but the worker has no unseal function (key not configured)');
       });
     this.rate = new MassRateLimiter(o.rate?.massPerMinute ?? 10);
-    this.cap = new DailyCap(o.dailyCap ?? 50, o.dayOffsetMinutes ?? -new Date().getTimezoneOffset());
+    this.ownCap = o.sharedCap === undefined;
+    this.cap = o.sharedCap ?? new DailyCap(o.dailyCap ?? 50, o.dayOffsetMinutes ?? -new Date().getTimezoneOffset());
+    this.quota = o.quota;
+    this.failover = o.failover ?? false;
     this.pauseBase = o.errorPause?.baseMs ?? 2_000;
     this.pauseMax = o.errorPause?.maxMs ?? 60_000;
     this.maxSleepMs = o.maxSleepMs ?? 60_000;
@@ -209,7 +231,7 @@ export class QueueWorker extends EventEmitter {
     this.stopGraceMs = o.stopGraceMs ?? 5_000;
   }
 
-  /** Recovers jobs left in `sending`, seeds the daily cap, then runs the loop in the background. */
+  /** Recovers jobs left in `sending`, seeds the daily cap (unless shared), then runs the loop in the background. */
   async start(): Promise<RecoveryReport> {
     if (this.running) throw new Error('QueueWorker already started');
     this.running = true;
@@ -217,7 +239,7 @@ export class QueueWorker extends EventEmitter {
     this.detached = false;
     this.abort = new AbortController();
     const report = await this.recover();
-    await this.cap.seed(this.store, this.clock.now());
+    if (this.ownCap) await this.cap.seed(this.store, this.clock.now());
     this.loopDone = this.loop();
     return report;
   }
@@ -277,7 +299,7 @@ export class QueueWorker extends EventEmitter {
       const w = job.writing;
       const inFlight = w !== undefined && !job.parts?.some((p) => p.seq === w.seq && p.mr !== undefined);
       if (!inFlight) {
-        await this.store.updateJob(job.id, { state: 'queued', nextAttemptAt: iso(this.clock.now()), writing: undefined });
+        await this.store.updateJob(job.id, { state: 'queued', nextAttemptAt: iso(this.clock.now()), writing: undefined, ...this.startedPin(job, job.parts ?? []) });
         report.requeued.push(job.id);
         continue;
       }
@@ -299,17 +321,21 @@ export class QueueWorker extends EventEmitter {
       if (r.requeued.length + r.resent.length + r.unknown.length > 0) this.emit('recovered', r);
       nowMs = this.clock.now();
     }
-    // Claim only once the modem can take a PDU: a claim is the crash marker (see above).
+    // Claim only once the modem can take a PDU: a claim is the crash marker (see above). A pool's
+    // modem that is down claims nothing meanwhile: its unpinned work is left to the others.
     if (!(await this.modemReady())) return { kind: 'stopped' };
     nowMs = this.clock.now();
-    // While mass texts wait for their rate limit, only replies and notifications are claimed.
+    // While mass texts wait for their rate limit, only replies and notifications are claimed; once
+    // the SIM's daily limit is reached, only replies.
     const massWaitMs = this.rate.waitMs(nowMs);
+    const priorities = this.quota?.reached(nowMs) ? ONLY_REPLIES : massWaitMs > 0 ? NOT_MASS : undefined;
     const job = await this.store.claimNext({
       owner: this.owner,
       leaseMs: this.leaseMs,
       modem: this.modem,
       now: new Date(nowMs),
-      ...(massWaitMs > 0 ? { priorities: NOT_MASS } : {}),
+      ...(this.modem !== undefined ? { pinnedFirst: true } : {}),
+      ...(priorities ? { priorities } : {}),
     });
     if (!job) {
       const wakeAt = await this.store.nextWakeup();
@@ -390,12 +416,17 @@ export class QueueWorker extends EventEmitter {
       if (this.detached) return { kind: 'stopped' };
       // sentAt and the modem: a status report is matched to this part on that modem, in a window from then.
       sent.set(part.seq, { seq: part.seq, mr, sentAt: iso(this.clock.now()), ...(statusReport ? { report: true } : {}), ...(this.modem ? { modem: this.modem } : {}) });
+      this.quota?.record(1, this.clock.now());
       // The mr and the marker for the next unsent part in one write. The last part's mr goes with
       // the `sent` write below.
       const next = parts.find((p) => !sent.has(p.seq));
       if (next) {
         if (this.sender.isReady?.() !== false) {
           job = await this.store.updateJob(job.id, { parts: partsList(sent), writing: { seq: next.seq, at: iso(this.clock.now()) } });
+        } else if (this.failover) {
+          // Several modems: back to the queue pinned to this one (its parts are on the phone), where
+          // the pool's pinned fallback can see it, rather than waiting here in `sending`.
+          return this.finish(await this.requeueUnsent(job, sent, sentBefore), 'interrupted');
         } else {
           // The modem went away between parts: record what went out, clear the marker while waiting.
           job = await this.store.updateJob(job.id, { parts: partsList(sent), writing: undefined });
@@ -438,6 +469,7 @@ export class QueueWorker extends EventEmitter {
       parts: partsList(sent),
       writing: undefined,
       ...(sent.size === sentBefore ? { attempts: Math.max(0, job.attempts - 1) } : {}),
+      ...this.startedPin(job, partsList(sent)),
     });
   }
 
@@ -454,12 +486,15 @@ export class QueueWorker extends EventEmitter {
     const d: RetryDecision = decide(err, job, this.policy);
     const lastError = describeError(err);
     const nowMs = this.clock.now();
+    const pin = this.startedPin(job, parts);
     let outcome: JobOutcome;
     switch (d.action) {
-      case 'retry':
-        await this.store.updateJob(job.id, { state: 'queued', nextAttemptAt: iso(nowMs + d.delayMs), lastError, parts, writing: undefined });
+      case 'retry': {
+        const delayMs = this.retryAtOnce(job, err, d.category, pin) ? 0 : d.delayMs;
+        await this.store.updateJob(job.id, { state: 'queued', nextAttemptAt: iso(nowMs + delayMs), lastError, parts, writing: undefined, ...pin });
         outcome = 'retry';
         break;
+      }
       case 'resend':
         await this.store.updateJob(job.id, {
           state: 'queued',
@@ -468,6 +503,7 @@ export class QueueWorker extends EventEmitter {
           lastError,
           parts,
           writing: undefined,
+          ...pin,
         });
         outcome = 'resend';
         break;
@@ -482,6 +518,29 @@ export class QueueWorker extends EventEmitter {
     }
     this.log.warn({ job: job.id, attempts: job.attempts, category: d.category, action: d.action, err: lastError }, 'send failed');
     return outcome;
+  }
+
+  /**
+   * The modem went away before the PDU was written (`link`): nothing reached the network. An
+   * unpinned job goes to the other modems at once (`failover`). A job the sender refused because
+   * its modem is down (`MODEM_UNAVAILABLE`) is due again at once too: this worker claims nothing
+   * until the modem is ready, so it is not hammered, and the job leaves as soon as it is back.
+   * Other link failures of a pinned job back off as with one modem.
+   */
+  private retryAtOnce(job: Job, err: unknown, category: string, pin: Partial<Job>): boolean {
+    if (category !== 'link') return false;
+    const pinned = job.modem !== undefined || pin.modem !== undefined;
+    return (this.failover && !pinned) || (err as { code?: unknown }).code === 'MODEM_UNAVAILABLE';
+  }
+
+  /**
+   * An unpinned multipart text some of whose parts the modem accepted is pinned to the modem that
+   * sent them (`via`, else this worker's): the receiving phone joins parts from one number only.
+   */
+  private startedPin(job: Job, parts: readonly { seq: number; mr?: number }[]): Partial<Job> {
+    const via = job.via ?? this.modem;
+    if (job.modem !== undefined || via === undefined || !parts.some((p) => p.mr !== undefined)) return {};
+    return { modem: via, repin: { to: via, reason: 'started', at: iso(this.clock.now()) } };
   }
 
   private finish(job: Job, outcome: JobOutcome): StepResult {

@@ -22,14 +22,18 @@ export function validateClaim(o: Pick<ClaimOptions, 'owner' | 'leaseMs'>): void 
   if (!Number.isFinite(o.leaseMs) || o.leaseMs <= 0) throw new RangeError(`leaseMs must be a positive number, got ${o.leaseMs}`);
 }
 
-/** What a claim writes: an attempt starts, under a lease, with the crash marker on the first unsent part. */
-export function claimPatch(job: Job, owner: string, leaseMs: number, nowMs: number): Partial<Job> {
+/**
+ * What a claim writes: an attempt starts, under a lease, with the crash marker on the first unsent
+ * part; a claimer serving one modem is recorded as `via`.
+ */
+export function claimPatch(job: Job, o: Pick<ClaimOptions, 'owner' | 'leaseMs' | 'modem'>, nowMs: number): Partial<Job> {
   const now = new Date(nowMs).toISOString();
   return {
     state: 'sending',
     attempts: job.attempts + 1,
-    lease: { owner, until: new Date(nowMs + leaseMs).toISOString() },
+    lease: { owner: o.owner, until: new Date(nowMs + o.leaseMs).toISOString() },
     writing: { seq: firstUnsentSeq(job), at: now },
+    ...(o.modem !== undefined ? { via: o.modem } : {}),
     updatedAt: now,
   };
 }

@@ -30,6 +30,7 @@ import {
   type ChatSession,
   type ChatSessionFilter,
   type ClaimOptions,
+  type QueuedByModem,
   type LastSent,
   type ServerStatus,
   type Client,
@@ -203,10 +204,9 @@ export class MemoryStore implements Store {
     const t = o.now?.getTime() ?? this.clock.now();
     for (const p of PRIORITY_ORDER) {
       if (o.priorities && !o.priorities.includes(p)) continue;
-      const j = this.jobs.find(
-        (x) => x.priority === p && x.state === 'queued' && Date.parse(x.nextAttemptAt) <= t && matchesModem(x, o.modem),
-      );
-      if (j) return clone(applyJobPatch(j, claimPatch(j, o.owner, o.leaseMs, t), this.nowIso()));
+      const due = (x: Job) => x.priority === p && x.state === 'queued' && Date.parse(x.nextAttemptAt) <= t && matchesModem(x, o.modem);
+      const j = (o.pinnedFirst && o.modem !== undefined ? this.jobs.find((x) => due(x) && x.modem === o.modem) : undefined) ?? this.jobs.find(due);
+      if (j) return clone(applyJobPatch(j, claimPatch(j, o, t), this.nowIso()));
     }
     return undefined;
   }
@@ -288,6 +288,16 @@ export class MemoryStore implements Store {
       if (isPending(j.state)) c.byPriority[j.priority]++;
     }
     return c;
+  }
+
+  async queuedByModem(): Promise<QueuedByModem> {
+    const out: QueuedByModem = { pinned: {}, unpinned: 0 };
+    for (const j of this.jobs) {
+      if (j.state !== 'queued') continue;
+      if (j.modem === undefined) out.unpinned++;
+      else out.pinned[j.modem] = (out.pinned[j.modem] ?? 0) + 1;
+    }
+    return out;
   }
 
   // Campaigns -----------------------------------------------------------------------------

@@ -105,6 +105,8 @@ export interface PartialSet {
   key: string;
   /** Modem the first part arrived on. */
   modem?: string;
+  /** That SIM's own number, when known (the joined entry's `to`). */
+  to?: string;
   sender: string;
   ref: number;
   refBits: 8 | 16;
@@ -155,6 +157,10 @@ export interface Job {
   inReplyTo?: string;
   /** Modem pinned to send it (a reply leaves through the modem its request came in on); unset: any. */
   modem?: string;
+  /** The modem that took the latest attempt (written by the claim of a worker that serves one modem). */
+  via?: string;
+  /** The latest change of `modem` made by the server (modem pool failover), with why and when. */
+  repin?: JobRepin;
   /** The account that sent it (accounts issue); unset for the operator's and the server's own texts. */
   account?: string;
   /** Set while `sending`: who claimed the job and until when the claim holds (see `Store.claimNext`). */
@@ -172,6 +178,20 @@ export interface Job {
    * only to encode the PDU; listings show it as sealed. Keeps passwords unreadable at rest.
    */
   sealed?: boolean;
+}
+
+/** Why the server pinned or unpinned a job (src/queue/pinning.ts). */
+export interface JobRepin {
+  /** The pin before (unset: none). */
+  from?: string;
+  /** The pin after (unset: any modem). */
+  to?: string;
+  /**
+   * `modem-down`: its modem was down longer than `pool.pinnedWaitMinutes` and the fallback is `any`;
+   * `started`: some parts of a multipart text left through `to` (the phone joins parts from one number only).
+   */
+  reason: 'modem-down' | 'started';
+  at: string;
 }
 
 export interface JobLease {
@@ -291,8 +311,42 @@ export interface ClaimOptions {
   modem?: string;
   /** Only these priorities (default all): the worker leaves mass texts out while their rate limit waits. */
   priorities?: readonly JobPriority[];
+  /**
+   * With `modem`: within a priority, jobs pinned to this modem before unpinned ones (no other modem
+   * can send them; unpinned work is left to the modems that have none of their own). Default: FIFO over both.
+   */
+  pinnedFirst?: boolean;
   /** Default: the store's clock. */
   now?: Date;
+}
+
+/** One modem's part of the status snapshot. */
+export interface ModemStatus {
+  state: string;
+  manufacturer?: string;
+  model?: string;
+  revision?: string;
+  profile?: string;
+  signal?: { rssi: number; dbm?: number };
+  operator?: string;
+  registration?: string;
+  lastFault?: { at: string; step: string; reason: string };
+}
+
+/** A modem of the pool in the snapshot: who it is, its limits and what it did today. */
+export interface PoolModemStatus extends ModemStatus {
+  id: string;
+  device: string;
+  /** The SIM's number, when configured. */
+  number?: string;
+  /** The configured profile (`auto` until detected; `profile` is what init chose). */
+  configuredProfile: string;
+  /** SMS parts sent through this modem since local midnight. */
+  sentToday: number;
+  dailyCap?: number;
+  massPerMinute: number;
+  /** Since when the modem has not been ready (unset while ready). */
+  downSince?: string;
 }
 
 /** The snapshot the server publishes for `sms-server status` (written by the server, read by the CLI). */
@@ -300,18 +354,10 @@ export interface ServerStatus {
   pid: number;
   startedAt: string;
   updatedAt: string;
+  /** The first modem's device and state (one-modem readers); `modems` lists every modem. */
   device: string;
-  modem: {
-    state: string;
-    manufacturer?: string;
-    model?: string;
-    revision?: string;
-    profile?: string;
-    signal?: { rssi: number; dbm?: number };
-    operator?: string;
-    registration?: string;
-    lastFault?: { at: string; step: string; reason: string };
-  };
+  modems?: PoolModemStatus[];
+  modem: ModemStatus;
   http?: { host: string; port: number };
 }
 
@@ -331,6 +377,11 @@ export interface Campaign {
   skippedOptOut: number;
   skippedInvalid: number;
   duplicatesRemoved: number;
+}
+
+export interface QueuedByModem {
+  pinned: Record<string, number>;
+  unpinned: number;
 }
 
 export interface QueueCounts {
@@ -437,6 +488,8 @@ export interface Store extends AccountStore, ForwardStore, ChatSessionStore, Onc
    */
   lastSentTo(to: string, since: string): Promise<LastSent | undefined>;
   queueCounts(): Promise<QueueCounts>;
+  /** Queued jobs by the modem they are pinned to; unpinned ones under `unpinned` (`status`, the pool's fallback). */
+  queuedByModem(): Promise<QueuedByModem>;
 
   // Campaigns -----------------------------------------------------------------------------
   putCampaign(c: Campaign): Promise<void>;

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULTS, loadConfig, validateConfig } from '../../src/config/config.js';
+import { ConfigError, DEFAULTS, loadConfig, modemSpecs, validateConfig } from '../../src/config/config.js';
 
 describe('config', () => {
   it('names an unknown key and lists the known ones', () => {
@@ -99,5 +99,53 @@ describe('config', () => {
     expect(() => validateConfig({ smtp: { host: 'h', from: 'f', tls: true } })).toThrow(/unknown key "smtp.tls"/);
     expect(() => validateConfig({ routing: { lastSenderDays: 0 } })).toThrow(/"routing.lastSenderDays" must be a whole number from 1 to 365/);
     expect(() => validateConfig({ forward: { timeoutSeconds: 'fast' } })).toThrow(/"forward.timeoutSeconds"/);
+  });
+});
+
+describe('config: modems and pool', () => {
+  const load = (file: Record<string, unknown>, overrides: Record<string, unknown> = {}) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(file));
+    return loadConfig({ dataDir: dir, overrides });
+  };
+  const two = [
+    { id: 'm1', device: '/dev/serial/by-id/usb-A', number: '8 999 000-00-01', dailyCap: 300 },
+    { id: 'm2', device: '/dev/serial/by-id/usb-B', profile: 'huawei', massPerMinute: 6, pin: '1234' },
+  ];
+
+  it('lists every modem with defaults applied: profile, rate and baud from the top level, the number in E.164', () => {
+    const cfg = load({ profile: 'sim800', queue: { massPerMinute: 8 }, modems: two, pool: { pinnedWaitMinutes: 0.5, pinnedFallback: 'any' } });
+    expect(modemSpecs(cfg)).toEqual([
+      { id: 'm1', device: '/dev/serial/by-id/usb-A', profile: 'sim800', number: '+79990000001', massPerMinute: 8, dailyCap: 300, baudRate: 115200 },
+      { id: 'm2', device: '/dev/serial/by-id/usb-B', profile: 'huawei', pin: '1234', massPerMinute: 6, baudRate: 115200 },
+    ]);
+    expect(cfg.pool).toEqual({ pinnedWaitMinutes: 0.5, pinnedFallback: 'any' });
+    expect(DEFAULTS.pool).toEqual({ pinnedWaitMinutes: 10, pinnedFallback: 'wait' });
+  });
+
+  it('keeps the old top-level device as the one modem "default" (its number from modem.number; no PIN handed to pool modems)', () => {
+    expect(modemSpecs(load({ device: '/dev/ttyUSB0', pin: '0000', modem: { number: '+79990000009' } }))).toEqual([
+      { id: 'default', device: '/dev/ttyUSB0', profile: 'auto', pin: '0000', number: '+79990000009', massPerMinute: 10, baudRate: 115200 },
+    ]);
+    expect(modemSpecs(load({}))).toEqual([]);
+    expect(modemSpecs(load({ pin: '0000', modems: [two[0]] }))[0]!.pin).toBeUndefined();
+  });
+
+  it('refuses a pool that cannot work, naming the entry', () => {
+    expect(() => load({ device: '/dev/ttyUSB0', modems: two })).toThrow(/"device" and "modems" are both set/);
+    expect(() => load({ modems: two }, { device: '/dev/ttyUSB9' })).toThrow(/"device" and "modems" are both set/);
+    expect(() => load({ modems: [] })).toThrow(/"modems" is empty/);
+    expect(() => load({ modems: [two[0], { ...two[1], id: 'm1' }] })).toThrow(/"modems\[1\]\.id" "m1" is already used by modems\[0\]/);
+    expect(() => load({ modems: [two[0], { ...two[1], device: two[0]!.device }] })).toThrow(/"modems\[1\]\.device" .* is already used by modems\[0\]/);
+    expect(() => load({ modems: [two[0], { ...two[1], number: '+79990000001' }] })).toThrow(/"modems\[1\]\.number" "\+79990000001" is already used/);
+    expect(() => load({ modems: [{ ...two[0], id: 'm 1' }] })).toThrow(/"modems\[0\]\.id" must be 1–32 letters, digits/);
+    expect(() => load({ modems: [{ id: 'm1' }] })).toThrow(/"modems\[0\]\.device" is required/);
+    expect(() => load({ modems: [{ ...two[0], number: 'twelve' }] })).toThrow(/"modems\[0\]\.number": /);
+    expect(() => load({ modems: two, modem: { number: '+79990000001' } })).toThrow(/"modem.number" is for the one modem/);
+    expect(() => load({ modems: [{ ...two[0], speed: 9600 }] })).toThrow(/unknown key "modems\[0\]\.speed" \(known keys under "modems\[0\]": id, device, profile, pin, number, massPerMinute, dailyCap, baudRate\)/);
+    expect(() => load({ modems: [{ ...two[0], dailyCap: 0 }] })).toThrow(/"modems\[0\]\.dailyCap" must be a whole number from 1/);
+    expect(() => load({ modems: { id: 'm1' } })).toThrow(/"modems" must be a list of an object with keys id, device/);
+    expect(() => load({ pool: { pinnedFallback: 'later' } })).toThrow(/"pool.pinnedFallback" must be one of "wait", "any"/);
+    expect(() => load({ pool: { pinnedWaitMinutes: -1 } })).toThrow(ConfigError);
   });
 });

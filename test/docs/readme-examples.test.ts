@@ -3,8 +3,11 @@
  * every ```sh block whose every command is `sms-server …` (or `npx sms-server …`, or a
  * `printf … | npx sms-server …`), except `serve`, is run line by line with `sh -c`, in a temp
  * folder, against `sms-server serve --simulate` started there the way `npm start` does
- * (default `./data`). `sms-server` and `npx` on PATH are shims for the freshly built CLI.
- * Blocks with other commands (npm, sudo, curl, serve on a real device) are not run here.
+ * (default `./data`). A block whose only line is `sms-server serve --simulate …` (the README's "in a
+ * second terminal" pattern, e.g. `--modems 3 --data ./pool-data`) is started in the background
+ * too, and the lines naming its `--data` are checked against it. `sms-server` and `npx` on PATH are
+ * shims for the freshly built CLI. Blocks with other commands (npm, sudo, curl, serve on a real
+ * device) are not run here.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +36,13 @@ export function shellBlocks(markdown: string): string[][] {
 
 const CLI_LINE = /^(?:printf [^|]+\|\s*)?(?:npx )?sms-server (?!serve\b)/;
 
+/** One-line blocks that start a simulated server (run in the background, before the CLI blocks). */
+export function serveBlocks(markdown: string): string[] {
+  return shellBlocks(markdown)
+    .filter((b) => b.length === 1 && /^(?:npx )?sms-server serve --simulate\b[^&|;]*$/.test(b[0]!))
+    .map((b) => b[0]!);
+}
+
 /** The blocks this test runs: CLI and simulator commands only. */
 export function cliBlocks(markdown: string): string[][] {
   return shellBlocks(markdown).filter((b) => b.length > 0 && b.every((l) => CLI_LINE.test(l)));
@@ -43,6 +53,8 @@ let cwd: string;
 let bin: string;
 let server: ChildProcess | undefined;
 let serverOut = '';
+/** The servers of `serveBlocks`, with their output. */
+const extra: { proc: ChildProcess; out: string }[] = [];
 
 beforeAll(async () => {
   cli = buildCli();
@@ -58,12 +70,22 @@ beforeAll(async () => {
   server.stdout!.on('data', (b: Buffer) => (serverOut += b.toString()));
   server.stderr!.on('data', (b: Buffer) => (serverOut += b.toString()));
   await waitFor(() => /"server started"/.test(serverOut), 'the server of `npm start`', 30_000);
+  for (const line of serveBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'))) {
+    const args = line.replace(/^(?:npx )?sms-server /, '').split(/\s+/);
+    const e = { proc: spawn(join(bin, 'sms-server'), [...args, '--log-format', 'json'], { cwd, env: env(), stdio: ['ignore', 'pipe', 'pipe'] }), out: '' };
+    e.proc.stdout!.on('data', (b: Buffer) => (e.out += b.toString()));
+    e.proc.stderr!.on('data', (b: Buffer) => (e.out += b.toString()));
+    extra.push(e);
+    await waitFor(() => /"server started"/.test(e.out), `the README's \`${line}\``, 60_000);
+  }
 }, 150_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server!.once('exit', r));
+  for (const p of [server, ...extra.map((e) => e.proc)]) {
+    if (p && p.exitCode === null) {
+      p.kill('SIGTERM');
+      await new Promise((r) => p.once('exit', r));
+    }
   }
   cli?.remove();
   rmSync(cwd, { recursive: true, force: true });
@@ -85,13 +107,16 @@ async function json<T>(line: string): Promise<T> {
   return JSON.parse((await sh(line)).stdout) as T;
 }
 
-/** After an SMS or call reaches the simulator: stored, routed, replies sent, SIM emptied. */
-async function settle(): Promise<void> {
+/**
+ * After an SMS or call reaches the simulator: stored, routed, replies sent, SIM emptied. `data`,
+ * `sim`: the ` --data DIR` and ` --data DIR --modem ID` the line named (default: `npm start`'s ./data).
+ */
+async function settle(data = '', sim = ''): Promise<void> {
   await waitFor(
     async () => {
-      const inbox = await json<{ status: string }[]>('sms-server inbox --json');
-      const outbox = await json<{ state: string }[]>('sms-server outbox --json');
-      const storage = await json<{ SM: unknown[] }>('sms-server simulate storage');
+      const inbox = await json<{ status: string }[]>(`sms-server inbox --json${data}`);
+      const outbox = await json<{ state: string }[]>(`sms-server outbox --json${data}`);
+      const storage = await json<{ SM: unknown[] }>(`sms-server simulate storage${sim}`);
       return inbox.every((e) => e.status !== 'new') && outbox.every((j) => j.state !== 'queued' && j.state !== 'sending') && storage.SM.length === 0;
     },
     'the server to handle what the simulator delivered',
@@ -114,17 +139,23 @@ it('every README line for the CLI and the simulator runs as pasted', async () =>
     expect(r.stderr, line).not.toMatch(/^error:/m);
     expect(r.code, `${line}\n${r.stderr}`).toBe(0);
     if (/simulate sms .*--order 3,1,2/.test(line)) expect((JSON.parse(r.stdout) as { indices: number[] }).indices, line).toHaveLength(3);
-    if (/simulate (sms|pdu|call)\b/.test(line)) await settle();
+    const dir = /--data (\S+)/.exec(line)?.[1];
+    const modem = /--modem (\S+)/.exec(line)?.[1];
+    const data = dir ? ` --data ${dir}` : '';
+    const at = `${data}${modem ? ` --modem ${modem}` : ''}`;
+    if (/simulate (sms|pdu|call)\b/.test(line)) await settle(data, at);
     if (/simulate sms .*CLIENT info/.test(line)) {
-      // What the quick start promises: the acknowledgement, then the credentials; the request processed.
-      const sent = await json<{ messages: { to: string; text: string }[] }>('sms-server simulate sent');
+      // What the quick start promises: the acknowledgement, then the credentials (through the modem
+      // that was texted); the request processed.
+      const sent = await json<{ messages: { to: string; text: string }[] }>(`sms-server simulate sent${at}`);
       expect(sent.messages.map((m) => m.text)).toEqual([expect.stringMatching(/^Your request has been received/), expect.stringMatching(/password: 1a2b3c4d/)]);
-      const outbox = await json<{ state: string; text: string }[]>('sms-server outbox --json');
+      const outbox = await json<{ state: string; text: string }[]>(`sms-server outbox --json${data}`);
       expect(outbox.map((j) => j.state)).toEqual(['sent', 'sent']);
       expect(outbox.some((j) => j.text.includes('sealed'))).toBe(true);
     }
   }
-  // The server survived every fault the examples inject.
+  // The servers survived every fault the examples inject.
   expect(server!.exitCode).toBeNull();
+  for (const e of extra) expect(e.proc.exitCode, e.out.slice(-1000)).toBeNull();
   await waitFor(async () => /modem:\s+ready/.test((await sh('sms-server status')).stdout), 'the modem ready again after the faults', 60_000, 500);
 }, 240_000);

@@ -19,7 +19,7 @@ export interface CreatedAccount extends AccountView {
 }
 
 /** `accounts add` through the running server; returns the view plus the once-shown token and secret. */
-export async function addAccount(h: Harness, a: { login: string; name?: string; webhook?: string; email?: string; number?: string }): Promise<CreatedAccount> {
+export async function addAccount(h: Pick<Harness, 'dataDir'>, a: { login: string; name?: string; webhook?: string; email?: string; number?: string }): Promise<CreatedAccount> {
   const creds = makeCredentials(loadOrCreateKey({ dataDir: h.dataDir }));
   const view = await cliOp<AccountView>(h, 'accounts.add', { ...a, tokenHash: creds.tokenHash, webhookSecretEnc: creds.webhookSecretEnc });
   return { ...view, token: creds.token, webhookSecret: creds.webhookSecret };

@@ -39,7 +39,7 @@ export async function startWithClients(clients: ClientSpec[], o: Omit<HarnessOpt
 }
 
 /** A CLI operation (`send`, `mass`, `clients.add`) through the spool of the running server. */
-export async function cliOp<R>(h: Harness, op: string, args: unknown): Promise<R> {
+export async function cliOp<R>(h: Pick<Harness, 'dataDir'>, op: string, args: unknown): Promise<R> {
   const ops = makeOps({ dataDir: h.dataDir, phoneRule: { country: 'RU' }, key: loadOrCreateKey({ dataDir: h.dataDir }) });
   const r = await withStoreWriter<R>(h.dataDir, op, args, ops as never, { timeoutMs: 20_000 });
   if (r.via !== 'server') throw new Error(`expected the running server to apply "${op}", it ran ${r.via}`);

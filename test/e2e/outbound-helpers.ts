@@ -1,7 +1,10 @@
 /** Helpers shared by the outbound end-to-end tests: CLI-style ops through the spool, readings of the store. */
 import { SpoolClient, type Job } from '../../src/store/index.js';
 import type { CampaignResult } from '../../src/queue/index.js';
-import type { Harness } from '../helpers/harness.js';
+import type { Harness as FullHarness } from '../helpers/harness.js';
+
+/** What the helpers use of a harness (the one-modem and the pool harness both have it). */
+type Harness = Pick<FullHarness, 'dataDir' | 'readStore'>;
 
 /** Submit one op the way a CLI does while the server runs: through the spool, applied by the server. */
 export function spoolOp<R>(h: Harness, op: string, args: unknown): Promise<R> {

@@ -206,3 +206,35 @@ describe('Receiver.resume()', () => {
     expect(await rx.ingest(parts[0]!)).toEqual({ kind: 'duplicate' });
   });
 });
+
+describe('Receiver: several modems', () => {
+  it('the same PDU on two SIMs is two messages (a subscriber texting both numbers), each naming its modem and number', async () => {
+    const { store, rx } = setup();
+    const [pdu] = encodeDeliver(FROM, 'CLIENT info', { timestamp: TS });
+    expect(await rx.ingest(pdu!, { modem: 'm1', to: '+79990000001' })).toMatchObject({ kind: 'stored', entry: { modem: 'm1', to: '+79990000001' } });
+    expect(await rx.ingest(pdu!, { modem: 'm2', to: '+79990000002' })).toMatchObject({ kind: 'stored', entry: { modem: 'm2', to: '+79990000002' } });
+    // A re-read on either SIM is still recognised.
+    expect(await rx.ingest(pdu!, { modem: 'm2' })).toEqual({ kind: 'duplicate' });
+    expect(await rx.ingest(pdu!)).toMatchObject({ kind: 'stored', entry: { modem: 'default' } });
+    expect(await store.listInbound()).toHaveLength(3);
+  });
+
+  it('multipart sets are keyed per modem: interleaved parts with one reference on two SIMs join into two messages', async () => {
+    const { store, rx } = setup();
+    const parts = encodeDeliver(FROM, LONG, { timestamp: TS, ref: 7 });
+    expect(parts).toHaveLength(3);
+    for (const p of parts.slice(0, 2)) {
+      expect((await rx.ingest(p, { modem: 'm1', to: '+79990000001' })).kind).toBe('partial');
+      expect((await rx.ingest(p, { modem: 'm2', to: '+79990000002' })).kind).toBe('partial');
+    }
+    const sets = await store.listPartials();
+    expect(sets.map((s) => s.modem).sort()).toEqual(['m1', 'm2']);
+    expect(await rx.ingest(parts[2]!, { modem: 'm2', to: '+79990000002' })).toMatchObject({ kind: 'stored', entry: { modem: 'm2', to: '+79990000002', text: LONG, parts: 3 } });
+    expect(await rx.ingest(parts[2]!, { modem: 'm1', to: '+79990000001' })).toMatchObject({ kind: 'stored', entry: { modem: 'm1', to: '+79990000001', text: LONG } });
+    expect(await store.listPartials()).toEqual([]);
+    // A part re-read after its set completed (failed delete) starts no ghost set on either SIM.
+    expect(await rx.ingest(parts[0]!, { modem: 'm1' })).toEqual({ kind: 'duplicate' });
+    expect(await rx.ingest(parts[0]!, { modem: 'm2' })).toEqual({ kind: 'duplicate' });
+    expect(await store.listInbound()).toHaveLength(2);
+  });
+});

@@ -1,4 +1,6 @@
 import { describe, it, expect } from 'vitest';
+import { ModemUnavailableError } from '../../src/queue/errors.js';
+import { ModemQuota } from '../../src/queue/modem-quota.js';
 import { QueueWorker } from '../../src/queue/worker.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { AtTimeoutError, CmsError } from '../../src/at/errors.js';
@@ -568,5 +570,72 @@ describe('QueueWorker claims and leases', () => {
     expect(sender.sent.map((s) => submit(s.part.hex).text)).toEqual(['own', 'any']);
     expect((await store.getJob(other!.id))!.state).toBe('queued');
     expect([(await store.getJob(own!.id))!.state, (await store.getJob(any!.id))!.state]).toEqual(['sent', 'sent']);
+  });
+});
+
+describe('QueueWorker serving one modem of a pool', () => {
+  const pooled = (o: Partial<ConstructorParameters<typeof QueueWorker>[0]> = {}) => setup({ modem: 'm1', owner: 'host:m1', ...o });
+
+  it('claims nothing while its modem is down, and records itself as `via` when it does', async () => {
+    const { store, sender, worker } = pooled();
+    const [job] = await store.enqueue([queued(A, 'hi', 'notification')]);
+    sender.down();
+    const step = worker.step();
+    await tick();
+    expect((await store.getJob(job!.id))!.state).toBe('queued');
+    sender.up();
+    expect((await step).kind).toBe('done');
+    expect(await store.getJob(job!.id)).toMatchObject({ state: 'sent', via: 'm1' });
+    expect(sender.sent).toHaveLength(1);
+  });
+
+  it('a link failure of an unpinned job with failover is queued again due now; a pinned one backs off', async () => {
+    const { clock, store, sender, worker } = pooled({ failover: true, policy: { baseDelayMs: 30_000 } });
+    const [free, pinned] = await store.enqueue([queued(A, 'free', 'notification'), { ...queued(B, 'pinned', 'notification'), modem: 'm1' }]);
+    sender.failNext(new PortClosedError('port closed before the prompt'), new PortClosedError('port closed before the prompt'));
+    await worker.step(); // own pinned job first
+    await worker.step();
+    const now = new Date(clock.now()).toISOString();
+    expect(await store.getJob(pinned!.id)).toMatchObject({ state: 'queued', lastError: expect.stringMatching(/PortClosedError/) });
+    expect(Date.parse((await store.getJob(pinned!.id))!.nextAttemptAt)).toBe(clock.now() + 30_000);
+    expect(await store.getJob(free!.id)).toMatchObject({ state: 'queued', nextAttemptAt: now, attempts: 1 });
+  });
+
+  it('a job refused because its modem is down is due again at once, pinned or not, and leaves once the modem is back', async () => {
+    const { clock, store, sender, worker } = pooled({ policy: { baseDelayMs: 30_000 } });
+    const [pinned] = await store.enqueue([{ ...queued(B, 'pinned', 'reply'), modem: 'm1' }]);
+    sender.failNext(new ModemUnavailableError('m1', 'recovering'));
+    sender.onSend = undefined;
+    await worker.step();
+    expect(await store.getJob(pinned!.id)).toMatchObject({ state: 'queued', nextAttemptAt: new Date(clock.now()).toISOString(), modem: 'm1', attempts: 1 });
+    sender.down();
+    const step = worker.step();
+    await tick();
+    expect((await store.getJob(pinned!.id))!.state).toBe('queued');
+    sender.up();
+    expect((await step).kind).toBe('done');
+    expect(await store.getJob(pinned!.id)).toMatchObject({ state: 'sent', attempts: 2 });
+  });
+
+  it('pins an unpinned multipart text to its modem once a part has left, on any way back to the queue', async () => {
+    const { store, sender, worker } = pooled({ failover: true });
+    const [job] = await store.enqueue([queued(A, LONG, 'notification')]);
+    sender.gateNext(Promise.resolve()).failNext(new CmsError('500', 'AT+CMGS')); // part 1 goes, part 2 hits a network error
+    await worker.step();
+    expect(sender.sent).toHaveLength(1);
+    expect(await store.getJob(job!.id)).toMatchObject({ state: 'queued', modem: 'm1', via: 'm1', repin: { to: 'm1', reason: 'started' } });
+  });
+
+  it('once its SIM daily cap is reached (replies count) it takes only replies; the count rolls over at local midnight', async () => {
+    const quota = new ModemQuota('m1', 3, 0);
+    const { clock, store, sender, worker } = pooled({ quota });
+    await store.enqueue([queued(A, 'n1', 'notification'), queued(B, 'n2', 'notification'), queued(A, 'n3', 'notification'), queued(B, 'r1', 'reply')]);
+    await worker.drain();
+    expect(sender.sent.map((s) => submit(s.part.hex).text)).toEqual(['r1', 'n1', 'n2']);
+    expect(quota.sentToday(clock.now())).toBe(3);
+    expect(await worker.step()).toMatchObject({ kind: 'idle' });
+    clock.advance(24 * 3_600_000);
+    await worker.drain();
+    expect(sender.sent.map((s) => submit(s.part.hex).text)).toEqual(['r1', 'n1', 'n2', 'n3']);
   });
 });

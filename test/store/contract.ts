@@ -276,6 +276,29 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>): 
         expect((await s.listJobs({ modem: 'm1' })).map((j) => j.id)).toEqual([p1b!.id, p1!.id]);
       });
 
+      it('claimNext records the claiming modem as via; pinnedFirst takes own pinned jobs before older unpinned ones', async () => {
+        const [any1, p1, any2, p2] = await s.enqueue([
+          jobIn({ to: 'any1' }),
+          jobIn({ to: 'p1', modem: 'm1' }),
+          jobIn({ to: 'any2' }),
+          jobIn({ to: 'p2', modem: 'm1' }),
+        ]);
+        await s.enqueue([jobIn({ to: 'r', priority: 'reply' })]);
+        expect(await s.queuedByModem()).toEqual({ pinned: { m1: 2 }, unpinned: 3 });
+        const order: string[] = [];
+        for (let j = await s.claimNext({ ...claim('w1'), modem: 'm1', pinnedFirst: true }); j; j = await s.claimNext({ ...claim('w1'), modem: 'm1', pinnedFirst: true })) {
+          expect(j.via).toBe('m1');
+          order.push(j.to);
+        }
+        // Priority still comes first: the unpinned reply before the pinned notifications.
+        expect(order).toEqual(['r', 'p1', 'p2', 'any1', 'any2']);
+        expect([any1, p1, any2, p2].every(Boolean)).toBe(true);
+        expect(await s.queuedByModem()).toEqual({ pinned: {}, unpinned: 0 });
+        const [x] = await s.enqueue([jobIn({ to: 'x' })]);
+        expect((await s.claimNext(claim('all')))!.via).toBeUndefined();
+        expect((await s.getJob(x!.id))!.via).toBeUndefined();
+      });
+
       it('two workers claiming at once never get the same job (2 claimers x 200 jobs)', async () => {
         const jobs = await s.enqueue(Array.from({ length: 200 }, (_, i) => jobIn({ to: `+7900${String(i).padStart(7, '0')}`, priority: i % 3 ? 'mass' : 'reply' })));
         const run = async (owner: string) => {

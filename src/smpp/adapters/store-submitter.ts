@@ -3,6 +3,7 @@
  * account (the same path as `send` and `POST /messages`: number normalised, opt-out honoured),
  * within a per-account rate; a receipt request is kept on the job.
  */
+import type { PinForAccount } from '../../queue/account-pin.js';
 import { enqueueNotification } from '../../queue/notifications.js';
 import { InvalidRequestError } from '../../queue/errors.js';
 import type { Store } from '../../store/types.js';
@@ -18,6 +19,8 @@ export interface StoreSubmitterOptions {
   perMinute: number;
   /** Wake the queue worker. */
   onEnqueued?: () => void;
+  /** An account's jobs go through the modem of its dedicated number (queue/account-pin.ts). */
+  pinFor?: PinForAccount;
   clock?: Clock;
 }
 
@@ -39,7 +42,7 @@ export class StoreSubmitter implements SmppSubmitter {
         this.o.store,
         { to: m.to, text: m.text, account: account.login, ...(receipt ? { extra: { smppReceipt: receipt } } : {}) },
         this.o.phoneRule,
-        { clock: this.o.clock },
+        { clock: this.o.clock, pinFor: this.o.pinFor },
       );
     } catch (e) {
       if (e instanceof InvalidRequestError) throw new InvalidMessageError(e.message);

@@ -82,6 +82,7 @@ import {
   type LastSent,
   type PartialSet,
   type QueueCounts,
+  type QueuedByModem,
   type ServerStatus,
   type Store,
   type DeliveryPartRef,
@@ -705,8 +706,8 @@ export class LowdbStore implements Store {
     });
   }
 
-  /** The oldest due seq of priority p a claimer of `modem` may take (FIFO across its queues). */
-  private firstDue(p: JobPriority, modem: string | undefined, nowMs: number): number | undefined {
+  /** The oldest due seq of priority p a claimer of `modem` may take (FIFO across its queues, or its own first). */
+  private firstDue(p: JobPriority, modem: string | undefined, nowMs: number, pinnedFirst = false): number | undefined {
     const byModem = this.queues.get(p);
     if (!byModem) return undefined;
     let best: number | undefined;
@@ -717,6 +718,7 @@ export class LowdbStore implements Store {
     if (modem === undefined) for (const q of byModem.values()) consider(q);
     else {
       consider(byModem.get(modem));
+      if (best !== undefined && pinnedFirst) return best;
       consider(byModem.get(ANY_MODEM));
     }
     return best;
@@ -728,10 +730,10 @@ export class LowdbStore implements Store {
       const t = o.now?.getTime() ?? this.clock.now();
       for (const p of PRIORITY_ORDER) {
         if (o.priorities && !o.priorities.includes(p)) continue;
-        const seq = this.firstDue(p, o.modem, t);
+        const seq = this.firstDue(p, o.modem, t, o.pinnedFirst === true);
         if (seq === undefined) continue;
         const current = (await this.jobs.get(seq))!;
-        return cloneJob(await this.patchJob(seq, current, claimPatch(current, o.owner, o.leaseMs, t)));
+        return cloneJob(await this.patchJob(seq, current, claimPatch(current, o, t)));
       }
       return undefined;
     });
@@ -772,6 +774,19 @@ export class LowdbStore implements Store {
       await this.patchJob(seq, current, { concatRef: ref });
       this.nextRef = (ref + 1) % 256;
       return ref;
+    });
+  }
+
+  queuedByModem(): Promise<QueuedByModem> {
+    return this.run('queuedByModem', false, async () => {
+      const out: QueuedByModem = { pinned: {}, unpinned: 0 };
+      for (const byModem of this.queues.values()) {
+        for (const [key, q] of byModem) {
+          if (key === ANY_MODEM) out.unpinned += q.size;
+          else if (q.size > 0) out.pinned[key] = (out.pinned[key] ?? 0) + q.size;
+        }
+      }
+      return out;
     });
   }
 
