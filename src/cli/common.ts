@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, locateDataDir, MODEM_ID_PATTERN, modemSpecs, type Config } from '../config/config.js';
 import { makeOps } from '../daemon/ops.js';
-import { LowdbStore, withStoreWriter, type StoreOp } from '../store/index.js';
+import { LowdbStore, newRequestId, withStoreWriter, type Store, type StoreOp } from '../store/index.js';
 import { loadOrCreateKey } from '../util/secret.js';
 import { useDataFolder, type FolderAccess } from './data-folder.js';
 
@@ -52,13 +52,37 @@ export function cliOps(cfg: Config): StoreOp {
   };
 }
 
-/** Apply a change directly, or through the running server (the single writer). */
+/**
+ * Apply a change directly, or through the running server (the single writer of a data folder).
+ * On PostgreSQL (`store.kind`) every host and CLI writes the database itself, in transactions.
+ */
 export async function applyOp<R>(cfg: Config, op: string, args: unknown): Promise<{ via: 'direct' | 'server'; result: R }> {
+  if (cfg.store.kind === 'postgres') {
+    const store = await openShared(cfg);
+    try {
+      return { via: 'direct', result: await (cliOps(cfg) as StoreOp<R>)(store, op, args, newRequestId()) };
+    } finally {
+      await store.close();
+    }
+  }
   return withStoreWriter<R>(cfg.dataDir, op, args, cliOps(cfg) as StoreOp<R>, { timeoutMs: 60_000 });
 }
 
-/** A read-only view of the data folder; works while the server runs. */
-export async function openReadOnly(dataDir: string): Promise<LowdbStore> {
+/** The shared database of a `store.kind: postgres` config (pg loaded only then). */
+async function openShared(cfg: Config): Promise<Store> {
+  const { PostgresStore } = await import('../store/postgres/index.js');
+  const store = new PostgresStore({ url: cfg.store.url!, ...(cfg.store.host ? { host: cfg.store.host } : {}) });
+  await store.open();
+  return store;
+}
+
+/**
+ * A read-only view of the data: the folder's files (works while the server runs), or the shared
+ * PostgreSQL database when the folder's config names one (every host's inbox and queue).
+ */
+export async function openReadOnly(dataDir: string): Promise<Store> {
+  const cfg = loadConfig({ dataDir });
+  if (cfg.store.kind === 'postgres') return openShared(cfg);
   const store = new LowdbStore(dataDir, { readOnly: true });
   await store.open();
   return store;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { normalizeLogin } from '../accounts/index.js';
 import { inboxJson } from '../api/views.js';
-import type { InboxEntry, InboxFilter, InboxStatus, LowdbStore } from '../store/index.js';
+import type { InboxEntry, InboxFilter, InboxStatus, Store } from '../store/index.js';
 import { nationalForm, normalizeSender } from '../util/phone.js';
 import { loadConfig } from '../config/config.js';
 import { action, dataDirOf, intOption, noteMore, openReadOnly, printJson, UsageError } from './common.js';
@@ -59,7 +59,7 @@ function senderForms(from: string, country: string): string[] {
 }
 
 /** Newest first, at most `limit`, from any of `senders` (undefined: any sender). */
-async function listFromAny(store: LowdbStore, filter: InboxFilter, senders: (string | undefined)[], limit: number): Promise<InboxEntry[]> {
+async function listFromAny(store: Store, filter: InboxFilter, senders: (string | undefined)[], limit: number): Promise<InboxEntry[]> {
   const lists = await Promise.all(senders.map((from) => store.listInbound({ ...filter, from, limit })));
   if (lists.length === 1) return lists[0]!;
   const byId = new Map(lists.flat().map((e) => [e.id, e]));

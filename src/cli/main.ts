@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   forwards: async () => (await import('./forwards.js')).registerForwards,
   status: async () => (await import('./status.js')).registerStatus,
   selfservice: async () => (await import('./selfservice.js')).registerSelfService,
+  store: async () => (await import('./store.js')).registerStore,
 };
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -26,6 +26,7 @@ interface ServeOpts {
   logFormat?: LogFormat;
   httpPort?: number;
   webPort?: number;
+  store?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -46,6 +47,7 @@ export function registerServe(program: Command): void {
       return v as LogFormat;
     })
     .option('--http-port <n>', 'enable the HTTP API on this port (token from config or SMS_SERVER_HTTP_TOKEN)', intOption('--http-port', 0, 65535))
+    .option('--store <url>', 'share a PostgreSQL database with other hosts: postgres://user@host:port/db, or "lowdb" for the data folder\'s files (default: the config\'s "store")')
     .option('--web-port <n>', 'enable the public web listener (chat page at /chat) on this port', intOption('--web-port', 0, 65535))
     .action(
       action(async (o: ServeOpts) => {
@@ -58,6 +60,10 @@ export function registerServe(program: Command): void {
           // Merged over the file's "http" section (merge is per section).
           ...(o.httpPort !== undefined ? { http: { enabled: true, port: o.httpPort } as Config['http'] } : {}),
         };
+        if (o.store !== undefined) {
+          // Merged over the file's "store" section: `--store lowdb` drops a configured URL.
+          overrides.store = (o.store === 'lowdb' ? { kind: 'lowdb', url: undefined } : { kind: 'postgres', url: o.store }) as Config['store'];
+        }
         if (o.webPort !== undefined) overrides.web = { enabled: true, port: o.webPort } as Config['web'];
         const cfg = cliConfig(o, overrides, 'create');
         if (o.simulate && o.device) throw new UsageError('--simulate and --device are exclusive: the simulator provides the device');

@@ -4,7 +4,9 @@
  * server publishes; queue depths from the data folder itself (always current).
  */
 import type { Command } from 'commander';
-import { readDataLock, type PoolModemStatus, type QueuedByModem, type ServerStatus } from '../store/index.js';
+import { loadConfig } from '../config/config.js';
+import { STALE_BEATS } from '../daemon/host-directory.js';
+import { isSharedStore, readDataLock, type HostStatus, type PoolModemStatus, type QueuedByModem, type ServerStatus } from '../store/index.js';
 import { terminalSafe } from './terminal-safe.js';
 import { action, dataDirOf, openReadOnly, printJson } from './common.js';
 import { renderTable } from './table.js';
@@ -49,6 +51,50 @@ function modemTable(modems: ModemView[]): string {
   ]);
 }
 
+/** One host sharing the database, as `status --json` lists it (`hosts`). */
+export interface HostView {
+  host: string;
+  /** Heartbeat within the last three beats. */
+  live: boolean;
+  startedAt: string;
+  heartbeatAt: string;
+  /** Seconds since the last heartbeat (the database's clock). */
+  lastSeenSeconds: number;
+  modems: ModemView[];
+}
+
+function hostViews(hosts: HostStatus[], heartbeatSeconds: number, queued: QueuedByModem): HostView[] {
+  return hosts.map((h) => {
+    const live = h.ageSeconds < STALE_BEATS * heartbeatSeconds;
+    const modems = (h.status.modems ?? []).map(({ configuredProfile, profile, ...m }) => ({
+      ...m,
+      profile: profile ?? configuredProfile,
+      ...(live ? {} : { state: 'host down', signal: undefined, operator: undefined, registration: undefined }),
+      queueDepth: queued.pinned[m.id] ?? 0,
+    }));
+    return { host: h.host, live, startedAt: h.startedAt, heartbeatAt: h.heartbeatAt, lastSeenSeconds: Math.round(h.ageSeconds), modems };
+  });
+}
+
+function hostLines(hosts: HostView[], queued: QueuedByModem): string[] {
+  const table = renderTable(
+    hosts.flatMap((h) => (h.modems.length ? h.modems : [undefined]).map((m) => ({ h, m }))),
+    [
+      { header: 'host', get: ({ h }) => h.host },
+      { header: 'heartbeat', get: ({ h }) => (h.live ? 'live' : 'DOWN') },
+      { header: 'last seen', get: ({ h }) => `${h.lastSeenSeconds} s ago` },
+      { header: 'modem', get: ({ m }) => dash(m?.id) },
+      { header: 'number', get: ({ m }) => dash(m?.number) },
+      { header: 'state', get: ({ m }) => dash(m?.state) },
+      { header: 'queued', get: ({ m }) => dash(m?.queueDepth) },
+      { header: 'sent today', get: ({ m }) => (m ? (m.dailyCap !== undefined ? `${m.sentToday}/${m.dailyCap}` : String(m.sentToday)) : '-') },
+    ],
+  );
+  const known = new Set(hosts.flatMap((h) => h.modems.map((m) => m.id)));
+  const orphans = Object.entries(queued.pinned).filter(([id]) => !known.has(id));
+  return [table, ...orphans.map(([id, n]) => `${n} queued for modem ${id}, which no host drives`)];
+}
+
 export function registerStatus(program: Command): void {
   program
     .command('status')
@@ -63,7 +109,9 @@ export function registerStatus(program: Command): void {
         const snapshot = await store.getStatus();
         const queue = await store.queueCounts();
         const queued = await store.queuedByModem();
+        const shared = isSharedStore(store) ? await store.listHosts() : undefined;
         await store.close();
+        const hosts = shared && hostViews(shared, loadConfig({ dataDir: dir }).store.heartbeatSeconds, queued);
         // A lock held by another CLI's direct operation is not a running server.
         const running = lock.held && !lock.stale && lock.info?.role !== 'cli';
         const modems = modemViews(snapshot, running, queued);
@@ -73,6 +121,7 @@ export function registerStatus(program: Command): void {
           modems,
           queue: { depth: queue.byPriority, byState: queue.byState, unpinned: queued.unpinned },
           ...(running && snapshot?.http ? { http: snapshot.http } : {}),
+          ...(hosts ? { hosts } : {}),
         };
         if (o.json) return printJson(status);
         const queueLines = [
@@ -80,6 +129,12 @@ export function registerStatus(program: Command): void {
           `jobs:     ${Object.entries(queue.byState).map(([k, v]) => `${k} ${v}`).join(', ')}`,
         ];
         const server = `server:   ${running ? `running (pid ${lock.info?.pid})` : 'not running'}`;
+        if (hosts) {
+          // Several hosts on one database: every host and its modems, then the shared queue.
+          const out = [`${server} on this host; ${hosts.filter((h) => h.live).length} of ${hosts.length} hosts live`, '', ...hostLines(hosts, queued), '', ...queueLines];
+          process.stdout.write(out.map(terminalSafe).join('\n') + '\n');
+          return;
+        }
         if (modems.length > 1) {
           const faults = modems.filter((m) => m.lastFault).map((m) => `last fault ${m.id}: ${m.lastFault!.at} ${m.lastFault!.step}: ${m.lastFault!.reason}`);
           const out = [server, '', modemTable(modems), '', ...queueLines, `          ${queued.unpinned} queued for any modem, the rest pinned (column "queued")`, ...faults];

@@ -22,6 +22,7 @@ export const MIN_HTTP_TOKEN_LENGTH = 16;
 export type Language = 'en' | 'es' | 'ru';
 export type OnUnknown = 'resend-once' | 'hold';
 export type PinnedFallback = 'wait' | 'any';
+export type StoreKind = 'lowdb' | 'postgres';
 
 export interface Config {
   /** Serial device path; a /dev/serial/by-id/… link is best. Unset → no modem (use --simulate). One modem, id `default`. */
@@ -108,6 +109,23 @@ export interface Config {
     /** The SIM's own number (E.164) for route `number` and inbox `to`; unset: asked with AT+CNUM (many SIMs do not know it). */
     number?: string;
   };
+  /**
+   * Where the data lives: `lowdb` files under the data folder (one host, the default), or a shared
+   * PostgreSQL database (several hosts, one queue and one inbox). The URL may carry a password: never logged.
+   */
+  store: {
+    kind: StoreKind;
+    url?: string;
+    /** This server's name among the hosts sharing the database (its lease owner): default the machine's hostname. */
+    host?: string;
+    /**
+     * How long a claim on a job holds without renewal (the worker renews it every third): after a
+     * host dies, its jobs in flight wait this long before another host takes them over.
+     */
+    leaseSeconds: number;
+    /** How often a host writes its status row (`status` lists hosts; 3 missed beats: its modems count as down). */
+    heartbeatSeconds: number;
+  };
   routing: {
     /** Route `last-sender`: how long after the last SMS sent to a number its replies still go to that account. */
     lastSenderDays: number;
@@ -175,6 +193,7 @@ export const DEFAULTS: Config = {
   },
   smpp: { enabled: false, host: '127.0.0.1', port: 2775, maxSessionsPerAccount: 4, windowSize: 10, enquireLinkSeconds: 30, responseTimeoutSeconds: 10, longMessages: 'udh' },
   selfService: { ...SELF_SERVICE_DEFAULTS },
+  store: { kind: 'lowdb', leaseSeconds: 120, heartbeatSeconds: 10 },
 };
 
 type Rule =
@@ -251,6 +270,16 @@ const SCHEMA: Record<string, Rule> = {
       maxFailures: { t: 'int', min: 1, max: 100 },
       lockHours: { t: 'number', min: 0.0001, max: 24 * 365 },
       codesPerDay: { t: 'int', min: 1, max: 1000 },
+    },
+  },
+  store: {
+    t: 'object',
+    keys: {
+      kind: { t: 'string', oneOf: ['lowdb', 'postgres'] },
+      url: { t: 'string', optional: true },
+      host: { t: 'string', optional: true },
+      leaseSeconds: { t: 'int', min: 5, max: 86_400 },
+      heartbeatSeconds: { t: 'int', min: 1, max: 3600 },
     },
   },
   modem: {
@@ -421,6 +450,7 @@ function merge(base: Config, over: Partial<Config>): Config {
     chat: { ...base.chat, ...over.chat, limits: { ...base.chat.limits, ...over.chat?.limits } },
     smpp: { ...base.smpp, ...over.smpp },
     selfService: { ...base.selfService, ...over.selfService },
+    store: { ...base.store, ...over.store },
   };
 }
 
@@ -508,6 +538,7 @@ export function loadConfig(opts: { dataDir?: string; configFile?: string; overri
   }
   // A pool that cannot work (duplicate ids, devices or numbers) stops here, naming the entry.
   modemSpecs(cfg);
+  checkStore(cfg.store);
   if (!cfg.http.token && process.env.SMS_SERVER_HTTP_TOKEN) cfg.http.token = process.env.SMS_SERVER_HTTP_TOKEN;
   if (cfg.http.enabled && cfg.http.token!.length < MIN_HTTP_TOKEN_LENGTH) {
     throw new ConfigError(
@@ -515,6 +546,27 @@ export function loadConfig(opts: { dataDir?: string; configFile?: string; overri
     );
   }
   return cfg;
+}
+
+/** `postgres` needs a postgres:// URL; `lowdb` takes none (a stray URL would be silently unused). */
+function checkStore(store: Config['store']): void {
+  if (store.kind === 'lowdb') {
+    if (store.url !== undefined) throw new ConfigError(`"store.url" is set but "store.kind" is "lowdb": set "store.kind": "postgres" to use the database`);
+    return;
+  }
+  if (store.url === undefined) throw new ConfigError(`"store.kind" is "postgres" but no "store.url" (postgres://user@host:port/database) is set`);
+  if (store.host !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(store.host)) {
+    throw new ConfigError(`"store.host" must be 1..63 letters, digits, ".", "_" or "-" (a host name), got ${JSON.stringify(store.host)}`);
+  }
+  let u: URL;
+  try {
+    u = new URL(store.url);
+  } catch {
+    throw new ConfigError(`"store.url" is not a URL (expected postgres://user@host:port/database)`);
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    throw new ConfigError(`"store.url" must start with postgres:// or postgresql://, got ${u.protocol}//…`);
+  }
 }
 
 function stripUndefined<T extends object>(o: T): T {

@@ -68,6 +68,11 @@ export interface ModemPoolOptions {
   statusReports?: StatusReportSink;
   /** Lease owners are `<host>:<modem id>` (default: this host's name). */
   host?: string;
+  /**
+   * A modem this pool does not drive, on another host sharing the store: since when it is down
+   * (undefined: up); null when no host drives it. Unset (one host): such a modem is down since this start.
+   */
+  elsewhere?: (modem: string) => { downSince: number | undefined } | null;
   clock?: Clock;
   logger?: Logger;
 }
@@ -98,8 +103,8 @@ export class ModemPool extends EventEmitter<{ job: [Job, JobOutcome] }> {
       store: o.store,
       waitMs: o.pinnedWaitMs,
       fallback: o.pinnedFallback,
-      // A modem no longer configured is down since this start: its pinned jobs follow the fallback too.
-      downSince: (id) => (byId.has(id) ? byId.get(id)!.downSince() : this.startedAt),
+      // A modem no longer configured (here or on another host) is down since this start: its pinned jobs follow the fallback too.
+      downSince: (id) => (byId.has(id) ? byId.get(id)!.downSince() : (o.elsewhere?.(id) ?? { downSince: this.startedAt }).downSince),
       clock: this.clock,
       logger: o.logger,
     });

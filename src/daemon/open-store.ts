@@ -1,23 +1,26 @@
 /** The server's store, as configured: the data folder's lowdb files (one host) or shared PostgreSQL (several). */
+import { hostname } from 'node:os';
 import type { Config } from '../config/config.js';
-import { LowdbStore, type Store } from '../store/index.js';
+import { LowdbStore, type DataLock, type Store } from '../store/index.js';
 import type { Logger } from '../util/log.js';
 
-export interface ServerStore {
-  store: Store;
-  /** Subscribes to work enqueued by other hosts (shared stores only); answers the unsubscribe. */
-  watchWork?: (onWork: () => void) => Promise<() => Promise<void>>;
+/** This server's name among the hosts sharing a database: `store.host`, else the machine's. */
+export function hostOf(cfg: Config): string {
+  return cfg.store.host ?? hostname();
 }
 
-export async function openServerStore(cfg: Config, logger: Logger): Promise<ServerStore> {
+/**
+ * Opens (and migrates) the configured store. `lock`: the caller holds the data folder's lock
+ * already. PostgreSQL is imported lazily: a one-host server never loads the pg client.
+ */
+export async function openServerStore(cfg: Config, logger: Logger, lock?: DataLock): Promise<Store> {
   if (cfg.store.kind === 'postgres') {
-    // Imported lazily: a one-host server never loads the pg client.
     const { PostgresStore } = await import('../store/postgres/index.js');
-    const store = new PostgresStore({ url: cfg.store.url!, logger });
+    const store = new PostgresStore({ url: cfg.store.url!, host: hostOf(cfg), logger });
     await store.open();
-    return { store, watchWork: (fn) => store.watchWork(fn) };
+    return store;
   }
-  const store = new LowdbStore(cfg.dataDir, { lockWaitMs: 3000, logger });
+  const store = new LowdbStore(cfg.dataDir, lock ? { lock: false, logger } : { lockWaitMs: 3000, logger });
   await store.open();
-  return { store };
+  return store;
 }

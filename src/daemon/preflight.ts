@@ -22,6 +22,12 @@ export function preflight(cfg: Config, o: { simulate?: boolean } = {}): void {
     () => cfg.secretKey && parseKey(cfg.secretKey, 'the config key "secretKey"'),
     () => !cfg.secretKey && process.env.SMS_SERVER_KEY && parseKey(process.env.SMS_SERVER_KEY, 'SMS_SERVER_KEY'),
   ];
+  // Hosts sharing a database read each other's sealed texts and account secrets: one key for all.
+  if (cfg.store.kind === 'postgres' && !cfg.secretKey && !process.env.SMS_SERVER_KEY) {
+    throw new ConfigError(
+      'with "store.kind": "postgres" every host must use the same secret key: set "secretKey" in the config or SMS_SERVER_KEY (generate one with `openssl rand -base64 32`)',
+    );
+  }
   for (const check of checks) {
     try {
       check();

@@ -15,13 +15,15 @@ import { deliveryEvent, EmailSender, ForwardDispatcher, WebhookSender, type Chan
 import { InboundPipeline, LastSenderRoute, NumberRoute, PrefixRoute, Receiver } from '../inbound/index.js';
 import { accountPin, type QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
-import { LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock } from '../store/index.js';
+import { isSharedStore, SpoolServer, spoolHandlerFor, type Account, type DataLock, type Store } from '../store/index.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import { poolOptions, queuePolicyOptions, serialModemOptions } from './config-options.js';
+import { HostDirectory } from './host-directory.js';
 import { ModemPool } from './modem-pool.js';
+import { hostOf, openServerStore } from './open-store.js';
 import { makeOps } from './ops.js';
 import type { PublicWeb } from './public-web.js';
 import { preflight } from './preflight.js';
@@ -32,7 +34,8 @@ import type { ModemSupervisor } from './supervisor.js';
 export const RESUME_NEW_MAX_AGE_MS = 7 * 24 * 3_600_000;
 
 export interface RunningServer {
-  store: LowdbStore;
+  /** The data folder's files, or PostgreSQL shared with other hosts (`store.kind`). */
+  store: Store;
   /** Every modem: supervisor, intake and worker each. */
   pool: ModemPool;
   /** The first modem's supervisor and worker (one-modem callers). */
@@ -84,9 +87,9 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   const clock = o.clock ?? realClock;
   const log = moduleLogger(logger, 'server');
   const specs = modemSpecs(cfg); // preflight: at least one
-  const store = new LowdbStore(cfg.dataDir, o.lock ? { lock: false, logger } : { lockWaitMs: 3000, logger });
-  await store.open();
+  const store = await openServerStore(cfg, logger, o.lock);
   undo.push(() => store.close());
+  const shared = isSharedStore(store) ? store : undefined;
   const key = loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey });
   const phoneRule = { country: cfg.country };
   const kick = () => pool.kick();
@@ -137,13 +140,16 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   // Each intake records its SIM's number as `to`; with one modem, a number learned later (AT+CNUM) also counts.
   const oneSim = specs.length === 1 ? () => pool.members[0]!.intake.simNumber : undefined;
   pipeline.add(new NumberRoute({ accounts: store, simNumber: oneSim, phoneRule, clock }));
+  let hosts: HostDirectory | undefined;
   const pool = new ModemPool({
     specs,
     store,
+    host: hostOf(cfg),
+    ...(shared ? { elsewhere: (id: string) => hosts?.elsewhere(id) ?? null } : {}),
     receiver,
     pipeline,
     supervisorOptions: (spec) => serialModemOptions(cfg, spec, logger),
-    worker: { ...queuePolicyOptions(cfg), unseal: (t) => decryptSecret(t, key), deliveryReports: cfg.queue.deliveryReports },
+    worker: { ...queuePolicyOptions(cfg), leaseMs: cfg.store.leaseSeconds * 1000, unseal: (t) => decryptSecret(t, key), deliveryReports: cfg.queue.deliveryReports },
     ...poolOptions(cfg),
     statusReports,
     logger,
@@ -163,6 +169,15 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   const status = new StatusPublisher({ store, modems: pool.members, http: () => http && { host: cfg.http.host, port: http.port }, logger });
   status.start();
   undo.push(async () => status.stop());
+  if (shared) {
+    // Several hosts: refuse a modem id another live host drives; beat (the status row) from now on.
+    hosts = new HostDirectory({ store: shared, modems: specs.map((m) => m.id), heartbeatMs: cfg.store.heartbeatSeconds * 1000, beat: () => status.publish(), clock, logger });
+    await hosts.start();
+    undo.push(async () => hosts!.stop());
+    // Jobs enqueued by another host wake this one's workers at once (NOTIFY on commit), not at the next poll.
+    const unwatch = await shared.watchWork(kick);
+    undo.push(unwatch);
+  }
 
   // Requests from CLI processes: applied here, by the only writer.
   const spool = new SpoolServer(cfg.dataDir, { logger });
@@ -187,13 +202,17 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   await pool.start();
   undo.push(() => pool.stop());
   await status.publish();
-  log.info({ modems: specs.map((m) => ({ id: m.id, device: m.device, profile: m.profile, number: m.number })), data: cfg.dataDir }, 'server started');
+  log.info(
+    { modems: specs.map((m) => ({ id: m.id, device: m.device, profile: m.profile, number: m.number })), data: cfg.dataDir, store: cfg.store.kind, ...(shared ? { host: shared.host } : {}) },
+    'server started',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       log.info('stopping');
       status.stop();
+      hosts?.stop();
       await http?.close();
       await spool.stop();
       await pool.stopWorkers();

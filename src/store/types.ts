@@ -515,3 +515,28 @@ export interface Store extends AccountStore, ForwardStore, ChatSessionStore, Onc
   getSeenParts(): Promise<Record<string, number>>;
   putSeenParts(seen: Record<string, number>): Promise<void>;
 }
+
+/** One server sharing the store with others (PostgreSQL), as `status` lists it. */
+export interface HostStatus {
+  host: string;
+  startedAt: string;
+  /** Its last heartbeat (the database's clock). */
+  heartbeatAt: string;
+  /** Seconds since then, on the database's clock (hosts' own clocks may differ). */
+  ageSeconds: number;
+  /** The snapshot it published with that heartbeat (its modems). */
+  status: ServerStatus;
+}
+
+/** What a store shared by several hosts adds (PostgresStore): who the hosts are, and work enqueued elsewhere. */
+export interface SharedStore extends Store {
+  /** This process's host name among them (its status row). */
+  readonly host: string;
+  listHosts(): Promise<HostStatus[]>;
+  /** Calls `onWork` when any host enqueues jobs; answers the unsubscribe. */
+  watchWork(onWork: () => void): Promise<() => Promise<void>>;
+}
+
+export function isSharedStore(s: Store): s is SharedStore {
+  return typeof (s as Partial<SharedStore>).listHosts === 'function';
+}

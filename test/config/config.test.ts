@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULTS, loadConfig, modemSpecs, validateConfig } from '../../src/config/config.js';
+import { ConfigError, DEFAULTS, loadConfig, modemSpecs, validateConfig, type Config } from '../../src/config/config.js';
 
 describe('config', () => {
   it('names an unknown key and lists the known ones', () => {
@@ -74,6 +74,26 @@ describe('config', () => {
     } finally {
       if (saved !== undefined) process.env.SMS_SERVER_HTTP_TOKEN = saved;
     }
+  });
+
+  it('store: lowdb by default; postgres needs a postgres:// URL; unknown keys and kinds are refused; the URL is not echoed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const st = (s: Partial<Config['store']>) => s as Config['store'];
+    expect(loadConfig({ dataDir: dir }).store).toEqual({ kind: 'lowdb', leaseSeconds: 120, heartbeatSeconds: 10 });
+    const url = 'postgres://sms:s3cret@db.example:5432/sms';
+    expect(loadConfig({ dataDir: dir, overrides: { store: st({ kind: 'postgres', url, host: 'h1' }) } }).store).toEqual({ kind: 'postgres', url, host: 'h1', leaseSeconds: 120, heartbeatSeconds: 10 });
+    expect(() => validateConfig({ store: { kind: 'postgres', uri: url } }, 'cfg.json')).toThrow(/unknown key "store.uri" \(known keys under "store": kind, url, host, leaseSeconds, heartbeatSeconds\)/);
+    expect(() => validateConfig({ store: { kind: 'mysql' } })).toThrow(/"store.kind" must be one of "lowdb", "postgres"/);
+    expect(() => validateConfig({ store: { leaseSeconds: 1 } })).toThrow(/"store.leaseSeconds"/);
+    expect(() => loadConfig({ dataDir: dir, overrides: { store: st({ kind: 'postgres' }) } })).toThrow(/no "store.url"/);
+    expect(() => loadConfig({ dataDir: dir, overrides: { store: st({ kind: 'postgres', url, host: 'a b' }) } })).toThrow(/"store.host" must be/);
+    expect(() => loadConfig({ dataDir: dir, overrides: { store: st({ kind: 'lowdb', url }) } })).toThrow(/"store.kind" is "lowdb"/);
+    const bad = () => loadConfig({ dataDir: dir, overrides: { store: st({ kind: 'postgres', url: 'mysql://root:s3cret@h/db' }) } });
+    expect(bad).toThrow(/must start with postgres:\/\/ or postgresql:\/\//);
+    expect(bad).not.toThrow(/s3cret/);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ store: { kind: 'postgres', url } }));
+    // `serve --store lowdb` over a file naming PostgreSQL: back to the files, the URL dropped.
+    expect(loadConfig({ dataDir: dir, overrides: { store: st({ kind: 'lowdb', url: undefined }) } }).store.kind).toBe('lowdb');
   });
 
   it('accounts settings: routing and forward defaults; smtp needs host and from, a user needs a pass; bad keys are named', () => {

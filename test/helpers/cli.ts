@@ -4,7 +4,7 @@
  * `node <out>/cli/main.js …` as a real child process — the way cron or an operator runs it.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -33,6 +33,8 @@ export function buildCli(): BuiltCli {
   copyFileSync(join(ROOT, 'package.json'), join(base, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(base, 'node_modules'));
   symlinkSync(join(ROOT, 'modem-profiles'), join(base, 'modem-profiles'));
+  // Like `npm run build`: the PostgreSQL schema migrations ship next to the compiled store.
+  cpSync(join(ROOT, 'src/store/postgres/migrations'), join(out, 'store/postgres/migrations'), { recursive: true });
   const main = join(out, 'cli', 'main.js');
   return {
     main,

@@ -15,7 +15,7 @@ import { createLogger } from '../../src/util/log.js';
 import type { Logger } from '../../src/util/log.js';
 import type { Clock } from '../../src/util/clock.js';
 
-type Nested = 'http' | 'queue' | 'inbound' | 'modem' | 'selfService' | 'routing' | 'forward' | 'web' | 'chat' | 'pool';
+type Nested = 'http' | 'queue' | 'inbound' | 'modem' | 'selfService' | 'routing' | 'forward' | 'web' | 'chat' | 'pool' | 'store';
 /** Config overrides: top-level keys, and any subset of the keys of each nested section. */
 export type HarnessConfig = Partial<Omit<Config, Nested>> & { [K in Nested]?: Partial<Config[K]> };
 
@@ -84,6 +84,7 @@ function harnessConfig(dataDir: string, c: HarnessConfig, fixed: Partial<Config>
     inbound: { ...base.inbound, ...c.inbound },
     modem: { ...base.modem, ...c.modem },
     pool: { ...base.pool, ...c.pool },
+    store: { ...base.store, ...c.store },
     routing: { ...base.routing, ...c.routing },
     forward: { ...base.forward, ...c.forward },
     web: { ...base.web, ...c.web },

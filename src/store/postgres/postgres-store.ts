@@ -39,7 +39,8 @@ import {
   type UnmatchedReport,
   type SelfServiceRecord,
   type ServerStatus,
-  type Store,
+  type HostStatus,
+  type SharedStore,
 } from '../types.js';
 import { migrate } from './migrate.js';
 
@@ -68,16 +69,6 @@ const UNMATCHED_TOTAL_DOC = 'unmatched-total';
 /** Rows per INSERT of a batch (14 parameters each, under PostgreSQL's 65535). */
 const INSERT_CHUNK = 2000;
 
-/** One server sharing the database, as `status` lists it. */
-export interface HostRow {
-  host: string;
-  startedAt: string;
-  /** The last heartbeat (the database's clock). */
-  heartbeatAt: string;
-  /** Seconds since then, on the database's clock. */
-  ageSeconds: number;
-  status: ServerStatus;
-}
 
 /** The columns of a job row, from its document. */
 function jobColumns(j: Omit<Job, 'id'>): unknown[] {
@@ -114,7 +105,7 @@ const withId = <T>(row: { id: string; doc: unknown }): T => ({ ...(row.doc as ob
 /** The modem condition of a claim (see matchesModem): `$n` is the claimer's modem or null. */
 const modemMatch = (n: number) => `($${n}::text IS NULL OR modem IS NULL OR modem = $${n})`;
 
-export class PostgresStore implements Store {
+export class PostgresStore implements SharedStore {
   private pool: pg.Pool | undefined;
   private readonly clock: Clock;
   private readonly log: Logger | undefined;
@@ -582,7 +573,7 @@ export class PostgresStore implements Store {
   }
 
   /** Every host that ever wrote its status, by name, with the age of its last heartbeat. */
-  async listHosts(): Promise<HostRow[]> {
+  async listHosts(): Promise<HostStatus[]> {
     const { rows } = await this.db('listHosts').query<{ host: string; started_at: Date; heartbeat_at: Date; age: number; doc: ServerStatus }>(
       'SELECT host, started_at, heartbeat_at, extract(epoch FROM now() - heartbeat_at)::float8 AS age, doc FROM hosts ORDER BY host',
     );
