@@ -1,18 +1,20 @@
 /**
- * Several hosts on one PostgreSQL database (issue 17): real servers, each on its own simulated modem
- * over a pseudo-terminal, sharing a real PostgreSQL server started on a private port.
+ * Several hosts on one PostgreSQL database (issue 17), in this process: real servers, each driving
+ * its own simulated modem over a pseudo-terminal (modem ids `a`, `b`: unique across hosts), sharing
+ * a real PostgreSQL server started on a private port. The three-process kill -9 run is
+ * postgres-kill.test.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addClient } from '../../src/commands/index.js';
 import { loadOrCreateKey } from '../../src/util/secret.js';
 import { PostgresStore } from '../../src/store/postgres/index.js';
-import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
+import { startPoolHarness, waitFor, type HarnessConfig, type PoolHarness } from '../helpers/harness.js';
 import { pgSkipReason, startTestPg, type TestPg } from '../helpers/postgres.js';
 
 const KEY = 'a'.repeat(64); // hosts sharing a database share the key that seals passwords
 
 let server: TestPg | undefined;
-let harnesses: Harness[] = [];
+let harnesses: PoolHarness[] = [];
 let outside: PostgresStore | undefined;
 beforeAll(async () => {
   if (!pgSkipReason) server = await startTestPg();
@@ -27,43 +29,85 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function hosts(names: string[]): Promise<{ url: string; hs: Harness[] }> {
+/** One host per name, each with one modem named after it (`hostA` drives modem `a`). */
+async function hosts(names: string[], config: HarnessConfig = {}): Promise<{ url: string; hs: PoolHarness[] }> {
   const url = await server!.freshDatabase();
-  for (const host of names) harnesses.push(await startHarness({ config: { store: { kind: 'postgres', url, host }, secretKey: KEY } }));
+  for (const host of names) {
+    const id = host.slice(-1).toLowerCase();
+    harnesses.push(
+      await startPoolHarness({
+        modems: [{ id, number: `+7999000000${harnesses.length + 1}`, sim: { ownNumber: `+7999000000${harnesses.length + 1}` } }],
+        config: { ...config, store: { kind: 'postgres', url, host, heartbeatSeconds: 1, ...config.store }, secretKey: KEY },
+      }),
+    );
+  }
+  outside = new PostgresStore({ url, host: 'test' });
+  await outside.open();
   return { url, hs: harnesses };
 }
 
+const sentTo = (h: PoolHarness, id: string, to: string) => h.sim(id).modem.sent.filter((s) => s.to === to).map((s) => s.text);
+
 describe.skipIf(pgSkipReason)(`servers on several hosts sharing PostgreSQL${pgSkipReason ? ` (skipped: ${pgSkipReason})` : ''}`, () => {
   it('work enqueued elsewhere wakes both hosts (NOTIFY) and every text leaves exactly once, through one of the modems', async () => {
-    const { url, hs } = await hosts(['hostA', 'hostB']);
-    outside = new PostgresStore({ url });
-    await outside.open();
+    const { hs } = await hosts(['hostA', 'hostB']);
     const to = Array.from({ length: 40 }, (_, i) => `+7900555${String(i).padStart(4, '0')}`);
     // As another host's API would: straight into the shared queue. The workers' idle poll is 60 s,
     // so sending within the wait below needs the notification.
-    await outside.enqueue(to.map((t) => ({ to: t, text: 'shared queue', priority: 'mass' as const, state: 'queued' as const, attempts: 0, nextAttemptAt: new Date().toISOString() })));
-    const sentBy = () => hs.map((h) => h.sim.modem.sent.map((s) => s.to));
+    await outside!.enqueue(to.map((t) => ({ to: t, text: 'shared queue', priority: 'mass' as const, state: 'queued' as const, attempts: 0, nextAttemptAt: new Date().toISOString() })));
+    const sentBy = () => [hs[0]!.sim('a').modem.sent.map((s) => s.to), hs[1]!.sim('b').modem.sent.map((s) => s.to)];
     await waitFor(() => sentBy().flat().length >= to.length, 'all 40 texts sent', 30_000);
     await waitFor(async () => (await outside!.queueCounts()).byState.sent === to.length, 'all 40 jobs recorded sent', 15_000);
     const [a, b] = sentBy();
     expect([...a!, ...b!].sort()).toEqual(to);
     expect(a!.length).toBeGreaterThan(0);
     expect(b!.length).toBeGreaterThan(0);
-    // Each job claimed once: no second attempt, no duplicate count.
-    expect(new Set((await outside.listJobs({ state: 'sent' })).map((j) => `${j.attempts}/${j.duplicates ?? 0}`))).toEqual(new Set(['1/0']));
+    // Each job claimed once: no second attempt, no duplicate count; `via` names the modem that sent it.
+    const jobs = await outside!.listJobs({ state: 'sent' });
+    expect(new Set(jobs.map((j) => `${j.attempts}/${j.duplicates ?? 0}`))).toEqual(new Set(['1/0']));
+    expect(jobs.filter((j) => j.via === 'a').length).toBe(a!.length);
   });
 
-  it('an SMS received by host B lands in the shared inbox, host A sees it, and the credentials go out sealed with the shared key', async () => {
-    const { url, hs } = await hosts(['hostA', 'hostB']);
-    outside = new PostgresStore({ url });
-    await outside.open();
+  it('an SMS received by host B is answered through host B\'s modem only, host A sees it in the shared inbox, and status lists both hosts with their modems', async () => {
+    const { hs } = await hosts(['hostA', 'hostB']);
     const key = loadOrCreateKey({ dataDir: hs[0]!.dataDir, configKey: KEY });
-    await addClient(outside, { phone: '+79001234567', code: '1234', login: 'ivanov', password: '1a2b3c4d' }, key, { country: 'RU' });
-    hs[1]!.sim.modem.injectSms('+79001234567', 'CLIENT info');
-    const entry = await waitFor(async () => (await hs[0]!.server!.store.listInbound({ status: 'processed' }))[0], 'the processed inbound in host A\'s view', 20_000);
-    expect(entry).toMatchObject({ from: '+79001234567', text: 'CLIENT info', command: 'info' });
-    const texts = () => hs.flatMap((h) => h.sim.modem.sent.filter((s) => s.to === '+79001234567').map((s) => s.text));
-    await waitFor(() => texts().length >= 2, 'ack and credentials sent', 20_000);
-    expect(texts().find((t) => t.includes('login'))).toContain('password: 1a2b3c4d');
+    await addClient(outside!, { phone: '+79001234567', code: '1234', login: 'ivanov', password: '1a2b3c4d' }, key, { country: 'RU' });
+    hs[1]!.sim('b').modem.injectSms('+79001234567', 'CLIENT info');
+    const entry = await waitFor(async () => (await hs[0]!.server!.store.listInbound({ status: 'processed' }))[0], "the processed inbound in host A's view", 20_000);
+    expect(entry).toMatchObject({ from: '+79001234567', text: 'CLIENT info', command: 'info', modem: 'b' });
+    await waitFor(() => sentTo(hs[1]!, 'b', '+79001234567').length >= 2, 'ack and credentials sent through modem b', 20_000);
+    // The replies are pinned to modem b: host A, idle all along, never claimed them.
+    expect(sentTo(hs[1]!, 'b', '+79001234567').find((t) => t.includes('login'))).toContain('password: 1a2b3c4d');
+    expect(sentTo(hs[0]!, 'a', '+79001234567')).toEqual([]);
+    const listed = await outside!.listHosts();
+    expect(listed.map((h) => [h.host, h.status.modems?.map((m) => m.id)])).toEqual([
+      ['hostA', ['a']],
+      ['hostB', ['b']],
+    ]);
+    expect(listed.every((h) => h.ageSeconds < 3)).toBe(true);
+  });
+
+  it('a host cannot start with a modem id another live host drives', async () => {
+    const { url } = await hosts(['hostA']);
+    const clash = startPoolHarness({ modems: [{ id: 'a' }], config: { store: { kind: 'postgres', url, host: 'hostC', heartbeatSeconds: 1 } as HarnessConfig['store'], secretKey: KEY } });
+    await expect(clash).rejects.toMatchObject({ message: /host "hostA" .*drives modem "a": modem ids must be unique/ });
+  });
+
+  it("jobs pinned to another host's live modem stay pinned; once that host is down past pool.pinnedWaitMinutes, 'any' unpins them", async () => {
+    const { hs } = await hosts(['hostA', 'hostB'], { pool: { pinnedWaitMinutes: 0.02, pinnedFallback: 'any' } });
+    // Due in an hour: nobody sends it, so only the fallback can touch it.
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const [job] = await outside!.enqueue([{ to: '+79007770001', text: 'pinned to b', priority: 'notification', state: 'queued', attempts: 0, nextAttemptAt: later, modem: 'b' }]);
+    // Host A checks its fallback every 300 ms with a 1.2 s wait: modem b is not A's, but it is up on host B.
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(await outside!.getJob(job!.id)).toMatchObject({ modem: 'b' });
+    expect((await outside!.getJob(job!.id))!.repin).toBeUndefined();
+    // Host B stops (as if powered off: its status row stays, its heartbeat ages past three beats).
+    await hs[1]!.stopServer();
+    const released = await waitFor(async () => {
+      const j = await outside!.getJob(job!.id);
+      return j?.modem === undefined && j;
+    }, "host A unpins the job once host B's modem counts as down", 30_000);
+    expect(released).toMatchObject({ state: 'queued', repin: { from: 'b', reason: 'modem-down' } });
   });
 });
