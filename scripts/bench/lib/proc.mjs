@@ -123,3 +123,8 @@ export function run(cmd, args, { env, input } = {}) {
     }
   });
 }
+
+/** CPU ms (user + system) of a process and its descendants now, exited children it waited for included. */
+export function treeCpuMs(root) {
+  return descendants(root).reduce((n, pid) => n + (readStat(pid)?.cpuMs ?? 0), 0);
+}
