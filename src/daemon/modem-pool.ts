@@ -24,6 +24,7 @@ import {
   PinnedFallback,
   QueueWorker,
   sentToday,
+  storeSentCounter,
   type JobOutcome,
   type PinnedFallbackMode,
   type QueueWorkerOptions,
@@ -73,6 +74,8 @@ export interface ModemPoolOptions {
    * (undefined: up); null when no host drives it. Unset (one host): such a modem is down since this start.
    */
   elsewhere?: (modem: string) => { downSince: number | undefined } | null;
+  /** The store is shared with other hosts: the per-recipient cap counts their sends too (read before each capped send). */
+  sharedStore?: boolean;
   clock?: Clock;
   logger?: Logger;
 }
@@ -96,7 +99,7 @@ export class ModemPool extends EventEmitter<{ job: [Job, JobOutcome] }> {
     this.clock = o.clock ?? realClock;
     this.startedAt = this.clock.now();
     const offset = o.worker.dayOffsetMinutes ?? -new Date().getTimezoneOffset();
-    this.cap = new DailyCap(o.recipientDailyCap, offset);
+    this.cap = new DailyCap(o.recipientDailyCap, offset, o.sharedStore ? storeSentCounter(o.store) : undefined);
     this.members = o.specs.map((spec) => this.member(spec, offset));
     const byId = new Map(this.members.map((m) => [m.spec.id, m]));
     this.fallback = new PinnedFallback({

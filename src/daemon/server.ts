@@ -145,7 +145,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     specs,
     store,
     host: hostOf(cfg),
-    ...(shared ? { elsewhere: (id: string) => hosts?.elsewhere(id) ?? null } : {}),
+    ...(shared ? { elsewhere: (id: string) => hosts?.elsewhere(id) ?? null, sharedStore: true } : {}),
     receiver,
     pipeline,
     supervisorOptions: (spec) => serialModemOptions(cfg, spec, logger),

@@ -23,6 +23,14 @@ export async function sentToday(store: Store, nowMs: number, offsetMinutes: numb
   return store.listJobs({ state: 'sent', since, timeField: 'sentAt' });
 }
 
+/** Capped texts sent to `to` since `since` (ISO) by every host sharing the store. */
+export type SentCounter = (to: string, since: string) => Promise<number>;
+
+/** A SentCounter over the store's jobs (an indexed query by recipient on PostgreSQL). */
+export function storeSentCounter(store: Store): SentCounter {
+  return async (to, since) => (await store.listJobs({ to, state: 'sent', since, timeField: 'sentAt' })).filter((j) => j.priority !== 'reply').length;
+}
+
 export class DailyCap {
   private day = '';
   private counts = new Map<string, number>();
@@ -34,6 +42,8 @@ export class DailyCap {
   constructor(
     readonly cap: number,
     readonly offsetMinutes: number,
+    /** Several hosts on one store: today's count is read from it before each check (their sends too). */
+    private readonly shared?: SentCounter,
   ) {
     if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`daily cap must be a whole number ≥ 1, got ${cap}`);
   }
@@ -55,6 +65,16 @@ export class DailyCap {
   reached(to: string, nowMs: number): boolean {
     this.roll(nowMs);
     return (this.counts.get(to) ?? 0) >= this.cap;
+  }
+
+  /** `reached`, after taking in what other hosts sent to `to` today when the store is shared. */
+  async check(to: string, nowMs: number): Promise<boolean> {
+    if (this.shared) {
+      const n = await this.shared(to, new Date(localMidnight(nowMs, this.offsetMinutes)).toISOString());
+      this.roll(nowMs);
+      if (n > (this.counts.get(to) ?? 0)) this.counts.set(to, n);
+    }
+    return this.reached(to, nowMs);
   }
 
   /** Counts one capped message sent to `to` at `atMs`. */

@@ -2,7 +2,7 @@
 export * from './errors.js';
 export * from './retry-policy.js';
 export { MassRateLimiter } from './rate-limiter.js';
-export { DailyCap, sentToday } from './daily-cap.js';
+export { DailyCap, sentToday, storeSentCounter, type SentCounter } from './daily-cap.js';
 export { ModemQuota } from './modem-quota.js';
 export { PinnedFallback, type PinnedFallbackMode, type PinnedFallbackOptions } from './pinned-fallback.js';
 export * from './worker.js';

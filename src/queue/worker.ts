@@ -360,7 +360,7 @@ export class QueueWorker extends EventEmitter {
     if (job.priority !== 'reply' && (await isOptedOut(this.store, job.to))) {
       return { reason: 'opted-out', message: `recipient ${job.to} opted out of ${job.priority} texts (sms stop)` };
     }
-    if (this.cap.reached(job.to, nowMs)) {
+    if (await this.cap.check(job.to, nowMs)) {
       return { reason: 'daily-cap', message: `recipient ${job.to} already had ${this.cap.cap} notification/mass texts today` };
     }
     return undefined;

@@ -110,4 +110,19 @@ describe.skipIf(pgSkipReason)(`servers on several hosts sharing PostgreSQL${pgSk
     }, "host A unpins the job once host B's modem counts as down", 30_000);
     expect(released).toMatchObject({ state: 'queued', repin: { from: 'b', reason: 'modem-down' } });
   });
+
+  it('the per-recipient daily cap holds across hosts: a text host A sent counts on host B', async () => {
+    await hosts(['hostA', 'hostB'], { queue: { dailyCap: 1 } });
+    const now = new Date().toISOString();
+    const job = (modem: string, text: string) => ({ to: '+79007770002', text, priority: 'notification' as const, state: 'queued' as const, attempts: 0, nextAttemptAt: now, modem });
+    const [first] = await outside!.enqueue([job('a', 'first of the day')]);
+    await waitFor(async () => (await outside!.getJob(first!.id))?.state === 'sent', 'the first text sent by host A', 20_000);
+    const [second] = await outside!.enqueue([job('b', 'second of the day')]);
+    const done = await waitFor(async () => {
+      const j = await outside!.getJob(second!.id);
+      return j && j.state !== 'queued' && j.state !== 'sending' && j;
+    }, 'host B judged the second text', 20_000);
+    expect(done).toMatchObject({ state: 'failed', reason: 'daily-cap' });
+    expect(sentTo(harnesses[1]!, 'b', '+79007770002')).toEqual([]);
+  });
 });
