@@ -93,7 +93,7 @@ export function registerAccounts(program: Command): void {
     .option('--config <file>', 'config file')
     .action(
       action(async (o: Opts) => {
-        const store = await openReadOnly(cliConfig(o).dataDir);
+        const store = await openReadOnly(cliConfig(o));
         try {
           const rows = (await store.listAccounts()).map(accountView);
           if (o.json) return printJson(rows);

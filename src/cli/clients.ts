@@ -60,7 +60,7 @@ export function registerClients(program: Command): void {
     .action(
       action(async (o: { showPasswords?: boolean; json?: boolean; data?: string; config?: string }) => {
         const cfg = cliConfig(o, {}, 'read');
-        const store = await openReadOnly(cfg.dataDir);
+        const store = await openReadOnly(cfg);
         try {
           const key = o.showPasswords ? loadKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey }) : undefined;
           if (o.showPasswords && !key) throw new UsageError(`no key in ${cfg.dataDir} (secret.key), "secretKey" or SMS_SERVER_KEY: no password was stored with one`);

@@ -78,12 +78,13 @@ async function openShared(cfg: Config): Promise<Store> {
 
 /**
  * A read-only view of the data: the folder's files (works while the server runs), or the shared
- * PostgreSQL database when the folder's config names one (every host's inbox and queue).
+ * PostgreSQL database when the config names one (every host's inbox and queue). A folder alone:
+ * its own config.json decides.
  */
-export async function openReadOnly(dataDir: string): Promise<Store> {
-  const cfg = loadConfig({ dataDir });
+export async function openReadOnly(from: string | Config): Promise<Store> {
+  const cfg = typeof from === 'string' ? loadConfig({ dataDir: from }) : from;
   if (cfg.store.kind === 'postgres') return openShared(cfg);
-  const store = new LowdbStore(dataDir, { readOnly: true });
+  const store = new LowdbStore(cfg.dataDir, { readOnly: true });
   await store.open();
   return store;
 }

@@ -62,7 +62,7 @@ export function registerForwards(program: Command): void {
             throw new UsageError(`--account: ${(e as Error).message}`);
           }
         }
-        const store = await openReadOnly(cliConfig(o).dataDir);
+        const store = await openReadOnly(cliConfig(o));
         try {
           const list = await store.listForwards({ account, status: o.status, limit: o.limit });
           if (o.json) return printJson(list.map(forwardJson));

@@ -61,7 +61,7 @@ export function registerSelfService(program: Command): void {
     action(async (o: { phone: string; json?: boolean; data?: string; config?: string }) => {
       const cfg = cliConfig(o);
       const phone = normalizePhone(o.phone, { country: cfg.country });
-      const store = await openReadOnly(cfg.dataDir);
+      const store = await openReadOnly(cfg);
       try {
         const r = await store.getSelfService(phone);
         printStatus(r ? toStatus(r, Date.now()) : { phone, activated: false, activatedAt: null, hasCode: false, codeIssuedAt: null, failures: 0, lockedUntil: null }, o.json);

@@ -92,7 +92,7 @@ function hostLines(hosts: HostView[], queued: QueuedByModem): string[] {
   );
   const known = new Set(hosts.flatMap((h) => h.modems.map((m) => m.id)));
   const orphans = Object.entries(queued.pinned).filter(([id]) => !known.has(id));
-  return [table, ...orphans.map(([id, n]) => `${n} queued for modem ${id}, which no host drives`)];
+  return [...table.split('\n'), ...orphans.map(([id, n]) => `${n} queued for modem ${id}, which no host drives`)];
 }
 
 export function registerStatus(program: Command): void {
