@@ -58,7 +58,8 @@ beforeAll(async () => {
       modems: [{ id: `m${i}`, device: link, profile: 'generic', number: `+7999100000${i}`, massPerMinute: 10_000 }],
       store: { kind: 'postgres', url, host: `host${i}`, leaseSeconds: LEASE_SECONDS, heartbeatSeconds: 1 },
       secretKey: KEY,
-      queue: { dailyCap: 10 },
+      // A job whose PDU may have left when its host died is sent again after this (default 60 s).
+      queue: { dailyCap: 10, unknownResendSeconds: 2 },
     };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
     hosts.push({ name: `host${i}`, modem: `m${i}`, dir, sim, log: '' });
