@@ -53,6 +53,35 @@ describe.skipIf(pgSkipReason)(`PostgresStore${pgSkipReason ? ` (skipped: ${pgSki
     });
   });
 
+  describe('LISTEN/NOTIFY', () => {
+    it('enqueue on one host wakes a watcher on another; a killed LISTEN connection is opened again and wakes it once', async () => {
+      const { url, schema } = await fresh();
+      const a = new PostgresStore({ url, schema, host: 'a' });
+      const b = new PostgresStore({ url, schema, host: 'b' });
+      await a.open();
+      await b.open();
+      let woken = 0;
+      const unwatch = await b.watchWork(() => woken++);
+      try {
+        await a.enqueue([jobIn()]);
+        await expect.poll(() => woken, { timeout: 10_000 }).toBe(1);
+        // The database drops the LISTEN session (a restart, an admin): the watcher comes back by itself.
+        const admin = new pg.Client({ connectionString: url });
+        await admin.connect();
+        const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN sms_work' AND pid <> pg_backend_pid()`);
+        await admin.end();
+        expect(killed.rowCount).toBe(1);
+        await expect.poll(() => woken, { timeout: 15_000 }).toBe(2); // the wake-up after reconnecting
+        await a.enqueue([jobIn()]);
+        await expect.poll(() => woken, { timeout: 10_000 }).toBe(3);
+      } finally {
+        await unwatch();
+        await a.close();
+        await b.close();
+      }
+    });
+  });
+
   describe('several hosts', () => {
     it('three stores (three hosts) claiming one queue never get the same job, and a dead host\'s jobs are taken over', async () => {
       const { url, schema } = await fresh();

@@ -144,17 +144,57 @@ export class PostgresStore implements SharedStore {
 
   /**
    * Calls `onWork` whenever any host enqueues jobs (LISTEN on a connection of its own; NOTIFY is
-   * delivered on commit). Answers the unsubscribe. A lost connection is logged and not retried:
-   * the worker's idle poll still finds the work, only later.
+   * delivered on commit). Answers the unsubscribe. A lost connection (a database restart) is
+   * opened again after 1, 2, 4 … 30 s, and `onWork` called once it is back (work may have been
+   * enqueued meanwhile); until then the worker's idle poll still finds the work, only later.
    */
   async watchWork(onWork: () => void): Promise<() => Promise<void>> {
-    const c = new pg.Client({ connectionString: this.opts.url, ...(this.opts.schema ? { options: `-c search_path=${this.opts.schema}` } : {}) });
-    c.on('error', (e) => this.log?.warn({ err: e.message }, 'LISTEN connection lost: work enqueued on other hosts is found by polling only'));
-    c.on('notification', () => onWork());
-    await c.connect();
-    await c.query(`LISTEN ${WORK_CHANNEL}`);
+    let client: pg.Client | undefined;
+    let stopped = false;
+    let retry: ReturnType<Clock['setTimeout']> | undefined;
+    let backoffMs = 1000;
+    const connect = async (): Promise<void> => {
+      const c = new pg.Client({ connectionString: this.opts.url, ...(this.opts.schema ? { options: `-c search_path=${this.opts.schema}` } : {}) });
+      let lost = false;
+      const onLost = (e?: Error) => {
+        if (lost || stopped) return;
+        lost = true;
+        this.log?.warn({ err: e?.message, retryMs: backoffMs }, 'LISTEN connection lost: work enqueued on other hosts is found by polling until it is back');
+        void c.end().catch(() => {});
+        retry = this.clock.setTimeout(() => void reconnect(), backoffMs);
+        backoffMs = Math.min(30_000, backoffMs * 2);
+      };
+      c.on('error', onLost);
+      c.on('end', () => onLost());
+      c.on('notification', () => onWork());
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${WORK_CHANNEL}`);
+      } catch (e) {
+        lost = true; // the caller retries (or fails the start): not the handlers above
+        void c.end().catch(() => {});
+        throw e;
+      }
+      client = c;
+    };
+    const reconnect = async () => {
+      if (stopped) return;
+      try {
+        await connect();
+        backoffMs = 1000;
+        this.log?.info('LISTEN connection back');
+        onWork();
+      } catch (e) {
+        this.log?.warn({ err: (e as Error).message, retryMs: backoffMs }, 'LISTEN reconnect failed');
+        retry = this.clock.setTimeout(() => void reconnect(), backoffMs);
+        backoffMs = Math.min(30_000, backoffMs * 2);
+      }
+    };
+    await connect();
     return async () => {
-      await c.end().catch(() => {});
+      stopped = true;
+      if (retry !== undefined) this.clock.clearTimeout(retry);
+      await client?.end().catch(() => {});
     };
   }
 
