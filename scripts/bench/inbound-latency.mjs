@@ -10,6 +10,11 @@
  * "on the wire") and the credentials reply. Runs are sequential; the server is idle at each start.
  * --send-delay adds simulated network time per AT+CMGS (real networks: 2–10 s).
  * --mass N: before each run, queue a mass text to N numbers (not idle: the ack must jump that queue).
+ * --store postgres://…: on PostgreSQL (several hosts, issue 17) instead of the data folder's files;
+ *   with --prefill N, N inbox entries and N sent jobs (days old) are inserted first, in SQL:
+ *     URL=$(scripts/pg/test-server.sh start /tmp/bench-pg)
+ *     node scripts/bench/inbound-latency.mjs --store "$URL" --prefill 1000000
+ *     scripts/pg/test-server.sh stop /tmp/bench-pg
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -36,6 +41,9 @@ const runs = Number(arg('--runs', '50'));
 const sendDelayMs = Number(arg('--send-delay', '0'));
 const profile = arg('--profile', 'generic');
 const mass = Number(arg('--mass', '0'));
+const storeUrl = arg('--store', undefined);
+const prefill = Number(arg('--prefill', '0'));
+const KEY = 'd'.repeat(64);
 
 const ACK = 'Your request has been received. Wait for notification of the request being processed.';
 const PHONE = '+79001234567';
@@ -43,11 +51,41 @@ const PHONE = '+79001234567';
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sms-bench-inbound-'));
 const device = path.join(dataDir, 'modem');
 const sim = await startSimulatorOnPty({ link: device, profile, sendDelayMs });
+let prefillMs = 0;
 {
-  const store = new LowdbStore(dataDir);
+  const { PostgresStore } = storeUrl ? await load('store/postgres/index.js') : {};
+  const store = storeUrl ? new PostgresStore({ url: storeUrl, host: 'bench' }) : new LowdbStore(dataDir);
   await store.open();
-  await addClient(store, { phone: PHONE, code: '1234', login: 'ivanov', password: '1a2b3c4d' }, loadOrCreateKey({ dataDir }), { country: 'RU' });
+  await addClient(store, { phone: PHONE, code: '1234', login: 'ivanov', password: '1a2b3c4d' }, loadOrCreateKey({ dataDir, configKey: storeUrl ? KEY : undefined }), { country: 'RU' });
   await store.close();
+  if (storeUrl && prefill > 0) prefillMs = await prefillPostgres(storeUrl, prefill);
+}
+
+/** N inbox entries and N sent jobs, 10+ days old (outside every start-up scan), inserted in SQL. */
+async function prefillPostgres(url, n) {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const t = performance.now();
+  await c.query(
+    `INSERT INTO inbox (dedup_key, from_addr, status, received_at, doc)
+     SELECT 'bench-' || g, '+7900' || lpad((g % 1000000)::text, 7, '0'), 'processed', now() - interval '10 days' - g * interval '1 second',
+            jsonb_build_object('from', '+7900' || lpad((g % 1000000)::text, 7, '0'), 'text', 'old message ' || g, 'receivedAt', to_char((now() - interval '10 days' - g * interval '1 second') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                               'status', 'processed', 'dedupKey', 'bench-' || g, 'parts', 1, 'modem', 'default')
+       FROM generate_series(1, $1) g`,
+    [n],
+  );
+  await c.query(
+    `INSERT INTO jobs (state, priority_rank, next_attempt_at, to_addr, created_at, sent_at, doc)
+     SELECT 'sent', 1, now() - interval '10 days', '+7901' || lpad((g % 1000000)::text, 7, '0'), now() - interval '10 days', now() - interval '10 days',
+            jsonb_build_object('to', '+7901' || lpad((g % 1000000)::text, 7, '0'), 'text', 'old notification ' || g, 'priority', 'notification', 'state', 'sent', 'attempts', 1,
+                               'nextAttemptAt', '2026-01-01T00:00:00.000Z', 'createdAt', '2026-01-01T00:00:00.000Z', 'updatedAt', '2026-01-01T00:00:00.000Z', 'sentAt', '2026-01-01T00:00:00.000Z')
+       FROM generate_series(1, $1) g`,
+    [n],
+  );
+  await c.query('ANALYZE');
+  await c.end();
+  return performance.now() - t;
 }
 const base = loadConfig({ dataDir });
 const cfg = {
@@ -56,6 +94,7 @@ const cfg = {
   profile,
   inbound: { ...base.inbound, perSenderPerHour: 100_000 },
   queue: { ...base.queue, massPerMinute: 10_000, dailyCap: 1_000_000 },
+  ...(storeUrl ? { store: { ...base.store, kind: 'postgres', url: storeUrl, host: 'bench' }, secretKey: KEY } : {}),
 };
 const server = await startServer(cfg, createLogger('silent'));
 const t0 = Date.now();
@@ -116,10 +155,11 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 const fmt = (xs) =>
-  `median ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(xs, 95).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms, min ${Math.min(...xs).toFixed(1)} ms`;
+  `median ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(xs, 95).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms, min ${Math.min(...xs).toFixed(1)} ms`;
 console.log(
   `inbound latency: ${runs} runs, profile ${profile}, simulated send delay ${sendDelayMs} ms, ${mass ? `a ${mass}-number mass text sending at each inject` : 'idle server'}, node ${process.version}`,
 );
+if (storeUrl) console.log(`  store: PostgreSQL${prefill ? `, ${prefill} inbox entries + ${prefill} sent jobs stored (inserted in ${(prefillMs / 1000).toFixed(0)} s)` : ''}`);
 console.log(`  inject → ack accepted by the modem:    ${fmt(ackMs)}`);
 console.log(`  inject → result accepted by the modem: ${fmt(resultMs)}`);
 if (mass) console.log(`  most mass parts sent between inject and ack: ${massBehind}`);
