@@ -116,6 +116,35 @@ describe('modem pool: accounts with a dedicated number', { timeout: 120_000 }, (
   });
 });
 
+describe('modem pool: an account answering a subscriber', { timeout: 120_000 }, () => {
+  it('an account without a dedicated number answers through the modem the subscriber texted, also after a restart', async () => {
+    h = await startPoolHarness({ modems: three({}, 100), config: CONFIG });
+    await addAccount(h, { login: 'office' });
+    const OTHER = '+79001112233';
+    h.sim('m2').modem.injectSms(CLIENT, 'office: please call me back');
+    const routedTo = async () => (await h!.server!.store.listInbound({ from: CLIENT })).filter((e) => e.routedBy === 'prefix');
+    const [entry] = await waitFor(async () => ((await routedTo()).length === 1 ? routedTo() : undefined), 'routed to office', 20_000);
+    expect(entry).toMatchObject({ modem: 'm2', account: 'office' });
+    const answer = (text: string) => spoolOp<{ ids: string[] }>(h!, 'send', { to: [CLIENT, OTHER], text, account: 'office' });
+    const sentJobs = async (ids: string[]) => {
+      await waitFor(async () => (await allJobs(h!)).filter((j) => ids.includes(j.id)).every((j) => j.state === 'sent'), 'answer sent', 30_000);
+      return (await allJobs(h!)).filter((j) => ids.includes(j.id));
+    };
+    const first = await sentJobs((await answer('We will call you at 15:00.')).ids);
+    expect(first.find((j) => j.to === CLIENT)).toMatchObject({ modem: 'm2', via: 'm2' });
+    // The other recipient never texted: not pinned.
+    expect(first.find((j) => j.to === OTHER)!.modem).toBeUndefined();
+
+    // After a restart the affinity is read back from the inbox.
+    await h.stopServer();
+    await h.startServer();
+    const second = await sentJobs((await answer('Calling you at 15:30 instead.')).ids);
+    expect(second.find((j) => j.to === CLIENT)).toMatchObject({ modem: 'm2', via: 'm2' });
+    expect(sentBy(h, 'm1')).not.toContain(CLIENT);
+    expect(sentBy(h, 'm3')).not.toContain(CLIENT);
+  });
+});
+
 describe('modem pool: failover', { timeout: 120_000 }, () => {
   it('modem 1 unplugged mid-campaign: its unsent recipients go out through 2 and 3, nothing lost, duplicates ≤ in flight', async () => {
     h = await startPoolHarness({ modems: three({}, 250), config: CONFIG });
