@@ -173,6 +173,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   let http: { port: number; close(): Promise<void> } | undefined;
   const status = new StatusPublisher({ store, modems: pool.members, http: () => http && { host: cfg.http.host, port: http.port }, logger });
   status.start();
+  pool.on('job', () => status.soon());
   undo.push(async () => status.stop());
 
   // Requests from CLI processes: applied here, by the only writer.
