@@ -107,5 +107,9 @@ describe('serve --simulate --modems 3 (README "Several modems")', () => {
     const dup = await built.run(['serve', '--config', cfg, '--data', join(dir, 'y')]);
     expect(dup.code).toBe(2);
     expect(dup.stderr).toMatch(/"modems\[1\]\.id" "m1" is already used by modems\[0\]/);
+    writeFileSync(cfg, JSON.stringify({ modems: [{ id: 'm1', device: '/dev/null' }, { id: 'm2', device: '/dev/zero', profile: 'nokia' }] }));
+    const profile = await built.run(['serve', '--config', cfg, '--data', join(dir, 'y')]);
+    expect(profile.code).toBe(2);
+    expect(profile.stderr).toMatch(/"modems\[1\]\.profile": unknown modem profile "nokia" \(known: generic, /);
   }, 60_000);
 });
