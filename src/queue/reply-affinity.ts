@@ -28,6 +28,8 @@ export interface ReplyAffinityOptions {
 export class ReplyAffinity {
   private readonly last = new Map<string, LastInbound>();
   private readonly clock: Clock;
+  /** Notes since the last sweep of records older than the window (a long uptime must not keep them all). */
+  private notes = 0;
 
   constructor(private readonly o: ReplyAffinityOptions) {
     this.clock = o.clock ?? realClock;
@@ -40,6 +42,18 @@ export class ReplyAffinity {
     const phone = normalizeSender(e.from, this.o.phoneRule ?? {});
     const had = this.last.get(phone);
     if (!had || had.atMs <= atMs) this.last.set(phone, { account: e.account, modem: e.modem, atMs });
+    if (++this.notes >= 1000) this.forgetOld();
+  }
+
+  private forgetOld(): void {
+    this.notes = 0;
+    const oldest = this.clock.now() - this.o.windowMs;
+    for (const [phone, hit] of this.last) if (hit.atMs < oldest) this.last.delete(phone);
+  }
+
+  /** Subscribers remembered (tests, diagnostics). */
+  get size(): number {
+    return this.last.size;
   }
 
   /** One pass over the inbox of the window (newest first), before the first entry is routed. */

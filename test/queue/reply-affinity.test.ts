@@ -74,6 +74,14 @@ describe('reply affinity', () => {
     expect(await pinFor('office', '+79005550002')).toBeUndefined();
   });
 
+  it('forgets subscribers older than the window as new SMS come in (memory stays bounded on a long uptime)', async () => {
+    const { clock, affinity, entry } = await setup();
+    for (let i = 0; i < 500; i++) affinity.note(entry({ account: 'office', modem: 'm1', from: `+7900600${String(i).padStart(4, '0')}` }));
+    clock.advance(15 * DAY);
+    for (let i = 0; i < 500; i++) affinity.note(entry({ account: 'office', modem: 'm2', from: `+7900700${String(i).padStart(4, '0')}` }));
+    expect(affinity.size).toBe(500);
+  });
+
   it('is seeded from the stored inbox of the window at start', async () => {
     const { clock, store, affinity, pinFor } = await setup();
     const base = { text: 'office: call me', status: 'processed' as const, parts: 1 };
