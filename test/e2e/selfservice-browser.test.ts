@@ -8,15 +8,14 @@
  * wrong codes then show the lock.
  */
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaign } from '../../src/queue/mass.js';
 import { isOptedOut } from '../../src/store/optout.js';
-import { browserMissing, launchChromium } from '../helpers/browser.js';
+import { browserMissing, freePort, launchChromium } from '../helpers/browser.js';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
-import { SMS_STOP, sentCount } from './customer-helpers.js';
+import { replyTo, SMS_STOP, sentCount } from './customer-helpers.js';
 
 const SCREENSHOT = join(import.meta.dirname, '../../docs/img/self-service.png');
 const SUB = '+79005554433';
@@ -43,22 +42,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-/** Inject `text` from SUB and wait for the one reply; returns its text. */
-async function ask(text: string): Promise<string> {
-  const before = h!.sim.modem.sent.length;
-  h!.sim.modem.injectSms(SUB, text);
-  const sent = await sentCount(h!, before + 1, `reply to ${JSON.stringify(text)}`, 45_000);
-  expect(sent[before]!.to).toBe(SUB);
-  return sent[before]!.text;
-}
+const ask = (text: string) => replyTo(h!, SUB, text);
 
 /** Fill the form, wait for the proof of work, submit, wait for the next page. */
 async function logIn(p: Page, phone: string, code: string): Promise<void> {

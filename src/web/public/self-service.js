@@ -1,8 +1,7 @@
 // The self-service login form: a plain HTML form posted by the browser. This script only solves
-// the proof-of-work security check (altcha-lib's browser build, Web Crypto) and puts the answer in
-// the hidden `captcha` field; the button stays disabled until then.
-import { solveChallenge, solveChallengeWorkers } from '/assets/vendor/altcha/pow.js';
-import { deriveKey } from '/assets/vendor/altcha/algorithms/web/sha.js';
+// the proof-of-work security check and puts the answer in the hidden `captcha` field; the button
+// stays disabled until then.
+import { solveCaptcha } from '/assets/pow-solve.js';
 
 const cfg = JSON.parse(document.getElementById('self-service-config').textContent);
 const S = cfg.strings;
@@ -19,19 +18,7 @@ function show(s) {
 async function solve() {
   const res = await fetch('/self-service/captcha', { headers: { accept: 'application/json' } });
   if (!res.ok) throw new Error(`captcha: HTTP ${res.status}`);
-  const ch = await res.json();
-  if (ch.mode === 'off') return undefined;
-  const { mode: _mode, ...challenge } = ch;
-  const solution =
-    typeof Worker === 'function'
-      ? await solveChallengeWorkers({
-          challenge,
-          concurrency: Math.min(4, navigator.hardwareConcurrency || 1),
-          createWorker: () => new Worker('/assets/pow-worker.js', { type: 'module' }),
-        })
-      : await solveChallenge({ challenge, deriveKey });
-  if (!solution) throw new Error('no solution');
-  return btoa(JSON.stringify({ challenge, solution }));
+  return solveCaptcha(await res.json());
 }
 
 show('working');
