@@ -11,6 +11,7 @@ import type { Config } from '../config/config.js';
 import type { JobOutcome } from '../queue/index.js';
 import { notificationSwitch, type SelfService } from '../selfservice/index.js';
 import type { Job, Store } from '../store/types.js';
+import type { Clock } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import { PowCaptcha } from '../web/captcha.js';
 import { registerChatRoutes } from '../web/chat/routes.js';
@@ -50,6 +51,8 @@ export async function createPublicWeb(o: {
   templates: TemplateSet;
   /** Shown in the page's activation hint. */
   serviceNumber?: string;
+  /** The server's clock: page sessions expire on it. */
+  clock?: Clock;
   logger: Logger;
 }): Promise<PublicWeb> {
   const { cfg, store, logger } = o;
@@ -104,12 +107,13 @@ export async function createPublicWeb(o: {
       if (self && selfCaptcha) {
         await registerSelfServiceRoutes(web.app, {
           selfService: self,
-          notifications: notificationSwitch(store, o.templates, { onQueued: o.kick, logger }),
+          notifications: notificationSwitch(store, o.templates, { onQueued: o.kick, clock: o.clock, logger }),
           captcha: selfCaptcha,
           language: cfg.language,
           phoneRule: { country: cfg.country },
           serviceNumber: o.serviceNumber,
           loginsPerIpPerHour: self.settings.loginsPerIpPerHour,
+          clock: o.clock,
           logger,
         });
       }
