@@ -28,7 +28,7 @@ afterEach(async () => {
   web = undefined;
 });
 
-async function setup(o: { captcha?: CaptchaMode; settings?: Partial<SelfServiceSettings>; logs?: PassThrough } = {}) {
+async function setup(o: { captcha?: CaptchaMode; settings?: Partial<SelfServiceSettings>; logs?: PassThrough; trustProxy?: boolean } = {}) {
   const clock = new FakeClock(Date.parse('2026-11-27T10:00:00Z'));
   const store = new MemoryStore({ clock });
   const logger = createLogger('trace', o.logs ?? new PassThrough());
@@ -36,7 +36,7 @@ async function setup(o: { captcha?: CaptchaMode; settings?: Partial<SelfServiceS
   const svc = new SelfService({ repo: store, settings, key: Buffer.alloc(32, 3), clock, logger });
   // Real time for the captcha: altcha-lib checks a challenge's expiry against the real clock.
   const captcha = new PowCaptcha({ mode: o.captcha ?? 'off', guard: store, difficulty: 500 });
-  web = await createWebServer({ port: 0, logger });
+  web = await createWebServer({ port: 0, logger, trustProxy: o.trustProxy });
   await registerSelfServiceRoutes(web.app, {
     selfService: svc,
     notifications: notificationSwitch(store, TEN, { clock, logger }),
@@ -255,5 +255,16 @@ describe('self-service page (inject)', () => {
     expect(r.headers['retry-after']).toBeDefined();
     expect(r.body).toContain('Too many attempts from your connection.');
     expect((await t.svc.status(PHONE)).failures).toBe(0);
+  });
+
+  it('behind nginx with TLS (trustProxy, X-Forwarded-Proto: https) the cookies are Secure', async () => {
+    const t = await setup({ trustProxy: true });
+    const https = { 'x-forwarded-proto': 'https', host: 'sms.example.com' };
+    const form = await t.app.inject({ method: 'GET', url: '/self-service', headers: https });
+    const csrf = form.cookies.find((c) => c.name === 'sms_self_csrf')!;
+    expect(csrf).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Strict' });
+    const r = await t.login({ csrf: csrfOf(form.body), phone: PHONE, code: t.code }, { cookie: `sms_self_csrf=${csrf.value}`, headers: { ...https, origin: 'https://sms.example.com' } });
+    expect(r.statusCode).toBe(303);
+    expect(r.cookies.find((c) => c.name === 'sms_self')).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Strict' });
   });
 });
