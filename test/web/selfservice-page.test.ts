@@ -227,6 +227,16 @@ describe('self-service page (inject)', () => {
     expect(await isOptedOut(t.store, PHONE)).toBe(false);
   });
 
+  it('a number deactivated by the operator loses its live session at once', async () => {
+    const t = await setup();
+    const cookie = await t.session();
+    expect((await t.app.inject({ method: 'GET', url: '/self-service', headers: { cookie } })).body).toContain('id="toggle"');
+    await t.svc.deactivate(PHONE);
+    const r = await t.app.inject({ method: 'GET', url: '/self-service', headers: { cookie } });
+    expect(r.body).toContain('id="login-form"');
+    expect(r.body).not.toContain('id="toggle"');
+  });
+
   it('captcha on: a login without a solved challenge is refused before the code is tried; a solved one works once', async () => {
     const t = await setup({ captcha: 'pow' });
     const f = await t.loginForm();

@@ -34,7 +34,7 @@ import { fill, type PageLanguage } from '../chat/strings.js';
 import { asPublicError, WebError } from '../errors.js';
 import { renderTemplate } from '../page.js';
 import { PUBLIC_DIR } from '../static.js';
-import { PageSessions } from './sessions.js';
+import { PageSessions, type PageSession } from './sessions.js';
 import { SELF_SERVICE_STRINGS } from './strings.js';
 
 export const SELF_SERVICE_COOKIE = 'sms_self';
@@ -43,7 +43,7 @@ export const SELF_SERVICE_SESSION_MINUTES = 15;
 const PATH = '/self-service';
 
 export interface SelfServiceRoutesOptions {
-  selfService: Pick<SelfService, 'verify' | 'settings'>;
+  selfService: Pick<SelfService, 'verify' | 'status' | 'settings'>;
   notifications: NotificationSwitch;
   captcha: PowCaptcha;
   language: PageLanguage;
@@ -111,7 +111,16 @@ export async function registerSelfServiceRoutes(app: FastifyInstance, o: SelfSer
   const clientConfig = { lang: o.language, strings: S.client };
   const secure = (req: FastifyRequest) => req.protocol === 'https';
 
-  const session = (req: FastifyRequest) => sessions.get(req.cookies[SELF_SERVICE_COOKIE]);
+  /** The live session of the request; ended at once when the operator deactivated the number meanwhile. */
+  async function session(req: FastifyRequest): Promise<PageSession | undefined> {
+    const id = req.cookies[SELF_SERVICE_COOKIE];
+    const s = sessions.get(id);
+    if (s && !(await o.selfService.status(s.phone)).activated) {
+      sessions.end(id);
+      return undefined;
+    }
+    return s;
+  }
 
   /** The pre-login CSRF token: the double-submit cookie, set when missing. */
   function loginToken(req: FastifyRequest, reply: FastifyReply): string {
@@ -140,7 +149,7 @@ export async function registerSelfServiceRoutes(app: FastifyInstance, o: SelfSer
     return reply.code(status).type('text/html; charset=utf-8').send(html);
   }
 
-  async function accountPage(reply: FastifyReply, s: { phone: string; expiresAt: number; csrf: string }, status: number, notice: Notice): Promise<FastifyReply> {
+  async function accountPage(reply: FastifyReply, s: PageSession, status: number, notice: Notice): Promise<FastifyReply> {
     const on = await o.notifications.isOn(s.phone);
     const html = renderTemplate(
       accountTpl,
@@ -184,13 +193,13 @@ export async function registerSelfServiceRoutes(app: FastifyInstance, o: SelfSer
       const text =
         pub?.code === 'rate-limited' ? S.errors.rateLimited : pub?.code === 'cross-site' ? S.errors.csrf : pub?.code.startsWith('captcha-') ? S.errors.captcha : S.errors.other;
       if (req.url.startsWith(`${PATH}/captcha`)) return reply.code(pub?.status ?? 500).send({ error: pub?.code ?? 'internal', message: text });
-      const s = session(req);
+      const s = await session(req);
       const notice: Notice = { text, kind: 'error' };
       return s ? accountPage(reply, s, pub?.status ?? 500, notice) : loginPage(req, reply, pub?.status ?? 500, notice);
     });
 
     scope.get(PATH, async (req, reply) => {
-      const s = session(req);
+      const s = await session(req);
       const q = req.query as { changed?: string; loggedout?: string };
       if (s) {
         const changed = q.changed === 'on' ? S.changedOn : q.changed === 'off' ? S.changedOff : '';
@@ -249,7 +258,7 @@ export async function registerSelfServiceRoutes(app: FastifyInstance, o: SelfSer
     );
 
     scope.post(`${PATH}/notifications`, { schema: { body: sessionBody({ notifications: { type: 'string', enum: ['on', 'off'] } }) } }, async (req, reply) => {
-      const s = session(req);
+      const s = await session(req);
       if (!s) return loginPage(req, reply, 401, { text: fill(S.sessionEnded, { minutes }), kind: 'error' });
       const body = req.body as { csrf?: string; notifications: 'on' | 'off' };
       if (!sameToken(body.csrf, s.csrf)) return accountPage(reply, s, 403, { text: S.errors.csrf, kind: 'error' });
@@ -258,7 +267,7 @@ export async function registerSelfServiceRoutes(app: FastifyInstance, o: SelfSer
     });
 
     scope.post(`${PATH}/logout`, { schema: { body: sessionBody() } }, async (req, reply) => {
-      const s = session(req);
+      const s = await session(req);
       if (s && !sameToken((req.body as { csrf?: string }).csrf, s.csrf)) return accountPage(reply, s, 403, { text: S.errors.csrf, kind: 'error' });
       sessions.end(req.cookies[SELF_SERVICE_COOKIE]);
       reply.clearCookie(SELF_SERVICE_COOKIE, { path: PATH });
