@@ -165,7 +165,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   // visitor's live conversation wins over an account that texted the same mobile); its sessions are
   // loaded before the first entry is routed. Imported only when enabled: the web layer (fastify and
   // its plugins) is ~20 MB of RSS.
-  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, jobs: pool, severalModems: specs.length > 1, key, kick, logger }) : undefined;
+  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, jobs: pool, severalModems: specs.length > 1, key, kick, selfService, templates, serviceNumber: specs.find((m) => m.number)?.number, clock, logger }) : undefined;
   if (web) {
     pipeline.add(web.route, { before: 'last-sender' });
     undo.push(() => web.close());
