@@ -27,6 +27,7 @@ interface ServeOpts {
   httpPort?: number;
   webPort?: number;
   store?: string;
+  selfService?: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -49,6 +50,7 @@ export function registerServe(program: Command): void {
     .option('--http-port <n>', 'enable the HTTP API on this port (token from config or SMS_SERVER_HTTP_TOKEN)', intOption('--http-port', 0, 65535))
     .option('--store <url>', 'share a PostgreSQL database with other hosts: postgres://user@host:port/db, or "lowdb" for the data folder\'s files (default: the config\'s "store")')
     .option('--web-port <n>', 'enable the public web listener (chat page at /chat) on this port', intOption('--web-port', 0, 65535))
+    .option('--self-service', 'enable self-service access codes (SMS keywords, POST /self-service/verify, the /self-service page with --web-port)')
     .action(
       action(async (o: ServeOpts) => {
         const overrides: Partial<Config> = {
@@ -65,6 +67,7 @@ export function registerServe(program: Command): void {
           overrides.store = (o.store === 'lowdb' ? { kind: 'lowdb', url: undefined } : { kind: 'postgres', url: o.store }) as Config['store'];
         }
         if (o.webPort !== undefined) overrides.web = { enabled: true, port: o.webPort } as Config['web'];
+        if (o.selfService) overrides.selfService = { enabled: true } as Config['selfService'];
         const cfg = cliConfig(o, overrides, 'create');
         if (o.simulate && o.device) throw new UsageError('--simulate and --device are exclusive: the simulator provides the device');
         if (o.modems !== undefined && !o.simulate) throw new UsageError('--modems needs --simulate (real modems are listed under "modems" in the config)');
