@@ -151,6 +151,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   const oneSim = specs.length === 1 ? () => pool.members[0]!.intake.simNumber : undefined;
   pipeline.add(new NumberRoute({ accounts: store, simNumber: oneSim, phoneRule, clock }));
   let hosts: HostDirectory | undefined;
+  let unwatch: (() => Promise<void>) | undefined;
   const pool = new ModemPool({
     specs,
     store,
@@ -187,7 +188,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     await hosts.start();
     undo.push(async () => hosts!.stop());
     // Jobs enqueued by another host wake this one's workers at once (NOTIFY on commit), not at the next poll.
-    const unwatch = await shared.watchWork(kick);
+    unwatch = await shared.watchWork(kick);
     undo.push(unwatch);
   }
 
@@ -225,6 +226,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
       log.info('stopping');
       status.stop();
       hosts?.stop();
+      await unwatch?.();
       await http?.close();
       await spool.stop();
       await pool.stopWorkers();

@@ -4,6 +4,7 @@
  * a real PostgreSQL server started on a private port. The three-process kill -9 run is
  * postgres-kill.test.ts.
  */
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addClient } from '../../src/commands/index.js';
 import { loadOrCreateKey } from '../../src/util/secret.js';
@@ -46,11 +47,21 @@ async function hosts(names: string[], config: HarnessConfig = {}): Promise<{ url
   return { url, hs: harnesses };
 }
 
+async function listenSessions(url: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'LISTEN sms_work' AND datname = current_database()`);
+  } finally {
+    await c.end();
+  }
+}
+
 const sentTo = (h: PoolHarness, id: string, to: string) => h.sim(id).modem.sent.filter((s) => s.to === to).map((s) => s.text);
 
 describe.skipIf(pgSkipReason)(`servers on several hosts sharing PostgreSQL${pgSkipReason ? ` (skipped: ${pgSkipReason})` : ''}`, () => {
   it('work enqueued elsewhere wakes both hosts (NOTIFY) and every text leaves exactly once, through one of the modems', async () => {
-    const { hs } = await hosts(['hostA', 'hostB']);
+    const { url, hs } = await hosts(['hostA', 'hostB']);
     const to = Array.from({ length: 40 }, (_, i) => `+7900555${String(i).padStart(4, '0')}`);
     // As another host's API would: straight into the shared queue. The workers' idle poll is 60 s,
     // so sending within the wait below needs the notification.
@@ -66,6 +77,11 @@ describe.skipIf(pgSkipReason)(`servers on several hosts sharing PostgreSQL${pgSk
     const jobs = await outside!.listJobs({ state: 'sent' });
     expect(new Set(jobs.map((j) => `${j.attempts}/${j.duplicates ?? 0}`))).toEqual(new Set(['1/0']));
     expect(jobs.filter((j) => j.via === 'a').length).toBe(a!.length);
+    // A stopped server leaves no LISTEN session behind (it would keep a process alive).
+    const listening = async () => Number((await listenSessions(url)).rows[0]!.n);
+    expect(await listening()).toBe(2);
+    await hs[1]!.stopServer();
+    await expect.poll(listening, { timeout: 5_000 }).toBe(1);
   });
 
   it('an SMS received by host B is answered through host B\'s modem only, host A sees it in the shared inbox, and status lists both hosts with their modems', async () => {
