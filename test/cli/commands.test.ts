@@ -18,7 +18,7 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => cli?.remove());
 
-const TOP_LEVEL = ['serve', 'simulate', 'inbox', 'send', 'mass', 'outbox', 'clients', 'accounts', 'forwards', 'status', 'selfservice'];
+const TOP_LEVEL = ['serve', 'simulate', 'inbox', 'send', 'mass', 'outbox', 'clients', 'accounts', 'forwards', 'status', 'selfservice', 'store'];
 
 describe('CLI command registration', () => {
   it('help lists every top-level command, in the documented order', async () => {
@@ -45,7 +45,7 @@ describe('CLI command registration', () => {
     expect(r.stderr).toMatch(/unknown command 'inbx'[\s\S]*Did you mean inbox\?/);
   });
 
-  it("serve's module graph leaves out the optional features until configured (web layer, e-mail, SMPP)", () => {
+  it("serve's module graph leaves out the optional features until configured (web layer, e-mail, SMPP, PostgreSQL)", () => {
     // A loader hook records every module URL the ESM loader loads (CommonJS packages included:
     // their entry file passes through it when imported).
     const dir = mkdtempSync(join(tmpdir(), 'sms-modules-'));
@@ -56,7 +56,7 @@ describe('CLI command registration', () => {
       execFileSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, cli.main, 'serve', '--help'], { encoding: 'utf8' });
       const loaded = readFileSync(log, 'utf8').split('\n');
       expect(loaded.some((u) => u.endsWith('/daemon/server.js'))).toBe(true); // the hook saw the server's graph
-      expect(loaded.filter((u) => /node_modules\/(fastify|@fastify|nodemailer|smpp|altcha-lib|serialport)\//.test(u))).toEqual([]);
+      expect(loaded.filter((u) => /node_modules\/(fastify|@fastify|nodemailer|smpp|altcha-lib|serialport|pg|pg-[a-z]+)\/|\/store\/postgres\//.test(u))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
