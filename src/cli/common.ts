@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, locateDataDir, MODEM_ID_PATTERN, modemSpecs, type Config } from '../config/config.js';
 import { makeOps } from '../daemon/ops.js';
-import { LowdbStore, newRequestId, withStoreWriter, type Store, type StoreOp } from '../store/index.js';
+import { isSharedStore, LowdbStore, newRequestId, withStoreWriter, type HostStatus, type Store, type StoreOp } from '../store/index.js';
 import { loadOrCreateKey } from '../util/secret.js';
 import { useDataFolder, type FolderAccess } from './data-folder.js';
 
@@ -39,17 +39,26 @@ export function dataDirOf(o: DataOpts): string {
 /** Ops whose key is loaded only when an op runs in this process (direct mode). */
 export function cliOps(cfg: Config): StoreOp {
   let ops: StoreOp | undefined;
+  let current: Store | undefined;
+  const configured = (n: string) => modemSpecs(cfg).find((m) => m.number === n)?.id;
   return (store, op, args, id) => {
+    current = store;
     ops ??= makeOps({
       dataDir: cfg.dataDir,
       phoneRule: { country: cfg.country },
       key: loadOrCreateKey({ dataDir: cfg.dataDir, configKey: cfg.secretKey }),
       selfServiceSettings: cfg.selfService,
       // Queued while the server is down, an account's jobs are pinned like the server pins them.
-      modemForNumber: (n) => modemSpecs(cfg).find((m) => m.number === n)?.id,
+      // Several hosts: the SIM may be another host's (the status rows list every host's modems).
+      modemForNumber: async (n: string) => configured(n) ?? (current && isSharedStore(current) ? modemOfNumber(await current.listHosts(), n) : undefined),
     });
     return ops(store, op, args, id);
   };
+}
+
+/** The id of the modem whose SIM has `number`, on any host listed. */
+function modemOfNumber(hosts: HostStatus[], number: string): string | undefined {
+  return hosts.flatMap((h) => h.status.modems ?? []).find((m) => m.number === number)?.id;
 }
 
 /**

@@ -77,6 +77,27 @@ export class HostDirectory {
     this.readAt = this.clock.now();
   }
 
+  /** True when another host lists the modem; the list is read again first when it does not (a host started since the last beat). */
+  async knows(modem: string): Promise<boolean> {
+    if (this.elsewhere(modem) !== null) return true;
+    await this.refresh();
+    return this.elsewhere(modem) !== null;
+  }
+
+  /** The modem of a live other host whose SIM has this number (an account's dedicated number there); read again on a miss. */
+  async modemForNumber(number: string): Promise<string | undefined> {
+    return this.numberElsewhere(number) ?? (await this.refresh(), this.numberElsewhere(number));
+  }
+
+  private numberElsewhere(number: string): string | undefined {
+    for (const h of this.hosts) {
+      if (h.host === this.o.store.host || !this.isLive(h)) continue;
+      const m = h.status.modems?.find((x) => x.number === number);
+      if (m) return m.id;
+    }
+    return undefined;
+  }
+
   /**
    * A modem another host drives: since when it is down (epoch ms, this clock), undefined while it
    * is up. A dead host's modems are down since its last heartbeat. `null`: no other host has it.

@@ -18,7 +18,7 @@ import {
 import { addClient, importClients, removeClient } from '../commands/index.js';
 import { rearmForward } from '../forward/retry.js';
 import type { Forward } from '../store/types.js';
-import { accountPin, createCampaign, enqueueNotification, type ReplyModem } from '../queue/index.js';
+import { accountPin, createCampaign, enqueueNotification, type ModemForNumber, type ReplyModem } from '../queue/index.js';
 import { SelfService, type SelfServiceSettings } from '../selfservice/index.js';
 import type { Store, StoreOp } from '../store/index.js';
 import { normalizePhone } from '../util/phone.js';
@@ -38,7 +38,7 @@ export interface OpsContext {
   /** The running server's forward dispatcher: a re-armed forward is delivered at once, not at the next start. */
   forwards?: { retry(id: string): Promise<Forward> };
   /** The configured modem with this SIM number: an account's jobs go through its dedicated number's modem (queue/account-pin.ts). */
-  modemForNumber?: (number: string) => string | undefined;
+  modemForNumber?: ModemForNumber;
   /** In a running pool: the modem a subscriber last texted an account through (queue/reply-affinity.ts). */
   replyModem?: ReplyModem;
 }

@@ -13,7 +13,7 @@ import { modemSpecs, type Config } from '../config/config.js';
 import { DeliveryTracker } from '../delivery/index.js';
 import { deliveryEvent, EmailSender, ForwardDispatcher, WebhookSender, type ChannelSender } from '../forward/index.js';
 import { InboundPipeline, LastSenderRoute, NumberRoute, PrefixRoute, Receiver } from '../inbound/index.js';
-import { accountPin, ReplyAffinity, type QueueWorker } from '../queue/index.js';
+import { accountPin, ReplyAffinity, storeReplyModem, type QueueWorker, type ReplyModem } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
 import { isSharedStore, SpoolServer, spoolHandlerFor, type Account, type DataLock, type InboxEntry, type Store } from '../store/index.js';
 import { realClock, type Clock } from '../util/clock.js';
@@ -112,8 +112,9 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   };
   const forwards = new ForwardDispatcher({ store, senders, concurrency: cfg.forward.concurrency, clock, logger });
   // In a pool, an account's text to a subscriber who texted it leaves through the modem that received that SMS.
+  // Hosts sharing a database look it up there (storeReplyModem below): the SMS may have reached another host.
   const affinity =
-    specs.length > 1
+    specs.length > 1 && !shared
       ? new ReplyAffinity({ windowMs: cfg.routing.lastSenderDays * 86_400_000, isModem: (id) => specs.some((m) => m.id === id), phoneRule, clock })
       : undefined;
   await affinity?.seed(store);
@@ -166,8 +167,12 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     logger,
   });
   // An account with a dedicated number sends through that SIM's modem (pinned when queued).
-  const modemForNumber = (n: string) => pool.modemForNumber(n);
-  const replyModem = affinity && ((account: string, to: string) => affinity.modemFor(account, to));
+  // With several hosts, the SIM may be another host's (its status row lists its modems' numbers).
+  const modemForNumber = async (n: string) => pool.modemForNumber(n) ?? (await hosts?.modemForNumber(n));
+  const anyHostModem = (id: string) => specs.some((m) => m.id === id) || hosts!.knows(id);
+  const replyModem: ReplyModem | undefined = shared
+    ? storeReplyModem(store, { windowMs: cfg.routing.lastSenderDays * 86_400_000, isModem: anyHostModem, clock })
+    : affinity && ((account: string, to: string) => affinity.modemFor(account, to));
   // The chat route comes after the commands and the `login: ` prefix and before last-sender (a web
   // visitor's live conversation wins over an account that texted the same mobile); its sessions are
   // loaded before the first entry is routed. Imported only when enabled: the web layer (fastify and

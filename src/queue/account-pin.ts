@@ -10,15 +10,18 @@ import type { AccountStore } from '../store/types.js';
 /** The modem an account's job to `to` is pinned to (undefined: any). `to` omitted: the dedicated number only (campaigns). */
 export type PinForAccount = (account: string, to?: string) => Promise<string | undefined>;
 
-/** Which modem `to` last texted `account` through, if that still counts (ReplyAffinity.modemFor). */
-export type ReplyModem = (account: string, to: string) => string | undefined;
+/** Which modem `to` last texted `account` through, if that still counts (ReplyAffinity.modemFor, or storeReplyModem). */
+export type ReplyModem = (account: string, to: string) => string | undefined | Promise<string | undefined>;
 
 /** Builds the lookup from the configured modems' numbers (E.164 → modem id) and, in a pool, the reply affinity. */
-export function accountPin(store: Pick<AccountStore, 'getAccount'>, modemForNumber: (number: string) => string | undefined, replyModem?: ReplyModem): PinForAccount {
+/** The modem whose SIM has `number` (several hosts: possibly another host's, looked up in the shared store). */
+export type ModemForNumber = (number: string) => string | undefined | Promise<string | undefined>;
+
+export function accountPin(store: Pick<AccountStore, 'getAccount'>, modemForNumber: ModemForNumber, replyModem?: ReplyModem): PinForAccount {
   return async (login, to) => {
     const number = (await store.getAccount(login))?.number;
-    const dedicated = number === undefined ? undefined : modemForNumber(number);
-    return dedicated ?? (to !== undefined && replyModem ? replyModem(login, to) : undefined);
+    const dedicated = number === undefined ? undefined : await modemForNumber(number);
+    return dedicated ?? (to !== undefined && replyModem ? await replyModem(login, to) : undefined);
   };
 }
 

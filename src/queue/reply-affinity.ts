@@ -69,3 +69,20 @@ export class ReplyAffinity {
     return this.o.isModem(hit.modem) ? hit.modem : undefined;
   }
 }
+
+/**
+ * Reply affinity read from the store instead of memory, for hosts sharing one database: the
+ * subscriber's SMS may have reached another host's modem. The newest entries from `to` within the
+ * window (indexed by sender); the newest one claimed by an account decides, as in ReplyAffinity.
+ */
+export function storeReplyModem(
+  store: Pick<Store, 'listInbound'>,
+  o: Omit<ReplyAffinityOptions, 'phoneRule' | 'isModem'> & { isModem: (id: string) => boolean | Promise<boolean> },
+): (account: string, to: string) => Promise<string | undefined> {
+  const clock = o.clock ?? realClock;
+  return async (account, to) => {
+    const since = new Date(clock.now() - o.windowMs).toISOString();
+    const hit = (await store.listInbound({ from: to, since, limit: 20 })).find((e) => typeof e.account === 'string' && e.modem !== undefined);
+    return hit && hit.account === account && (await o.isModem(hit.modem!)) ? hit.modem : undefined;
+  };
+}

@@ -11,6 +11,8 @@ import { loadOrCreateKey } from '../../src/util/secret.js';
 import { PostgresStore } from '../../src/store/postgres/index.js';
 import { startPoolHarness, waitFor, type HarnessConfig, type PoolHarness } from '../helpers/harness.js';
 import { pgSkipReason, startTestPg, type TestPg } from '../helpers/postgres.js';
+import { makeCredentials } from '../../src/accounts/credentials.js';
+import { applyOp } from '../../src/cli/common.js';
 
 const KEY = 'a'.repeat(64); // hosts sharing a database share the key that seals passwords
 
@@ -140,5 +142,38 @@ describe.skipIf(pgSkipReason)(`servers on several hosts sharing PostgreSQL${pgSk
     }, 'host B judged the second text', 20_000);
     expect(done).toMatchObject({ state: 'failed', reason: 'daily-cap' });
     expect(sentTo(harnesses[1]!, 'b', '+79007770002')).toEqual([]);
+  });
+
+  it("host A's API pins an account's texts to host B's modem: its dedicated number there, or the modem its subscriber texted (reply affinity from the shared inbox)", async () => {
+    const TOKEN = 'operator-token-for-the-api-0123456789';
+    const { hs } = await hosts(['hostA', 'hostB'], { http: { enabled: true, token: TOKEN, port: 0, host: '127.0.0.1' } });
+    const [a, b] = hs as [PoolHarness, PoolHarness];
+    // `accounts add` on host A, as the CLI does it with a PostgreSQL config: straight into the database.
+    const addAccount = async (login: string, number?: string) => {
+      const creds = makeCredentials(loadOrCreateKey({ dataDir: a.dataDir, configKey: KEY }));
+      const r = await applyOp(a.cfg, 'accounts.add', { login, ...(number ? { number } : {}), tokenHash: creds.tokenHash, webhookSecretEnc: creds.webhookSecretEnc });
+      expect(r.via).toBe('direct');
+      return { token: creds.token };
+    };
+    const shop = await addAccount('shop', '+79990000002'); // host B's SIM
+    const crm = await addAccount('crm');
+    b.sim('b').modem.injectSms('+79005550077', 'crm: where is my order?');
+    await waitFor(async () => (await outside!.listInbound({ from: '+79005550077' }))[0]?.account === 'crm', 'the SMS on host B routed to crm', 20_000);
+    const post = async (token: string, to: string, text: string) => {
+      const r = await fetch(`http://127.0.0.1:${a.server!.http!.port}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ to, text }),
+      });
+      expect(r.status).toBe(201);
+      return ((await r.json()) as { id: string }).id;
+    };
+    const fromShop = await post(shop.token, '+79005550078', 'Your shop order');
+    const reply = await post(crm.token, '+79005550077', 'It ships today');
+    const other = await post(crm.token, '+79005550079', 'Never texted us');
+    expect((await outside!.getJob(reply))!.modem).toBe('b');
+    expect((await outside!.getJob(fromShop))!.modem).toBe('b');
+    expect((await outside!.getJob(other))!.modem).toBeUndefined();
+    await waitFor(() => sentTo(b, 'b', '+79005550077').includes('It ships today') && sentTo(b, 'b', '+79005550078').includes('Your shop order'), "both left through host B's modem", 20_000);
   });
 });
