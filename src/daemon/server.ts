@@ -13,9 +13,10 @@ import { modemSpecs, type Config } from '../config/config.js';
 import { DeliveryTracker } from '../delivery/index.js';
 import { deliveryEvent, EmailSender, ForwardDispatcher, WebhookSender, type ChannelSender } from '../forward/index.js';
 import { InboundPipeline, LastSenderRoute, NumberRoute, PrefixRoute, Receiver } from '../inbound/index.js';
+import { healthOf, metricsApiRoutes, ServerMetrics } from '../metrics/index.js';
 import { accountPin, type QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
-import { LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock } from '../store/index.js';
+import { LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock, type InboxEntry } from '../store/index.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
@@ -50,6 +51,8 @@ export interface RunningServer {
    */
   delivery: DeliveryTracker;
   http?: { port: number; close(): Promise<void> };
+  /** Prometheus metrics (`GET /metrics` on the API). */
+  metrics: ServerMetrics;
   /** The public web listener and the chat, when `web.enabled`. */
   web?: PublicWeb;
   stop(): Promise<void>;
@@ -108,7 +111,13 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     ...(cfg.smtp ? { email: new EmailSender(cfg.smtp) } : {}),
   };
   const forwards = new ForwardDispatcher({ store, senders, concurrency: cfg.forward.concurrency, clock, logger });
-  const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: kick, onForwards: (f) => forwards.track(f), logger });
+  // Counters from the events the server emits; gauges read the status snapshot at scrape time.
+  const metrics = new ServerMetrics({ store, status: () => status.snapshot(), logger });
+  const onRouted = (e: InboxEntry) => {
+    kick();
+    metrics.routed(e);
+  };
+  const pipeline = new InboundPipeline({ store, routes: [commands], onRouted, onForwards: (f) => forwards.track(f), logger });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
   // Status reports: applied to their job before the modem's copy is deleted; a job sent for an
   // account forwards the final state (stored as a forward first, so it survives a crash).
@@ -148,6 +157,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     statusReports,
     logger,
   });
+  metrics.attach(pool);
   // An account with a dedicated number sends through that SIM's modem (pinned when queued).
   const modemForNumber = (n: string) => pool.modemForNumber(n);
   // The chat route comes after the commands and the `login: ` prefix and before last-sender (a web
@@ -170,10 +180,10 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   undo.push(() => spool.stop());
   if (cfg.http.enabled) {
     const { port, host, token, maxBodyBytes } = cfg.http;
-    const routes = selfService ? selfServiceApiRoutes(selfService, phoneRule) : [];
+    const routes = [...(selfService ? selfServiceApiRoutes(selfService, phoneRule) : []), ...metricsApiRoutes(metrics)];
     // It logs "HTTP API listening" itself.
     const pinFor = accountPin(store, modemForNumber);
-    http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, pinFor, logger });
+    http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, pinFor, health: () => healthOf(status.snapshot()), logger });
     undo.push(() => http!.close());
   }
   await web?.listen();
@@ -210,7 +220,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
       log.info('stopped');
     })());
   const first = pool.members[0]!;
-  return { store, pool, supervisor: first.supervisor, worker: first.worker, pipeline, forwards, delivery, http, web, stop };
+  return { store, pool, supervisor: first.supervisor, worker: first.worker, pipeline, forwards, delivery, http, metrics, web, stop };
 }
 
 /** The account's signing secrets: the current one, and a rotated one during its grace period. */
