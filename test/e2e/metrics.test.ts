@@ -109,7 +109,7 @@ describe('GET /metrics after real traffic', { timeout: 120_000 }, () => {
     // The status publisher polls AT+CSQ once a modem is ready.
     const s = await waitFor(async () => {
       const { scrape: x } = await scrape(base, TOKEN);
-      return x.series('sms_modem_signal_rssi').length === 2 && x;
+      return x.series('sms_modem_signal_rssi').length === 2 ? x : undefined;
     }, 'both modems\' signal');
     for (const modem of ['m1', 'm2']) {
       const rssi = s.value('sms_modem_signal_rssi', { modem });
@@ -138,7 +138,7 @@ describe('GET /health', { timeout: 120_000 }, () => {
     await h.sim('m1').unplug();
     const degraded = await waitFor(async () => {
       const x = await get();
-      return x.body.status === 'degraded' && x;
+      return x.body.status === 'degraded' ? x : undefined;
     }, 'degraded');
     expect(degraded.status).toBe(200);
     expect(degraded.body.modems.find((m) => m.id === 'm1')!.state).not.toBe('ready');
@@ -146,7 +146,7 @@ describe('GET /health', { timeout: 120_000 }, () => {
     await h.sim('m2').unplug();
     const down = await waitFor(async () => {
       const x = await get();
-      return x.body.status === 'down' && x;
+      return x.body.status === 'down' ? x : undefined;
     }, 'down');
     expect(down.status).toBe(503);
     expect(down.body.ok).toBe(false);
