@@ -10,6 +10,9 @@ import type { Config } from '../config/config.js';
 import type { JobOutcome } from '../queue/index.js';
 import type { Job, Store } from '../store/types.js';
 import { moduleLogger, type Logger } from '../util/log.js';
+import { AdminData } from '../web/admin/data.js';
+import { registerAdminRoutes, type AdminAct } from '../web/admin/routes.js';
+import { AdminSessions } from '../web/admin/sessions.js';
 import { PowCaptcha } from '../web/captcha.js';
 import { registerChatRoutes } from '../web/chat/routes.js';
 import { createWebServer, type WebServer } from '../web/server.js';
@@ -41,6 +44,8 @@ export async function createPublicWeb(o: {
   /** The server's secret key: the captcha signing key is derived from it (challenges survive a restart). */
   key: Buffer;
   kick: () => void;
+  /** The operator console at /admin (issue 18): the operator token and the server's ops. Without it: no console. */
+  admin?: { token: string; act: AdminAct };
   logger: Logger;
 }): Promise<PublicWeb> {
   const { cfg, store, logger } = o;
@@ -80,6 +85,10 @@ export async function createPublicWeb(o: {
       const { host, port, trustProxy } = cfg.web;
       web = await createWebServer({ host, port, trustProxy, logger });
       await registerChatRoutes(web.app, { chat, captcha, sse: web.sse, language: cfg.language, logger });
+      if (o.admin) {
+        const sessions = new AdminSessions({ token: o.admin.token });
+        await registerAdminRoutes(web.app, { sessions, data: new AdminData(store), act: o.admin.act, sse: web.sse, logger });
+      }
       return web.listen();
     },
     async close() {

@@ -7,6 +7,7 @@
  * live web chats (when `web.enabled`); last sender; dedicated number; nothing claiming → `ignored`. The public web listener (chat page) is
  * separate from the loopback API.
  */
+import { randomUUID } from 'node:crypto';
 import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
 import { modemSpecs, type Config } from '../config/config.js';
@@ -164,7 +165,11 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   // visitor's live conversation wins over an account that texted the same mobile); its sessions are
   // loaded before the first entry is routed. Imported only when enabled: the web layer (fastify and
   // its plugins) is ~20 MB of RSS.
-  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, jobs: pool, key, kick, logger }) : undefined;
+  // The CLI's operations, run here for the spool and for the console's actions (one code path).
+  const ops = makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards, modemForNumber });
+  // The console needs the operator token (the API's): without one there is no /admin.
+  const admin = cfg.http.token ? { token: cfg.http.token, act: (op: string, args: unknown) => ops(store, op, args, randomUUID()) } : undefined;
+  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, jobs: pool, key, kick, admin, logger }) : undefined;
   if (web) {
     pipeline.add(web.route, { before: 'last-sender' });
     undo.push(() => web.close());
@@ -176,7 +181,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
 
   // Requests from CLI processes: applied here, by the only writer.
   const spool = new SpoolServer(cfg.dataDir, { logger });
-  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards, modemForNumber })));
+  await spool.start(spoolHandlerFor(store, ops));
   undo.push(() => spool.stop());
   if (cfg.http.enabled) {
     const { port, host, token, maxBodyBytes } = cfg.http;
