@@ -3,6 +3,7 @@
  * queue counts, campaigns with progress and ETA, the inbox with filters and paging, the outbox,
  * accounts and their forwards. Read-only: actions go through the server's ops (routes.ts).
  */
+import { createHash } from 'node:crypto';
 import { campaignStatus, type CampaignStatus } from '../../queue/mass.js';
 import type { Account, Forward } from '../../store/account-types.js';
 import type { InboxEntry, InboxStatus, Job, JobPriority, JobState, PoolModemStatus, Store } from '../../store/types.js';
@@ -24,6 +25,8 @@ export interface Dashboard {
   unpinned: Record<JobPriority, number>;
   campaigns: CampaignStatus[];
   forwards: { pending: number; failed: number };
+  /** The newest inbound SMS and calls. */
+  inbox: InboxEntry[];
 }
 
 export interface InboxQuery {
@@ -78,13 +81,20 @@ export class AdminData {
       for (const p of PRIORITIES) unpinned[p] = Math.max(0, unpinned[p] - queue[p]);
       modems.push({ ...m, bars: signalBars(m.signal?.rssi), queue });
     }
-    const campaigns: CampaignStatus[] = [];
+    const campaigns = await this.campaigns();
+    const forwards = { pending: (await this.store.pendingForwards()).length, failed: (await this.store.listForwards({ status: 'failed' })).length };
+    const inbox = await this.store.listInbound({ limit: 5 });
+    return { updatedAt: status?.updatedAt, modems, unpinned, campaigns, forwards, inbox };
+  }
+
+  /** The newest campaigns with progress, rate and ETA. */
+  async campaigns(): Promise<CampaignStatus[]> {
+    const out: CampaignStatus[] = [];
     for (const c of (await this.store.listCampaigns()).slice(-CAMPAIGNS_SHOWN).reverse()) {
       const s = await campaignStatus(this.store, c.id);
-      if (s) campaigns.push(s);
+      if (s) out.push(s);
     }
-    const forwards = { pending: (await this.store.pendingForwards()).length, failed: (await this.store.listForwards({ status: 'failed' })).length };
-    return { updatedAt: status?.updatedAt, modems, unpinned, campaigns, forwards };
+    return out;
   }
 
   /** Newest first, filtered, one page. The store filters status/account; route, sender and text here. */
@@ -122,6 +132,10 @@ export class AdminData {
 
   /** A cheap fingerprint of what the pages show: the live stream tells browsers to refresh when it changes. */
   async fingerprint(): Promise<string> {
+    return createHash('sha256').update(await this.fingerprintSource()).digest('base64url').slice(0, 16);
+  }
+
+  private async fingerprintSource(): Promise<string> {
     const status = await this.store.getStatus();
     const counts = await this.store.queueCounts();
     const [newest] = await this.store.listInbound({ limit: 1 });

@@ -59,16 +59,20 @@ export async function registerAdminRoutes(app: FastifyInstance, o: AdminRoutesOp
     return f;
   };
 
-  // Open event streams share one timer: one fingerprint per period, whoever is watching.
-  const streams = new Set<SseStream>();
+  // Open event streams share one timer: one fingerprint per period, whoever is watching. Each
+  // stream remembers the version its page was rendered at (`?v=`), so a change between the render
+  // and the stream's start is not missed.
+  const streams = new Map<SseStream, string>();
   let stopTimer: (() => void) | undefined;
-  let last: string | undefined;
   let seq = 0;
   const tick = async () => {
     try {
       const fp = await data.fingerprint();
-      if (last !== undefined && fp !== last) for (const s of streams) s.send({ id: ++seq, event: 'changed', data: { at: new Date(clock.now()).toISOString() } });
-      last = fp;
+      for (const [s, seen] of streams) {
+        if (seen === fp) continue;
+        streams.set(s, fp);
+        s.send({ id: ++seq, event: 'changed', data: { at: new Date(clock.now()).toISOString() } });
+      }
     } catch (e) {
       log.warn({ err: (e as Error).message }, 'console refresh check failed');
     }
@@ -118,7 +122,8 @@ export async function registerAdminRoutes(app: FastifyInstance, o: AdminRoutesOp
 
     scope.get('/admin', { preHandler: guard }, async (req, reply) => {
       const s = admin(req);
-      return send(reply, 200, views.page({ title: 'Dashboard', section: 'dashboard', csrf: s.csrf, flash: takeFlash(s), live: views.dashboardLive(await data.dashboard(), s.csrf) }));
+      const version = await data.fingerprint();
+      return send(reply, 200, views.page({ title: 'Dashboard', section: 'dashboard', csrf: s.csrf, flash: takeFlash(s), live: views.dashboardLive(await data.dashboard(), s.csrf), version }));
     });
 
     scope.get('/admin/inbox', { preHandler: guard }, async (req, reply) => {
@@ -134,37 +139,35 @@ export async function registerAdminRoutes(app: FastifyInstance, o: AdminRoutesOp
         q: str(raw.q),
         page: Number.isInteger(page) && page >= 0 && page < 10_000 ? page : 0,
       };
+      const version = await data.fingerprint();
       const r = await data.inbox(q);
-      return send(reply, 200, views.page({ title: 'Inbox', section: 'inbox', csrf: s.csrf, flash: takeFlash(s), controls: views.inboxControls(q), live: views.inboxLive(r, q) }));
+      return send(reply, 200, views.page({ title: 'Inbox', section: 'inbox', csrf: s.csrf, flash: takeFlash(s), controls: views.inboxControls(q), live: views.inboxLive(r, q), version }));
     });
 
     scope.get('/admin/outbox', { preHandler: guard }, async (req, reply) => {
       const s = admin(req);
       const st = str((req.query as Record<string, unknown>).state);
       const state = st && (JOB_STATES as readonly string[]).includes(st) ? (st as JobState) : undefined;
-      const d = await data.dashboard();
-      return send(
-        reply,
-        200,
-        views.page({ title: 'Outbox & campaigns', section: 'outbox', csrf: s.csrf, flash: takeFlash(s), controls: views.outboxControls(state), live: views.outboxLive(await data.outbox(state), d.campaigns, s.csrf) }),
-      );
+      const version = await data.fingerprint();
+      const live = views.outboxLive(await data.outbox(state), await data.campaigns(), s.csrf);
+      return send(reply, 200, views.page({ title: 'Outbox & campaigns', section: 'outbox', csrf: s.csrf, flash: takeFlash(s), controls: views.outboxControls(state), live, version }));
     });
 
     scope.get('/admin/accounts', { preHandler: guard }, async (req, reply) => {
       const s = admin(req);
-      return send(reply, 200, views.page({ title: 'Accounts & forwards', section: 'accounts', csrf: s.csrf, flash: takeFlash(s), live: views.accountsLive(await data.accounts(), s.csrf) }));
+      const version = await data.fingerprint();
+      return send(reply, 200, views.page({ title: 'Accounts & forwards', section: 'accounts', csrf: s.csrf, flash: takeFlash(s), live: views.accountsLive(await data.accounts(), s.csrf), version }));
     });
 
     scope.get('/admin/events', { preHandler: guard }, async (req, reply) => {
       const stream = o.sse.start(req, reply);
-      streams.add(stream);
+      streams.set(stream, str((req.query as Record<string, unknown>).v) ?? '');
       stopTimer ??= every(clock, o.refreshMs ?? 2000, () => void tick());
       stream.onClose(() => {
         streams.delete(stream);
         if (streams.size === 0) {
           stopTimer?.();
           stopTimer = undefined;
-          last = undefined;
         }
       });
       void tick();

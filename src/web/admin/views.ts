@@ -21,7 +21,7 @@ const NAV: [Section, string, string][] = [
 const INBOX_STATUSES = ['new', 'processed', 'ignored', 'rejected', 'error', 'call'] as const;
 
 /** A whole page; `live` is refreshed in place by admin.js. */
-export function page(o: { title: string; section?: Section; csrf?: string; flash?: string; controls?: Html; live: Html }): string {
+export function page(o: { title: string; section?: Section; csrf?: string; flash?: string; controls?: Html; live: Html; version?: string }): string {
   const nav = o.section
     ? html`<header><nav>${NAV.map(([s, href, label]) => html`<a href="${href}"${s === o.section ? html` aria-current="page"` : ''}>${label}</a>`)}</nav>
 <form method="post" action="/admin/logout" class="logout"><input type="hidden" name="csrf" value="${o.csrf}"><button type="submit">Log out</button></form></header>`
@@ -31,7 +31,7 @@ export function page(o: { title: string; section?: Section; csrf?: string; flash
 <title>${o.title} · sms-server console</title>
 <link rel="icon" href="/assets/favicon.svg"><link rel="stylesheet" href="/assets/admin.css">
 <script src="/assets/admin.js" defer></script></head>
-<body${o.section ? html` data-events="/admin/events"` : ''}>
+<body${o.section ? html` data-events="${`/admin/events?v=${o.version ?? ''}`}"` : ''}>
 ${nav}
 <h1>${o.title}</h1>
 ${o.flash ? html`<p class="flash" role="status">${o.flash}</p>` : ''}
@@ -101,6 +101,7 @@ ${list.map((s) => {
 export function dashboardLive(d: Dashboard, csrf: string): Html {
   return html`<section><h2>Modems</h2>${modemsTable(d)}<p class="note">Status updated ${time(d.updatedAt)}</p></section>
 <section><h2>Campaigns</h2>${campaignsTable(d.campaigns, csrf)}</section>
+<section><h2>Latest inbound</h2>${inboxTable(d.inbox)}<p><a href="/admin/inbox">The whole inbox</a></p></section>
 <section><h2>Forwards</h2><p><a href="/admin/accounts">${d.forwards.pending} pending, ${d.forwards.failed} failed</a></p></section>`;
 }
 
@@ -128,9 +129,13 @@ export function inboxControls(q: InboxQuery): Html {
 <button type="submit">Filter</button></form>`;
 }
 
-export function inboxLive(r: InboxPage, q: InboxQuery): Html {
+function inboxTable(entries: InboxEntry[]): Html {
   return html`<table class="inbox"><thead><tr><th>Received</th><th>Modem</th><th>From</th><th>Text</th><th>Status</th><th>Route</th><th>Account</th><th>Parts</th></tr></thead>
-<tbody>${r.entries.length ? r.entries.map(inboxRow) : html`<tr><td colspan="8">Nothing matches.</td></tr>`}</tbody></table>
+<tbody>${entries.length ? entries.map(inboxRow) : html`<tr><td colspan="8">Nothing matches.</td></tr>`}</tbody></table>`;
+}
+
+export function inboxLive(r: InboxPage, q: InboxQuery): Html {
+  return html`${inboxTable(r.entries)}
 <p class="paging">${r.page > 0 ? pageLink(q, r.page - 1, '← newer') : ''} page ${r.page + 1} ${r.more ? pageLink(q, r.page + 1, 'older →') : ''}
 ${r.truncated ? html`<small>(only the newest entries were searched)</small>` : ''}</p>`;
 }
