@@ -178,6 +178,8 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   const status = new StatusPublisher({ store, modems: pool.members, http: () => http && { host: cfg.http.host, port: http.port }, logger });
   status.start();
   undo.push(async () => status.stop());
+  // Parts sent today (dashboard, `status`) follow the traffic, not only the 30 s poll.
+  pool.on('job', (_job, outcome) => outcome === 'sent' && status.nudge());
 
   // Requests from CLI processes: applied here, by the only writer.
   const spool = new SpoolServer(cfg.dataDir, { logger });

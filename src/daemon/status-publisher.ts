@@ -6,7 +6,7 @@
  */
 import type { ModemDriver } from '../modem/driver.js';
 import type { ModemStatus, PoolModemStatus, ServerStatus, Store } from '../store/types.js';
-import { every, realClock, type Clock } from '../util/clock.js';
+import { every, realClock, type Clock, type Timer } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import type { ModemSupervisor } from './supervisor.js';
 
@@ -42,6 +42,7 @@ export class StatusPublisher {
   private stopPolling: (() => void) | undefined;
   private publishing: Promise<void> | undefined;
   private again = false;
+  private soon: Timer | undefined;
 
   constructor(private readonly o: StatusPublisherOptions) {
     if (o.modems.length === 0) throw new RangeError('the status publisher needs at least one modem');
@@ -65,6 +66,20 @@ export class StatusPublisher {
   stop(): void {
     this.stopPolling?.();
     this.stopPolling = undefined;
+    if (this.soon) this.clock.clearTimeout(this.soon);
+    this.soon = undefined;
+  }
+
+  /**
+   * A publish within `delayMs` (default 2 s), however many calls come meanwhile: an SMS sent
+   * changes `sentToday`, and a campaign must not cost a status write per SMS.
+   */
+  nudge(delayMs = 2000): void {
+    if (this.soon || !this.stopPolling) return;
+    this.soon = this.clock.setTimeout(() => {
+      this.soon = undefined;
+      void this.publish();
+    }, delayMs);
   }
 
   snapshot(): ServerStatus {

@@ -135,6 +135,9 @@ describe.skipIf(!!missing)(`operator console in headless Chromium${missing ? ` (
     await expect.poll(async () => Number(await bar.getAttribute('value')), { timeout: 30_000 }).toBeGreaterThan(first + 1);
     expect(await p.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(42);
     expect(await bar.getAttribute('max')).toBe('60');
+    // Parts sent today follow the traffic (the status is republished after sends, not only every 30 s).
+    const sentToday = async (id: string) => Number(await modemRow(p, id).locator('td.num').nth(3).textContent());
+    await expect.poll(async () => (await sentToday('m1')) + (await sentToday('m2')), { timeout: 20_000 }).toBeGreaterThan(2);
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await p.screenshot({ path: SCREENSHOT, fullPage: true });
 
