@@ -142,7 +142,17 @@ export interface CampaignStatus {
 export async function campaignStatus(
   store: Store,
   id: string,
-  o: { massPerMinute?: number; clock?: Clock; sample?: number } = {},
+  o: {
+    massPerMinute?: number;
+    clock?: Clock;
+    sample?: number;
+    /**
+     * Look for the rate sample only among jobs created since the campaign (its jobs are): the read
+     * stops at the first older segment instead of walking the whole history while the campaign has
+     * sent fewer than `sample` (the console refreshes every few seconds).
+     */
+    sinceCreated?: boolean;
+  } = {},
 ): Promise<CampaignStatus | undefined> {
   const campaign = await store.getCampaign(id);
   if (!campaign) return undefined;
@@ -152,7 +162,7 @@ export async function campaignStatus(
   const pending = counts.queued + counts.sending;
 
   // Recent sends only (bounded read): the rate that matters for the ETA is the current one.
-  const recent = await store.listJobs({ campaignId: id, state: 'sent', limit: o.sample ?? 100 });
+  const recent = await store.listJobs({ campaignId: id, state: 'sent', limit: o.sample ?? 100, ...(o.sinceCreated ? { since: campaign.createdAt } : {}) });
   const times = recent.map((j) => Date.parse(j.sentAt ?? '')).filter((t) => !Number.isNaN(t));
   let ratePerMinute: number | undefined;
   if (times.length >= 2) {

@@ -74,10 +74,13 @@ export class AdminData {
     const status = await this.store.getStatus();
     const counts = await this.store.queueCounts();
     const unpinned = { ...zero(), ...counts.byPriority };
+    // Pinned counts come from the store's queue index; the priorities of a modem's pinned jobs need
+    // a read of the open job segments, so only for a modem that has some.
+    const pinned = (await this.store.queuedByModem()).pinned;
     const modems: ModemRow[] = [];
     for (const m of status?.modems ?? []) {
       const queue = zero();
-      for (const j of await this.store.listJobs({ state: 'queued', modem: m.id, limit: 1_000_000 })) queue[j.priority]++;
+      if (pinned[m.id]) for (const j of await this.store.listJobs({ state: 'queued', modem: m.id, limit: 1_000_000 })) queue[j.priority]++;
       for (const p of PRIORITIES) unpinned[p] = Math.max(0, unpinned[p] - queue[p]);
       modems.push({ ...m, bars: signalBars(m.signal?.rssi), queue });
     }
@@ -91,7 +94,7 @@ export class AdminData {
   async campaigns(): Promise<CampaignStatus[]> {
     const out: CampaignStatus[] = [];
     for (const c of (await this.store.listCampaigns()).slice(-CAMPAIGNS_SHOWN).reverse()) {
-      const s = await campaignStatus(this.store, c.id);
+      const s = await campaignStatus(this.store, c.id, { sinceCreated: true });
       if (s) out.push(s);
     }
     return out;
