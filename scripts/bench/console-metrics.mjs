@@ -39,7 +39,8 @@ for (let i = 0; i < jobs; i += 1000) {
   }));
   await store.enqueue(batch);
 }
-await store.putCampaign({ id: 'cmp-bench', name: 'bench', text: 'Sale', createdAt: now, total: queued, skippedOptOut: 0, skippedInvalid: 0, duplicatesRemoved: 0 });
+// Created right before its jobs, as createCampaign does.
+await store.putCampaign({ id: 'cmp-bench', name: 'bench', text: 'Sale', createdAt: new Date().toISOString(), total: queued, skippedOptOut: 0, skippedInvalid: 0, duplicatesRemoved: 0 });
 for (let i = 0; i < queued; i += 1000) {
   await store.enqueue(Array.from({ length: Math.min(1000, queued - i) }, (_, k) => ({ to: `+7902${String(i + k).padStart(7, '0')}`, text: 'Sale', priority: 'mass', state: 'queued', attempts: 0, nextAttemptAt: now, campaignId: 'cmp-bench' })));
 }

@@ -167,8 +167,8 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   // its plugins) is ~20 MB of RSS.
   // The CLI's operations, run here for the spool and for the console's actions (one code path).
   const ops = makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards, modemForNumber });
-  // The console needs the operator token (the API's): without one there is no /admin.
-  const admin = cfg.http.token ? { token: cfg.http.token, act: (op: string, args: unknown) => ops(store, op, args, randomUUID()) } : undefined;
+  // The console needs the operator token (the API's; at least 16 characters): without one there is no /admin.
+  const admin = cfg.http.token && cfg.http.token.length >= 16 ? { token: cfg.http.token, act: (op: string, args: unknown) => ops(store, op, args, randomUUID()) } : undefined;
   const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, jobs: pool, key, kick, admin, logger }) : undefined;
   if (web) {
     pipeline.add(web.route, { before: 'last-sender' });

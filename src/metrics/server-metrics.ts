@@ -133,6 +133,8 @@ export class ServerMetrics {
       help: 'Age of the oldest reply still queued (0 when none): replies waiting long mean a stuck modem',
       registers,
       async collect() {
+        // The scan reads the open job segments (a running campaign's): only when a reply waits.
+        if ((await store.queueCounts()).byPriority.reply === 0) return void this.set(0);
         const queued = await store.listJobs({ state: 'queued', priority: 'reply' });
         const oldest = queued.reduce((min, j) => Math.min(min, Date.parse(j.createdAt)), Infinity);
         this.set(oldest === Infinity ? 0 : Math.max(0, (now() - oldest) / 1000));
