@@ -26,6 +26,8 @@ export interface ServerMetricsOptions {
 
 /** What the metrics listen to: the modem pool's events and the pipeline's routed entries. */
 export interface MetricsSources {
+  /** The configured modems: their sent counters are exposed at 0 from the start (an absent series breaks `rate()` alerts). */
+  readonly members?: readonly { spec: { id: string } }[];
   on(event: 'job', fn: (job: Job, outcome: string) => void): unknown;
   on(event: 'attempt-failed', fn: (modem: string, job: Job, category: string) => void): unknown;
   on(event: 'part-sent', fn: (p: { modem: string; ms: number }) => void): unknown;
@@ -154,6 +156,7 @@ export class ServerMetrics {
 
   /** Listens to the pool's events. */
   attach(pool: MetricsSources): void {
+    for (const m of pool.members ?? []) for (const priority of PRIORITIES) this.sent.inc({ modem: m.spec.id, priority }, 0);
     pool.on('job', (job, outcome) => {
       const modem = job.via ?? job.modem ?? 'unknown';
       if (outcome === 'sent') {

@@ -36,6 +36,12 @@ describe('GET /metrics after real traffic', { timeout: 120_000 }, () => {
     const before = (await scrape(base, TOKEN)).scrape;
     expect(before.value('sms_sent_total')).toBe(0);
     expect(before.value('sms_received_total')).toBe(0);
+    // Every modem × priority is exposed at 0 from the start (alerts on rate() need the series).
+    expect(before.series('sms_sent_total', { modem: 'm1' }).map((x) => [x.labels.priority, x.value])).toEqual([
+      ['reply', 0],
+      ['notification', 0],
+      ['mass', 0],
+    ]);
 
     // A command to m2: two replies pinned to m2, the first attempt refused by the network.
     await addClients(h, [CLIENT]);
