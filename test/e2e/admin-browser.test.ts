@@ -7,14 +7,13 @@
  * campaign; a POST without the CSRF token is refused. The dashboard screenshot goes to docs/img/admin.png.
  */
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { browserMissing, launchChromium } from '../helpers/browser.js';
-import { startPoolHarness, waitFor, type PoolHarness } from '../helpers/harness.js';
-import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { browserMissing, freePort, launchChromium } from '../helpers/browser.js';
+import { startPoolHarness, waitFor } from '../helpers/harness.js';
+import { startReceiver } from '../helpers/webhook-receiver.js';
 import { addAccount } from './accounts-helpers.js';
 import { allJobs, mass, numbers, spoolOp } from './outbound-helpers.js';
 
@@ -23,41 +22,20 @@ const TOKEN = 'admin-browser-token-0123456789abcdef';
 const missing = browserMissing();
 if (missing && process.env.CI) throw new Error(`browser tests must run in CI: ${missing}`);
 
-let browser: Browser | undefined;
-let h: PoolHarness | undefined;
-let receiver: WebhookReceiver | undefined;
-let page: Page | undefined;
-let consoleErrors: string[] = [];
-
-beforeAll(async () => {
-  if (!missing) browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+/** What the test started, stopped whatever happens (the browser, the server and simulators, the receiver). */
+const started: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
-  await page?.context().close();
-  page = undefined;
-  await h?.close();
-  h = undefined;
-  await receiver?.close();
-  receiver = undefined;
+  for (const stop of started.splice(0).reverse()) await stop().catch(() => undefined);
 });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const modemRow = (p: Page, id: string) => p.locator(`tr[data-modem="${id}"]`);
 
 describe.skipIf(!!missing)(`operator console in headless Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
   it('login, two modems with signal, Cyrillic search, forward retry, live campaign progress and cancel, CSRF', { timeout: 180_000 }, async () => {
+    const browser = await launchChromium();
+    started.push(() => browser.close());
     const port = await freePort();
-    h = await startPoolHarness({
+    const h = await startPoolHarness({
       modems: [
         // One mass SMS per second per modem: the campaign is still running when it is cancelled.
         { id: 'm1', profile: 'generic', number: '+79990000001', massPerMinute: 60, sim: { sendDelayMs: 100, noise: 0 } },
@@ -65,11 +43,13 @@ describe.skipIf(!!missing)(`operator console in headless Chromium${missing ? ` (
       ],
       config: { http: { enabled: true, port: 0, token: TOKEN }, web: { enabled: true, port }, chat: { captcha: 'off' } },
     });
-    receiver = await startReceiver('/hook');
+    started.push(() => h.close());
+    const receiver = await startReceiver('/hook');
+    started.push(() => receiver.close());
     const base = `http://127.0.0.1:${port}`;
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
-    const p = (page = await context.newPage());
-    consoleErrors = [];
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
+    const p = await context.newPage();
+    const consoleErrors: string[] = [];
     p.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
     p.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
     p.on('dialog', (d) => void d.accept());
@@ -98,7 +78,7 @@ describe.skipIf(!!missing)(`operator console in headless Chromium${missing ? ` (
     await addAccount(h, { login: 'shop', webhook: receiver.url });
     h.sim('m2').modem.injectSms('+79001234567', 'shop: Здравствуйте, где мой заказ? 📦');
     const failed = await waitFor(async () => {
-      const ro = await h!.readStore();
+      const ro = await h.readStore();
       const [f] = await ro.listForwards({ account: 'shop', status: 'failed' });
       await ro.close();
       return f;
@@ -122,7 +102,7 @@ describe.skipIf(!!missing)(`operator console in headless Chromium${missing ? ` (
     await fwd.getByRole('cell', { name: 'receiver answered 410 Gone', exact: true }).waitFor();
     await fwd.getByRole('button', { name: 'Retry' }).click();
     await p.getByText(`Forward ${failed.id} is pending again.`).waitFor();
-    await waitFor(() => receiver!.requests.length === 2 && receiver!.requests[1]!.answered === 200, 'the retried forward delivered');
+    await waitFor(() => receiver.requests.length === 2 && receiver.requests[1]!.answered === 200, 'the retried forward delivered');
     await p.getByText('No pending or failed forwards.').waitFor({ timeout: 15_000 });
 
     // A mass text: the progress bar advances without a reload.
@@ -151,7 +131,7 @@ describe.skipIf(!!missing)(`operator console in headless Chromium${missing ? ` (
     const cancelled = Number(/cancelled: (\d+) queued SMS/.exec(flash ?? '')?.[1]);
     expect(cancelled).toBeGreaterThan(0);
     const jobs = (await allJobs(h)).filter((j) => j.campaignId === campaign.campaignId);
-    await waitFor(async () => (await allJobs(h!)).filter((j) => j.campaignId === campaign.campaignId).every((j) => j.state === 'sent' || j.state === 'failed'), 'campaign settled');
+    await waitFor(async () => (await allJobs(h)).filter((j) => j.campaignId === campaign.campaignId).every((j) => j.state === 'sent' || j.state === 'failed'), 'campaign settled');
     const settled = (await allJobs(h)).filter((j) => j.campaignId === campaign.campaignId);
     expect(settled.filter((j) => j.reason === 'cancelled')).toHaveLength(cancelled);
     const sentBefore = h.sim('m1').modem.sent.length + h.sim('m2').modem.sent.length;

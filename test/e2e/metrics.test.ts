@@ -141,19 +141,19 @@ describe('GET /health', { timeout: 120_000 }, () => {
     };
     expect(await get()).toMatchObject({ status: 200, body: { ok: true, status: 'ready', modems: [{ id: 'm1', state: 'ready' }, { id: 'm2', state: 'ready' }] } });
 
+    const until = (status: string) =>
+      waitFor(async () => {
+        const x = await get();
+        return x.body.status === status ? x : undefined;
+      }, `/health ${status}`);
+
     await h.sim('m1').unplug();
-    const degraded = await waitFor(async () => {
-      const x = await get();
-      return x.body.status === 'degraded' ? x : undefined;
-    }, 'degraded');
+    const degraded = await until('degraded');
     expect(degraded.status).toBe(200);
     expect(degraded.body.modems.find((m) => m.id === 'm1')!.state).not.toBe('ready');
 
     await h.sim('m2').unplug();
-    const down = await waitFor(async () => {
-      const x = await get();
-      return x.body.status === 'down' ? x : undefined;
-    }, 'down');
+    const down = await until('down');
     expect(down.status).toBe(503);
     expect(down.body.ok).toBe(false);
     const { scrape: s } = await scrape(base, TOKEN);

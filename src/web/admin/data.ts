@@ -104,12 +104,12 @@ export class AdminData {
   async inbox(q: InboxQuery): Promise<InboxPage> {
     const scanned = await this.store.listInbound({ status: q.status, account: q.account, limit: INBOX_SCAN_LIMIT });
     const sender = q.sender?.trim();
-    const text = q.q?.trim().toLocaleLowerCase();
+    const text = q.q?.trim().toLowerCase();
     const matching = scanned.filter(
       (e) =>
         (!q.route || (e.routedBy ?? '') === q.route) &&
         (!sender || e.from.includes(sender)) &&
-        (!text || e.text.toLocaleLowerCase().includes(text) || (e.originalText ?? '').toLocaleLowerCase().includes(text)),
+        (!text || e.text.toLowerCase().includes(text) || (e.originalText ?? '').toLowerCase().includes(text)),
     );
     const start = q.page * INBOX_PAGE_SIZE;
     return { entries: matching.slice(start, start + INBOX_PAGE_SIZE), page: q.page, more: matching.length > start + INBOX_PAGE_SIZE, truncated: scanned.length >= INBOX_SCAN_LIMIT };
