@@ -133,24 +133,36 @@ export class AdminData {
     return out;
   }
 
-  /** A cheap fingerprint of what the pages show: the live stream tells browsers to refresh when it changes. */
-  async fingerprint(): Promise<string> {
-    return createHash('sha256').update(await this.fingerprintSource()).digest('base64url').slice(0, 16);
+  /**
+   * A short fingerprint of what one page shows (`dashboard`, `inbox`, `outbox`, `accounts`): the
+   * live stream tells a browser to refresh when it changes. Cheap reads only (indexes and the newest
+   * records), so the inbox's search is not re-run for a change it cannot show.
+   */
+  async fingerprint(section = 'dashboard'): Promise<string> {
+    return createHash('sha256').update(JSON.stringify(await this.fingerprintParts(section))).digest('base64url').slice(0, 16);
   }
 
-  private async fingerprintSource(): Promise<string> {
-    const status = await this.store.getStatus();
-    const counts = await this.store.queueCounts();
-    const [newest] = await this.store.listInbound({ limit: 1 });
-    const [lastForward] = await this.store.listForwards({ limit: 1 });
-    return JSON.stringify([
-      status?.modems?.map((m) => [m.state, m.signal?.rssi, m.operator, m.sentToday, m.lastFault?.at]),
-      counts,
-      newest?.id,
-      newest?.status,
-      lastForward?.id,
-      lastForward?.status,
-      (await this.store.pendingForwards()).length,
-    ]);
+  private async fingerprintParts(section: string): Promise<unknown[]> {
+    const newestInbound = async () => {
+      const [e] = await this.store.listInbound({ limit: 1 });
+      return [e?.id, e?.status];
+    };
+    const forwards = async () => {
+      const [f] = await this.store.listForwards({ limit: 1 });
+      return [f?.id, f?.status, (await this.store.pendingForwards()).length, (await this.store.listForwards({ status: 'failed' })).length];
+    };
+    switch (section) {
+      case 'inbox':
+        return newestInbound();
+      case 'outbox':
+        return [await this.store.queueCounts(), (await this.store.listCampaigns()).length];
+      case 'accounts':
+        return forwards();
+      default: {
+        const status = await this.store.getStatus();
+        const modems = status?.modems?.map((m) => [m.state, m.signal?.rssi, m.operator, m.registration, m.sentToday, m.lastFault?.at]);
+        return [modems, await this.store.queueCounts(), (await this.store.listCampaigns()).length, await newestInbound(), await forwards()];
+      }
+    }
   }
 }

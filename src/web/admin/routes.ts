@@ -41,6 +41,7 @@ export interface AdminRoutesOptions {
 }
 
 type Session = AdminSession & { flash?: string };
+const SECTIONS = new Set(['dashboard', 'inbox', 'outbox', 'accounts']);
 const INBOX_STATUSES = new Set(['new', 'processed', 'ignored', 'rejected', 'error', 'call']);
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, 200) : undefined);
@@ -62,15 +63,17 @@ export async function registerAdminRoutes(app: FastifyInstance, o: AdminRoutesOp
   // Open event streams share one timer: one fingerprint per period, whoever is watching. Each
   // stream remembers the version its page was rendered at (`?v=`), so a change between the render
   // and the stream's start is not missed.
-  const streams = new Map<SseStream, string>();
+  const streams = new Map<SseStream, { section: string; seen: string }>();
   let stopTimer: (() => void) | undefined;
   let seq = 0;
   const tick = async () => {
     try {
-      const fp = await data.fingerprint();
-      for (const [s, seen] of streams) {
-        if (seen === fp) continue;
-        streams.set(s, fp);
+      const fps = new Map<string, string>();
+      for (const [s, w] of streams) {
+        if (!fps.has(w.section)) fps.set(w.section, await data.fingerprint(w.section));
+        const fp = fps.get(w.section)!;
+        if (w.seen === fp) continue;
+        w.seen = fp;
         s.send({ id: ++seq, event: 'changed', data: { at: new Date(clock.now()).toISOString() } });
       }
     } catch (e) {
@@ -139,7 +142,7 @@ export async function registerAdminRoutes(app: FastifyInstance, o: AdminRoutesOp
         q: str(raw.q),
         page: Number.isInteger(page) && page >= 0 && page < 10_000 ? page : 0,
       };
-      const version = await data.fingerprint();
+      const version = await data.fingerprint('inbox');
       const r = await data.inbox(q);
       return send(reply, 200, views.page({ title: 'Inbox', section: 'inbox', csrf: s.csrf, flash: takeFlash(s), controls: views.inboxControls(q), live: views.inboxLive(r, q), version }));
     });
@@ -148,20 +151,22 @@ export async function registerAdminRoutes(app: FastifyInstance, o: AdminRoutesOp
       const s = admin(req);
       const st = str((req.query as Record<string, unknown>).state);
       const state = st && (JOB_STATES as readonly string[]).includes(st) ? (st as JobState) : undefined;
-      const version = await data.fingerprint();
+      const version = await data.fingerprint('outbox');
       const live = views.outboxLive(await data.outbox(state), await data.campaigns(), s.csrf);
       return send(reply, 200, views.page({ title: 'Outbox & campaigns', section: 'outbox', csrf: s.csrf, flash: takeFlash(s), controls: views.outboxControls(state), live, version }));
     });
 
     scope.get('/admin/accounts', { preHandler: guard }, async (req, reply) => {
       const s = admin(req);
-      const version = await data.fingerprint();
+      const version = await data.fingerprint('accounts');
       return send(reply, 200, views.page({ title: 'Accounts & forwards', section: 'accounts', csrf: s.csrf, flash: takeFlash(s), live: views.accountsLive(await data.accounts(), s.csrf), version }));
     });
 
     scope.get('/admin/events', { preHandler: guard }, async (req, reply) => {
       const stream = o.sse.start(req, reply);
-      streams.set(stream, str((req.query as Record<string, unknown>).v) ?? '');
+      const q = req.query as Record<string, unknown>;
+      const section = str(q.s) ?? 'dashboard';
+      streams.set(stream, { section: SECTIONS.has(section) ? section : 'dashboard', seen: str(q.v) ?? '' });
       stopTimer ??= every(clock, o.refreshMs ?? 2000, () => void tick());
       stream.onClose(() => {
         streams.delete(stream);

@@ -31,7 +31,7 @@ export function page(o: { title: string; section?: Section; csrf?: string; flash
 <title>${o.title} · sms-server console</title>
 <link rel="icon" href="/assets/favicon.svg"><link rel="stylesheet" href="/assets/admin.css">
 <script src="/assets/admin.js" defer></script></head>
-<body${o.section ? html` data-events="${`/admin/events?v=${o.version ?? ''}`}"` : ''}>
+<body${o.section ? html` data-events="${`/admin/events?s=${o.section}&v=${o.version ?? ''}`}"` : ''}>
 ${nav}
 <h1>${o.title}</h1>
 ${o.flash ? html`<p class="flash" role="status">${o.flash}</p>` : ''}
