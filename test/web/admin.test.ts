@@ -12,6 +12,8 @@ import { AdminData } from '../../src/web/admin/data.js';
 import { registerAdminRoutes } from '../../src/web/admin/routes.js';
 import { AdminSessions } from '../../src/web/admin/sessions.js';
 import { createWebServer, type WebServer } from '../../src/web/server.js';
+import { createLogger } from '../../src/util/log.js';
+import { PassThrough } from 'node:stream';
 
 const TOKEN = 'console-test-token-0123456789abcdef';
 const HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> Привет 👋 & "quotes"';
@@ -41,7 +43,11 @@ async function start(o: { loginPerMinute?: number } = {}) {
   await store.addInbound({ from: '+79004445566', text: 'Order status please', receivedAt: now, status: 'processed', parts: 1, dedupKey: 'k2', modem: 'm1', routedBy: 'command' });
   const ops = makeOps({ dataDir: '/nonexistent', phoneRule: { country: 'RU' }, key: Buffer.alloc(32) });
   const acts: { op: string; by: string }[] = [];
-  web = await createWebServer({ port: 0 });
+  const logStream = new PassThrough();
+  let logText = '';
+  logStream.on('data', (b: Buffer) => (logText += b.toString()));
+  const logger = createLogger('info', logStream);
+  web = await createWebServer({ port: 0, logger });
   await registerAdminRoutes(web.app, {
     sessions: new AdminSessions({ token: TOKEN }),
     data: new AdminData(store),
@@ -50,9 +56,10 @@ async function start(o: { loginPerMinute?: number } = {}) {
       return ops(store, op, args, 'req-1');
     },
     sse: web.sse,
+    logger,
     ...o,
   });
-  return { store, app: web.app, acts };
+  return { store, app: web.app, acts, log: () => logText };
 }
 
 const form = (fields: Record<string, string>) => ({ 'content-type': 'application/x-www-form-urlencoded', payload: new URLSearchParams(fields).toString() });
@@ -74,7 +81,7 @@ function post(app: WebServer['app'], url: string, cookie: string, fields: Record
 
 describe('console login', () => {
   it('refuses a wrong token (401, no cookie) and sends the dashboard to the login without a session', async () => {
-    const { app } = await start();
+    const { app, log } = await start();
     const { payload, ...headers } = form({ token: `${TOKEN}x` });
     const r = await app.inject({ method: 'POST', url: '/admin/login', headers, payload });
     expect(r.statusCode).toBe(401);
@@ -85,6 +92,11 @@ describe('console login', () => {
     expect(anon.headers.location).toBe('/admin/login');
     // A forged session id is no session either.
     expect((await app.inject({ method: 'GET', url: '/admin/inbox', headers: { cookie: 'sms_admin=forged' } })).statusCode).toBe(303);
+    await login(app);
+    // Both attempts are logged; the submitted tokens never are.
+    expect(log()).toContain('console login refused');
+    expect(log()).toContain('"msg":"console login"');
+    expect(log()).not.toContain(TOKEN);
   });
 
   it('the right token opens a session: HttpOnly, SameSite=Strict, Path=/admin cookie; the token is not in it', async () => {
@@ -141,7 +153,7 @@ describe('console pages', () => {
 
 describe('console actions', () => {
   it('cancels a campaign through the mass.cancel op; refused without the CSRF token', async () => {
-    const { app, store, acts } = await start();
+    const { app, store, acts, log } = await start();
     const c = await createCampaign(store, { text: 'Sale', fileText: '+79010000001\n+79010000002\n+79010000003\n' }, { country: 'RU' }, { campaignId: 'cmp-1' });
     const { cookie, csrf } = await login(app);
     const dash = await app.inject({ method: 'GET', url: '/admin', headers: { cookie } });
@@ -161,6 +173,9 @@ describe('console actions', () => {
     const jobs = await store.listJobs({ campaignId: 'cmp-1' });
     expect(jobs.map((j) => [j.state, j.reason])).toEqual(Array(3).fill(['failed', 'cancelled']));
     expect(acts).toEqual([{ op: 'mass.cancel', by: expect.stringMatching(/^operator@127\.0\.0\.1 \(session [A-Za-z0-9_-]{8}\)$/) }]);
+    // Logged with who did it; the refused attempts too.
+    expect(log()).toMatch(/"action":"mass.cancel","id":"cmp-1","by":"operator@127.0.0.1 \(session [A-Za-z0-9_-]{8}\)","msg":"console action"/);
+    expect(log()).toContain('console request without a valid CSRF token refused');
     const after = await app.inject({ method: 'GET', url: '/admin', headers: { cookie } });
     expect(after.body).toContain('Campaign cmp-1 cancelled: 3 queued SMS will not be sent.');
     expect(after.body).not.toContain('action="/admin/campaigns/cmp-1/cancel"');
