@@ -4,6 +4,7 @@
  * out to Google services on a closed network (without them it floods it with refused connections).
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -27,9 +28,8 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 }
 
-/** A free TCP port on loopback (the public web listener needs a fixed one for the page's origin). */
+/** A port free right now on 127.0.0.1 (the web listener is configured with it before it starts). */
 export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
   const srv = createServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const port = (srv.address() as { port: number }).port;
