@@ -3,11 +3,14 @@
 // (and escaped) by the server; this only swaps in the server's own HTML.
 'use strict';
 (function () {
-  for (const form of document.querySelectorAll('form[data-confirm]')) {
-    form.addEventListener('submit', (ev) => {
-      if (!window.confirm(form.getAttribute('data-confirm'))) ev.preventDefault();
-    });
+  function armConfirms(root) {
+    for (const form of root.querySelectorAll('form[data-confirm]')) {
+      form.addEventListener('submit', (ev) => {
+        if (!window.confirm(form.getAttribute('data-confirm'))) ev.preventDefault();
+      });
+    }
   }
+  armConfirms(document);
   const url = document.body.getAttribute('data-events');
   if (!url || !window.EventSource) return;
   let busy = false;
@@ -23,11 +26,7 @@
       const live = document.getElementById('live');
       if (next && live) {
         live.replaceChildren(...next.childNodes);
-        for (const form of live.querySelectorAll('form[data-confirm]')) {
-          form.addEventListener('submit', (ev) => {
-            if (!window.confirm(form.getAttribute('data-confirm'))) ev.preventDefault();
-          });
-        }
+        armConfirms(live);
         document.body.setAttribute('data-refreshed', new Date().toISOString());
       }
     } finally {
