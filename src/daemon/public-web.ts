@@ -45,6 +45,8 @@ export async function createPublicWeb(o: {
   store: Store;
   /** Job outcomes (the modem pool re-emits every worker's `job` event). */
   jobs: { on(event: 'job', listener: (job: Job, outcome: JobOutcome) => void): unknown };
+  /** More than one modem: a chat conversation keeps to one SIM. */
+  severalModems: boolean;
   /** The server's secret key: the captcha signing key is derived from it (challenges survive a restart). */
   key: Buffer;
   kick: () => void;
@@ -72,6 +74,7 @@ export async function createPublicWeb(o: {
     allowedPrefixes: cfg.chat.allowedPrefixes,
     phoneRule: { country: cfg.country },
     limits: cfg.chat.limits,
+    pinToModem: o.severalModems,
     logger,
   });
   if (cfg.chat.captcha === 'off') {
@@ -95,7 +98,7 @@ export async function createPublicWeb(o: {
         secret: createHmac('sha256', o.key).update('sms-server self-service captcha v1').digest(),
       })
     : undefined;
-  o.jobs.on('job', (job: Job, outcome: JobOutcome) => void chat.jobUpdate(job.id, OUTCOME_STATE[outcome]));
+  o.jobs.on('job', (job: Job, outcome: JobOutcome) => void chat.jobUpdate(job.id, OUTCOME_STATE[outcome], job.via));
   await chat.start();
 
   let web: WebServer | undefined;

@@ -15,7 +15,7 @@ import { DeliveryTracker } from '../delivery/index.js';
 import { deliveryEvent, EmailSender, ForwardDispatcher, WebhookSender, type ChannelSender } from '../forward/index.js';
 import { InboundPipeline, LastSenderRoute, NumberRoute, PrefixRoute, Receiver } from '../inbound/index.js';
 import { healthOf, metricsApiRoutes, ServerMetrics } from '../metrics/index.js';
-import { accountPin, type QueueWorker } from '../queue/index.js';
+import { accountPin, ReplyAffinity, type QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
 import { LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock, type InboxEntry } from '../store/index.js';
 import { realClock, type Clock } from '../util/clock.js';
@@ -114,11 +114,18 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   const forwards = new ForwardDispatcher({ store, senders, concurrency: cfg.forward.concurrency, clock, logger });
   // Counters from the events the server emits; gauges read the status snapshot at scrape time.
   const metrics = new ServerMetrics({ store, status: () => status.snapshot(), logger });
-  const onRouted = (e: InboxEntry) => {
+  // In a pool, an account's text to a subscriber who texted it leaves through the modem that received that SMS.
+  const affinity =
+    specs.length > 1
+      ? new ReplyAffinity({ windowMs: cfg.routing.lastSenderDays * 86_400_000, isModem: (id) => specs.some((m) => m.id === id), phoneRule, clock })
+      : undefined;
+  await affinity?.seed(store);
+  const routed = (e: InboxEntry) => {
+    affinity?.note(e);
     kick();
     metrics.routed(e);
   };
-  const pipeline = new InboundPipeline({ store, routes: [commands], onRouted, onForwards: (f) => forwards.track(f), logger });
+  const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: routed, onForwards: (f) => forwards.track(f), logger });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
   // Status reports: applied to their job before the modem's copy is deleted; a job sent for an
   // account forwards the final state (stored as a forward first, so it survives a crash).
@@ -161,15 +168,16 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   metrics.attach(pool);
   // An account with a dedicated number sends through that SIM's modem (pinned when queued).
   const modemForNumber = (n: string) => pool.modemForNumber(n);
+  const replyModem = affinity && ((account: string, to: string) => affinity.modemFor(account, to));
+  // The CLI's operations, run here for the spool and for the console's actions (one code path).
+  const ops = makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards, modemForNumber, replyModem });
+  // The console needs the operator token (the API's; at least 16 characters): without one there is no /admin.
+  const admin = cfg.http.token && cfg.http.token.length >= 16 ? { token: cfg.http.token, act: (op: string, args: unknown) => ops(store, op, args, randomUUID()) } : undefined;
   // The chat route comes after the commands and the `login: ` prefix and before last-sender (a web
   // visitor's live conversation wins over an account that texted the same mobile); its sessions are
   // loaded before the first entry is routed. Imported only when enabled: the web layer (fastify and
   // its plugins) is ~20 MB of RSS.
-  // The CLI's operations, run here for the spool and for the console's actions (one code path).
-  const ops = makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards, modemForNumber });
-  // The console needs the operator token (the API's; at least 16 characters): without one there is no /admin.
-  const admin = cfg.http.token && cfg.http.token.length >= 16 ? { token: cfg.http.token, act: (op: string, args: unknown) => ops(store, op, args, randomUUID()) } : undefined;
-  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, jobs: pool, key, kick, selfService, templates, serviceNumber: specs.find((m) => m.number)?.number, clock, admin, logger }) : undefined;
+  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, jobs: pool, severalModems: specs.length > 1, key, kick, selfService, templates, serviceNumber: specs.find((m) => m.number)?.number, clock, admin, logger }) : undefined;
   if (web) {
     pipeline.add(web.route, { before: 'last-sender' });
     undo.push(() => web.close());
@@ -177,9 +185,8 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   let http: { port: number; close(): Promise<void> } | undefined;
   const status = new StatusPublisher({ store, modems: pool.members, http: () => http && { host: cfg.http.host, port: http.port }, logger });
   status.start();
+  pool.on('job', () => status.soon());
   undo.push(async () => status.stop());
-  // Parts sent today (dashboard, `status`) follow the traffic, not only the 30 s poll.
-  pool.on('job', (_job, outcome) => outcome === 'sent' && status.nudge());
 
   // Requests from CLI processes: applied here, by the only writer.
   const spool = new SpoolServer(cfg.dataDir, { logger });
@@ -189,7 +196,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     const { port, host, token, maxBodyBytes } = cfg.http;
     const routes = [...(selfService ? selfServiceApiRoutes(selfService, phoneRule) : []), ...metricsApiRoutes(metrics)];
     // It logs "HTTP API listening" itself.
-    const pinFor = accountPin(store, modemForNumber);
+    const pinFor = accountPin(store, modemForNumber, replyModem);
     http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, pinFor, health: () => healthOf(status.snapshot()), logger });
     undo.push(() => http!.close());
   }

@@ -1,7 +1,8 @@
 /**
  * Publishes the server's status snapshot (each modem's state, identity, signal, operator, last
  * fault, parts sent today; the HTTP address) to the store for `sms-server status`: at once on
- * every supervisor state change or fault, and with a fresh signal/operator poll every `pollMs`.
+ * every supervisor state change or fault, within `sentRefreshMs` of a sent job (`soon()`), and
+ * with a fresh signal/operator poll every `pollMs`.
  * Each modem is polled on its own: a hung modem's poll waits out its own timeouts, not the others'.
  */
 import type { ModemDriver } from '../modem/driver.js';
@@ -27,6 +28,8 @@ export interface StatusPublisherOptions {
   http?: () => { host: string; port: number } | undefined;
   /** Signal/operator poll period (default 30 s). */
   pollMs?: number;
+  /** Longest delay of a `soon()` write (default 2 s): one write per period however many jobs were sent. */
+  sentRefreshMs?: number;
   logger?: Logger;
   clock?: Clock;
 }
@@ -40,9 +43,9 @@ export class StatusPublisher {
   private readonly radio = new Map<string, Radio>();
   private readonly polling = new Set<string>();
   private stopPolling: (() => void) | undefined;
+  private soonTimer: Timer | undefined;
   private publishing: Promise<void> | undefined;
   private again = false;
-  private soon: Timer | undefined;
 
   constructor(private readonly o: StatusPublisherOptions) {
     if (o.modems.length === 0) throw new RangeError('the status publisher needs at least one modem');
@@ -66,20 +69,17 @@ export class StatusPublisher {
   stop(): void {
     this.stopPolling?.();
     this.stopPolling = undefined;
-    if (this.soon) this.clock.clearTimeout(this.soon);
-    this.soon = undefined;
+    if (this.soonTimer) this.clock.clearTimeout(this.soonTimer);
+    this.soonTimer = undefined;
   }
 
-  /**
-   * A publish within `delayMs` (default 2 s), however many calls come meanwhile: an SMS sent
-   * changes `sentToday`, and a campaign must not cost a status write per SMS.
-   */
-  nudge(delayMs = 2000): void {
-    if (this.soon || !this.stopPolling) return;
-    this.soon = this.clock.setTimeout(() => {
-      this.soon = undefined;
+  /** A count changed (a job was sent): write within `sentRefreshMs`, so `status` shows "sent today" current, not up to a poll period late. */
+  soon(): void {
+    if (this.soonTimer || !this.stopPolling) return;
+    this.soonTimer = this.clock.setTimeout(() => {
+      this.soonTimer = undefined;
       void this.publish();
-    }, delayMs);
+    }, this.o.sentRefreshMs ?? 2000);
   }
 
   snapshot(): ServerStatus {
