@@ -5,7 +5,8 @@
  * delivery states, `sms.delivered`/`sms.failed` forwards), StatusPublisher, spool and HTTP API.
  * Inbound routes, in order: keyword commands (with self-service when enabled); `login: ` prefix;
  * live web chats (when `web.enabled`); last sender; dedicated number; nothing claiming → `ignored`. The public web listener (chat page) is
- * separate from the loopback API.
+ * separate from the loopback API; the SMPP listener (when `smpp.enabled`, smpp-listener.ts) takes
+ * submissions as account jobs and delivers the accounts' `smpp` forwards and receipts.
  */
 import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
@@ -25,6 +26,7 @@ import { ModemPool } from './modem-pool.js';
 import { makeOps } from './ops.js';
 import type { PublicWeb } from './public-web.js';
 import { preflight } from './preflight.js';
+import type { SmppListener } from './smpp-listener.js';
 import { StatusPublisher } from './status-publisher.js';
 import type { ModemSupervisor } from './supervisor.js';
 
@@ -52,6 +54,8 @@ export interface RunningServer {
   http?: { port: number; close(): Promise<void> };
   /** The public web listener and the chat, when `web.enabled`. */
   web?: PublicWeb;
+  /** The SMPP listener for accounts, when `smpp.enabled`. */
+  smpp?: SmppListener;
   stop(): Promise<void>;
 }
 
@@ -107,7 +111,9 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     webhook: new WebhookSender({ secretsOf: (a) => webhookSecrets(a, key, clock.now()), timeoutMs: cfg.forward.timeoutSeconds * 1000, clock }),
     ...(cfg.smtp ? { email: new EmailSender(cfg.smtp) } : {}),
   };
-  const forwards = new ForwardDispatcher({ store, senders, concurrency: cfg.forward.concurrency, clock, logger });
+  let smpp: SmppListener | undefined;
+  // `smpp` forwards are pulled by the account's bound sessions: the dispatcher only wakes them.
+  const forwards = new ForwardDispatcher({ store, senders, concurrency: cfg.forward.concurrency, clock, logger, pulled: (f) => smpp?.pulled(f) });
   const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: kick, onForwards: (f) => forwards.track(f), logger });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
   // Status reports: applied to their job before the modem's copy is deleted; a job sent for an
@@ -118,6 +124,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     windowHours: cfg.queue.deliveryReportHours,
     onFinal: async (e) => {
       if (e.job.account) await forwards.emit(e.job.account, deliveryEvent(e));
+      await smpp?.receipt(e);
     },
     logger,
   });
@@ -184,6 +191,13 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   // Pending forwards (a crash, a restart, a receiver that was down) are delivered again, same webhook-id.
   await forwards.start();
   undo.push(() => forwards.stop());
+  if (cfg.smpp.enabled) {
+    // Imported only when enabled, like the web layer. Listening before the modems start: a status
+    // report read at start-up may already queue a receipt.
+    const { startSmppListener } = await import('./smpp-listener.js');
+    smpp = await startSmppListener({ cfg, store, kick, pinFor: accountPin(store, modemForNumber), clock, logger });
+    undo.push(() => smpp!.stop());
+  }
   await pool.start();
   undo.push(() => pool.stop());
   await status.publish();
@@ -195,6 +209,8 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
       log.info('stopping');
       status.stop();
       await http?.close();
+      // Sessions unbound (each may answer within responseTimeoutSeconds) before the workers stop.
+      await smpp?.stop();
       await spool.stop();
       await pool.stopWorkers();
       await delivery.idle();
@@ -210,7 +226,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
       log.info('stopped');
     })());
   const first = pool.members[0]!;
-  return { store, pool, supervisor: first.supervisor, worker: first.worker, pipeline, forwards, delivery, http, web, stop };
+  return { store, pool, supervisor: first.supervisor, worker: first.worker, pipeline, forwards, delivery, http, web, smpp, stop };
 }
 
 /** The account's signing secrets: the current one, and a rotated one during its grace period. */
