@@ -93,6 +93,9 @@ describe('SMPP across kill -9 and SIGTERM', () => {
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
     }
+    const long = await cli.run(['accounts', 'set', '--login', 'acme', '--smpp-password', 'nine-char', '--data', dir]);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toContain('an SMPP password is 1 to 8 characters (SMPP 3.4 limit), got 9');
     const device = join(dir, 'modem');
     sim = await startSimulatorOnPty({ link: device, noise: 0 });
     child = serve(device);

@@ -104,7 +104,8 @@ describe('SMPP listener started by serve', () => {
     const c = await bound('bind_receiver');
     sms('+79005550001', 'acme: Where is my parcel?');
     const p = await until(() => c.delivered.find((x) => text(x) === 'Where is my parcel?'), 'the inbound deliver_sm', 45_000);
-    expect(p).toMatchObject({ source_addr: '79005550001', source_addr_ton: 1, esm_class: 0, data_coding: 0 });
+    // No SIM number known: the login stands in as destination_addr (alphanumeric), never empty.
+    expect(p).toMatchObject({ source_addr: '79005550001', source_addr_ton: 1, destination_addr: 'acme', dest_addr_ton: 5, esm_class: 0, data_coding: 0 });
   }, 90_000);
 
   it('an inbound SMS while no session is bound waits in the store and is delivered once on bind', async () => {
