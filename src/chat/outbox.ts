@@ -10,9 +10,9 @@ import type { ChatOutbox } from './types.js';
 export function storeOutbox(store: Pick<Store, 'enqueue'>, o: { onQueued?: () => void; clock?: Clock } = {}): ChatOutbox {
   const clock = o.clock ?? realClock;
   return {
-    async send(to, text) {
+    async send(to, text, modem) {
       const [job] = await store.enqueue([
-        { to, text, priority: 'notification', state: 'queued', attempts: 0, nextAttemptAt: new Date(clock.now()).toISOString() },
+        { to, text, priority: 'notification', state: 'queued', attempts: 0, nextAttemptAt: new Date(clock.now()).toISOString(), ...(modem ? { modem } : {}) },
       ]);
       o.onQueued?.();
       return { jobId: job!.id };

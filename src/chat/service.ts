@@ -55,6 +55,8 @@ export interface ChatServiceOptions {
   jobs?: { getJob(id: string): Promise<{ state: string } | undefined> };
   /** Ended sessions are deleted after this many days (default 7). */
   retainDays?: number;
+  /** Several modems: a conversation keeps to one SIM (`ChatConversation.modem`). */
+  pinToModem?: boolean;
   clock?: Clock;
   logger?: Logger;
 }
@@ -106,6 +108,7 @@ export class ChatService {
   private readonly limits: ChatLimits;
   private readonly jobs?: ChatServiceOptions['jobs'];
   private readonly retainMs: number;
+  private readonly pinToModem: boolean;
   private readonly clock: Clock;
   private readonly log: Logger;
 
@@ -124,6 +127,7 @@ export class ChatService {
   constructor(o: ChatServiceOptions) {
     this.repo = o.repo;
     this.outbox = o.outbox;
+    this.pinToModem = o.pinToModem ?? false;
     this.maxLength = o.maxLength ?? 150;
     this.sessionMs = Math.round((o.sessionMinutes ?? 5) * 60_000);
     if (!(this.sessionMs >= 1000)) throw new RangeError(`chat.sessionMinutes must be at least 1 second, got ${o.sessionMinutes} minutes`);
@@ -274,7 +278,7 @@ export class ChatService {
     };
     conv.messages.push(msg);
     try {
-      const { jobId } = await this.outbox.send(draft.mobile, renderChatSms(this.template, draft.name, draft.text));
+      const { jobId } = await this.outbox.send(draft.mobile, renderChatSms(this.template, draft.name, draft.text), conv.modem);
       msg.jobId = jobId;
       this.byJob.set(jobId, { sessionId: s.id, conversationId: conv.id, messageId: msg.id });
     } catch (e) {
@@ -295,7 +299,7 @@ export class ChatService {
    * Claims an inbound SMS for the live conversation with its sender, if there is one: records it,
    * pushes it to the page and extends the session. Idempotent per inbox entry.
    */
-  async receive(entry: { id: string; from: string; text: string; receivedAt?: string }): Promise<{ sessionId: string; conversationId: string } | undefined> {
+  async receive(entry: { id: string; from: string; text: string; receivedAt?: string; modem?: string }): Promise<{ sessionId: string; conversationId: string } | undefined> {
     const mobile = normalizeSender(entry.from, this.rule);
     if (!isValidPhone(mobile, this.rule)) return undefined;
     const ref = this.byMobile.get(mobile);
@@ -306,6 +310,8 @@ export class ChatService {
       return undefined;
     }
     const conv = s.conversations.find((c) => c.id === ref.conversationId)!;
+    // The SIM the mobile answered: the conversation's next SMS leave through it.
+    if (this.pinToModem && entry.modem !== undefined) conv.modem = entry.modem;
     if (!conv.messages.some((m) => m.inboxId === entry.id)) {
       const msg: ChatMessage = {
         id: `${conv.id}.${conv.messages.length + 1}`,
@@ -325,14 +331,19 @@ export class ChatService {
     return { sessionId: s.id, conversationId: conv.id };
   }
 
-  /** A queue job finished (or will be retried): the message's delivery state follows it (resolves once written and pushed). */
-  jobUpdate(jobId: string, state: ChatDeliveryState): Promise<void> {
+  /**
+   * A queue job finished (or will be retried): the message's delivery state follows it (resolves
+   * once written and pushed). `via`: the modem it left through — the conversation's SIM from then
+   * on, if it has none yet.
+   */
+  jobUpdate(jobId: string, state: ChatDeliveryState, via?: string): Promise<void> {
     const ref = this.byJob.get(jobId);
     const s = ref && this.live.get(ref.sessionId);
     if (!ref || !s) return Promise.resolve();
     const conv = s.conversations.find((c) => c.id === ref.conversationId);
     const msg = conv?.messages.find((m) => m.id === ref.messageId);
     if (!conv || !msg || msg.state === state) return Promise.resolve();
+    if (this.pinToModem && state === 'sent' && via !== undefined) conv.modem ??= via;
     msg.state = state;
     if (state !== 'queued') this.byJob.delete(jobId);
     return this.emit(s, 'status', { conversationId: conv.id, messageId: msg.id, state, at: this.nowIso() });

@@ -20,6 +20,6 @@ export type ChatSessionRepo = ChatSessionStore;
 
 /** Where the chat queues its SMS: one job per message, above mass texts. */
 export interface ChatOutbox {
-  /** Queues `text` to `to` (E.164), durably; answers the job id. */
-  send(to: string, text: string): Promise<{ jobId: string }>;
+  /** Queues `text` to `to` (E.164), durably, pinned to `modem` when given; answers the job id. */
+  send(to: string, text: string, modem?: string): Promise<{ jobId: string }>;
 }

@@ -12,6 +12,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { DataDirChoice } from '../config/config.js';
+import { isNotFound } from '../util/fs-errors.js';
 
 export class DataFolderError extends Error {
   readonly code = 'DATA_FOLDER';
@@ -34,7 +35,7 @@ export function useDataFolder(choice: DataDirChoice, access: FolderAccess, comma
     owner = st.uid;
   } catch (e) {
     if (e instanceof DataFolderError) throw e;
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new DataFolderError(`cannot use data folder ${dir}: ${(e as Error).message}`);
+    if (!isNotFound(e)) throw new DataFolderError(`cannot use data folder ${dir}: ${(e as Error).message}`);
     if (access === 'create') return dir;
     throw new DataFolderError(
       `data folder ${dir} (${source}) does not exist. Name the server's folder with --data DIR, SMS_SERVER_DATA or "dataDir" in /etc/sms-server/config.json; ` +

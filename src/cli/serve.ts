@@ -26,6 +26,7 @@ interface ServeOpts {
   logFormat?: LogFormat;
   httpPort?: number;
   webPort?: number;
+  selfService?: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -47,6 +48,7 @@ export function registerServe(program: Command): void {
     })
     .option('--http-port <n>', 'enable the HTTP API on this port (token from config or SMS_SERVER_HTTP_TOKEN)', intOption('--http-port', 0, 65535))
     .option('--web-port <n>', 'enable the public web listener (chat page at /chat) on this port', intOption('--web-port', 0, 65535))
+    .option('--self-service', 'enable self-service access codes (SMS keywords, POST /self-service/verify, the /self-service page with --web-port)')
     .action(
       action(async (o: ServeOpts) => {
         const overrides: Partial<Config> = {
@@ -59,6 +61,7 @@ export function registerServe(program: Command): void {
           ...(o.httpPort !== undefined ? { http: { enabled: true, port: o.httpPort } as Config['http'] } : {}),
         };
         if (o.webPort !== undefined) overrides.web = { enabled: true, port: o.webPort } as Config['web'];
+        if (o.selfService) overrides.selfService = { enabled: true } as Config['selfService'];
         const cfg = cliConfig(o, overrides, 'create');
         if (o.simulate && o.device) throw new UsageError('--simulate and --device are exclusive: the simulator provides the device');
         if (o.modems !== undefined && !o.simulate) throw new UsageError('--modems needs --simulate (real modems are listed under "modems" in the config)');

@@ -254,6 +254,9 @@ const SCHEMA: Record<string, Rule> = {
       maxFailures: { t: 'int', min: 1, max: 100 },
       lockHours: { t: 'number', min: 0.0001, max: 24 * 365 },
       codesPerDay: { t: 'int', min: 1, max: 1000 },
+      captcha: { t: 'string', oneOf: ['pow', 'off'] },
+      captchaDifficulty: { t: 'int', min: 100, max: 100_000_000 },
+      loginsPerIpPerHour: { t: 'int', min: 1, max: 1_000_000 },
     },
   },
   modem: {

@@ -18,7 +18,7 @@ import {
 import { addClient, importClients, removeClient } from '../commands/index.js';
 import { rearmForward } from '../forward/retry.js';
 import type { Forward } from '../store/types.js';
-import { accountPin, createCampaign, enqueueNotification } from '../queue/index.js';
+import { accountPin, createCampaign, enqueueNotification, type ReplyModem } from '../queue/index.js';
 import { SelfService, type SelfServiceSettings } from '../selfservice/index.js';
 import type { Store, StoreOp } from '../store/index.js';
 import { normalizePhone } from '../util/phone.js';
@@ -39,6 +39,8 @@ export interface OpsContext {
   forwards?: { retry(id: string): Promise<Forward> };
   /** The configured modem with this SIM number: an account's jobs go through its dedicated number's modem (queue/account-pin.ts). */
   modemForNumber?: (number: string) => string | undefined;
+  /** In a running pool: the modem a subscriber last texted an account through (queue/reply-affinity.ts). */
+  replyModem?: ReplyModem;
 }
 
 /** `accounts add` / `rotate`: credentials made (and shown) by the CLI; only their stored forms travel. */
@@ -72,7 +74,7 @@ async function requireAccount(store: Store, login: string): Promise<string> {
 
 export function makeOps(ctx: OpsContext): StoreOp {
   const log = moduleLogger(ctx.logger, 'ops');
-  const pinFor = (store: Store) => (ctx.modemForNumber ? accountPin(store, ctx.modemForNumber) : undefined);
+  const pinFor = (store: Store) => (ctx.modemForNumber ? accountPin(store, ctx.modemForNumber, ctx.replyModem) : undefined);
   let ownSelfService: SelfService | undefined;
   const selfService = (store: Store): SelfService => {
     if (ctx.selfService) return ctx.selfService;

@@ -15,9 +15,17 @@ export function preflight(cfg: Config, o: { simulate?: boolean } = {}): void {
   if (modems.length === 0 && !o.simulate) {
     throw new ConfigError('no modem device: pass --device PATH (e.g. /dev/serial/by-id/usb-…), list "modems" in the config, or --simulate');
   }
+  // A pool modem's profile error names its entry; the one-modem form's message stays as it was.
+  const pooled = (cfg.modems ?? []).length > 0;
   const checks: (() => unknown)[] = [
     () => cfg.profile === 'auto' || loadProfile(cfg.profile),
-    ...modems.map((m) => () => m.profile === 'auto' || loadProfile(m.profile)),
+    ...modems.map((m, i) => () => {
+      try {
+        return m.profile === 'auto' || loadProfile(m.profile);
+      } catch (e) {
+        throw pooled ? new Error(`"modems[${i}].profile": ${(e as Error).message}`, { cause: e }) : e;
+      }
+    }),
     () => resolveTemplates(cfg.language, cfg.templates),
     () => cfg.secretKey && parseKey(cfg.secretKey, 'the config key "secretKey"'),
     () => !cfg.secretKey && process.env.SMS_SERVER_KEY && parseKey(process.env.SMS_SERVER_KEY, 'SMS_SERVER_KEY'),

@@ -1,17 +1,21 @@
 /**
  * Wiring of the public web listener and the chat (issue 12) into the server: the chat service on
  * the store (sessions, captcha single-use keys), its outbox on the queue, its inbound route, job
- * outcomes as delivery states, and the listener itself. Wiring only: the logic lives in src/chat
- * and src/web.
+ * outcomes as delivery states, and the listener itself; the self-service page (issue 13) when
+ * `selfService.enabled`. Wiring only: the logic lives in src/chat, src/selfservice and src/web.
  */
 import { createHmac } from 'node:crypto';
 import { ChatRoute, ChatService, storeOutbox, type ChatDeliveryState } from '../chat/index.js';
+import type { TemplateSet } from '../commands/templates.js';
 import type { Config } from '../config/config.js';
 import type { JobOutcome } from '../queue/index.js';
+import { notificationSwitch, type SelfService } from '../selfservice/index.js';
 import type { Job, Store } from '../store/types.js';
+import type { Clock } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import { PowCaptcha } from '../web/captcha.js';
 import { registerChatRoutes } from '../web/chat/routes.js';
+import { registerSelfServiceRoutes } from '../web/selfservice/routes.js';
 import { createWebServer, type WebServer } from '../web/server.js';
 
 export interface PublicWeb {
@@ -38,9 +42,19 @@ export async function createPublicWeb(o: {
   store: Store;
   /** Job outcomes (the modem pool re-emits every worker's `job` event). */
   jobs: { on(event: 'job', listener: (job: Job, outcome: JobOutcome) => void): unknown };
+  /** More than one modem: a chat conversation keeps to one SIM. */
+  severalModems: boolean;
   /** The server's secret key: the captcha signing key is derived from it (challenges survive a restart). */
   key: Buffer;
   kick: () => void;
+  /** The self-service page is served when given (the same service as the API's verify). */
+  selfService?: SelfService;
+  /** Reply texts: the page's notification switch confirms by the `CLIENT sms stop/start` SMS. */
+  templates: TemplateSet;
+  /** Shown in the page's activation hint. */
+  serviceNumber?: string;
+  /** The server's clock: page sessions expire on it. */
+  clock?: Clock;
   logger: Logger;
 }): Promise<PublicWeb> {
   const { cfg, store, logger } = o;
@@ -55,6 +69,7 @@ export async function createPublicWeb(o: {
     allowedPrefixes: cfg.chat.allowedPrefixes,
     phoneRule: { country: cfg.country },
     limits: cfg.chat.limits,
+    pinToModem: o.severalModems,
     logger,
   });
   if (cfg.chat.captcha === 'off') {
@@ -66,7 +81,19 @@ export async function createPublicWeb(o: {
     difficulty: cfg.chat.captchaDifficulty,
     secret: createHmac('sha256', o.key).update('sms-server chat captcha v1').digest(),
   });
-  o.jobs.on('job', (job: Job, outcome: JobOutcome) => void chat.jobUpdate(job.id, OUTCOME_STATE[outcome]));
+  const self = o.selfService;
+  if (self && self.settings.captcha === 'off') {
+    log.warn('selfService.captcha is "off": anyone can try codes on the self-service page without a proof of work; use it for local testing only');
+  }
+  const selfCaptcha = self
+    ? new PowCaptcha({
+        mode: self.settings.captcha,
+        guard: store,
+        difficulty: self.settings.captchaDifficulty,
+        secret: createHmac('sha256', o.key).update('sms-server self-service captcha v1').digest(),
+      })
+    : undefined;
+  o.jobs.on('job', (job: Job, outcome: JobOutcome) => void chat.jobUpdate(job.id, OUTCOME_STATE[outcome], job.via));
   await chat.start();
 
   let web: WebServer | undefined;
@@ -80,6 +107,19 @@ export async function createPublicWeb(o: {
       const { host, port, trustProxy } = cfg.web;
       web = await createWebServer({ host, port, trustProxy, logger });
       await registerChatRoutes(web.app, { chat, captcha, sse: web.sse, language: cfg.language, logger });
+      if (self && selfCaptcha) {
+        await registerSelfServiceRoutes(web.app, {
+          selfService: self,
+          notifications: notificationSwitch(store, o.templates, { onQueued: o.kick, clock: o.clock, logger }),
+          captcha: selfCaptcha,
+          language: cfg.language,
+          phoneRule: { country: cfg.country },
+          serviceNumber: o.serviceNumber,
+          loginsPerIpPerHour: self.settings.loginsPerIpPerHour,
+          clock: o.clock,
+          logger,
+        });
+      }
       return web.listen();
     },
     async close() {

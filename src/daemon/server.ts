@@ -14,9 +14,9 @@ import { modemSpecs, type Config } from '../config/config.js';
 import { DeliveryTracker } from '../delivery/index.js';
 import { deliveryEvent, EmailSender, ForwardDispatcher, WebhookSender, type ChannelSender } from '../forward/index.js';
 import { InboundPipeline, LastSenderRoute, NumberRoute, PrefixRoute, Receiver } from '../inbound/index.js';
-import { accountPin, type QueueWorker } from '../queue/index.js';
+import { accountPin, ReplyAffinity, type QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
-import { LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock } from '../store/index.js';
+import { LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock, type InboxEntry } from '../store/index.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
@@ -114,7 +114,17 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   let smpp: SmppListener | undefined;
   // `smpp` forwards are pulled by the account's bound sessions: the dispatcher only wakes them.
   const forwards = new ForwardDispatcher({ store, senders, concurrency: cfg.forward.concurrency, clock, logger, pulled: (f) => smpp?.pulled(f) });
-  const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: kick, onForwards: (f) => forwards.track(f), logger });
+  // In a pool, an account's text to a subscriber who texted it leaves through the modem that received that SMS.
+  const affinity =
+    specs.length > 1
+      ? new ReplyAffinity({ windowMs: cfg.routing.lastSenderDays * 86_400_000, isModem: (id) => specs.some((m) => m.id === id), phoneRule, clock })
+      : undefined;
+  await affinity?.seed(store);
+  const routed = (e: InboxEntry) => {
+    affinity?.note(e);
+    kick();
+  };
+  const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: routed, onForwards: (f) => forwards.track(f), logger });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
   // Status reports: applied to their job before the modem's copy is deleted; a job sent for an
   // account forwards the final state (stored as a forward first, so it survives a crash).
@@ -157,11 +167,12 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   });
   // An account with a dedicated number sends through that SIM's modem (pinned when queued).
   const modemForNumber = (n: string) => pool.modemForNumber(n);
+  const replyModem = affinity && ((account: string, to: string) => affinity.modemFor(account, to));
   // The chat route comes after the commands and the `login: ` prefix and before last-sender (a web
   // visitor's live conversation wins over an account that texted the same mobile); its sessions are
   // loaded before the first entry is routed. Imported only when enabled: the web layer (fastify and
   // its plugins) is ~20 MB of RSS.
-  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, jobs: pool, key, kick, logger }) : undefined;
+  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, jobs: pool, severalModems: specs.length > 1, key, kick, selfService, templates, serviceNumber: specs.find((m) => m.number)?.number, clock, logger }) : undefined;
   if (web) {
     pipeline.add(web.route, { before: 'last-sender' });
     undo.push(() => web.close());
@@ -169,17 +180,18 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   let http: { port: number; close(): Promise<void> } | undefined;
   const status = new StatusPublisher({ store, modems: pool.members, http: () => http && { host: cfg.http.host, port: http.port }, logger });
   status.start();
+  pool.on('job', () => status.soon());
   undo.push(async () => status.stop());
 
   // Requests from CLI processes: applied here, by the only writer.
   const spool = new SpoolServer(cfg.dataDir, { logger });
-  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards, modemForNumber })));
+  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards, modemForNumber, replyModem })));
   undo.push(() => spool.stop());
   if (cfg.http.enabled) {
     const { port, host, token, maxBodyBytes } = cfg.http;
     const routes = selfService ? selfServiceApiRoutes(selfService, phoneRule) : [];
     // It logs "HTTP API listening" itself.
-    const pinFor = accountPin(store, modemForNumber);
+    const pinFor = accountPin(store, modemForNumber, replyModem);
     http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, pinFor, logger });
     undo.push(() => http!.close());
   }
@@ -195,7 +207,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     // Imported only when enabled, like the web layer. Listening before the modems start: a status
     // report read at start-up may already queue a receipt.
     const { startSmppListener } = await import('./smpp-listener.js');
-    smpp = await startSmppListener({ cfg, store, kick, pinFor: accountPin(store, modemForNumber), clock, logger });
+    smpp = await startSmppListener({ cfg, store, kick, pinFor: accountPin(store, modemForNumber, replyModem), clock, logger });
     undo.push(() => smpp!.stop());
   }
   await pool.start();

@@ -1,12 +1,13 @@
 /**
  * Publishes the server's status snapshot (each modem's state, identity, signal, operator, last
  * fault, parts sent today; the HTTP address) to the store for `sms-server status`: at once on
- * every supervisor state change or fault, and with a fresh signal/operator poll every `pollMs`.
+ * every supervisor state change or fault, within `sentRefreshMs` of a sent job (`soon()`), and
+ * with a fresh signal/operator poll every `pollMs`.
  * Each modem is polled on its own: a hung modem's poll waits out its own timeouts, not the others'.
  */
 import type { ModemDriver } from '../modem/driver.js';
 import type { ModemStatus, PoolModemStatus, ServerStatus, Store } from '../store/types.js';
-import { every, realClock, type Clock } from '../util/clock.js';
+import { every, realClock, type Clock, type Timer } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import type { ModemSupervisor } from './supervisor.js';
 
@@ -27,6 +28,8 @@ export interface StatusPublisherOptions {
   http?: () => { host: string; port: number } | undefined;
   /** Signal/operator poll period (default 30 s). */
   pollMs?: number;
+  /** Longest delay of a `soon()` write (default 2 s): one write per period however many jobs were sent. */
+  sentRefreshMs?: number;
   logger?: Logger;
   clock?: Clock;
 }
@@ -40,6 +43,7 @@ export class StatusPublisher {
   private readonly radio = new Map<string, Radio>();
   private readonly polling = new Set<string>();
   private stopPolling: (() => void) | undefined;
+  private soonTimer: Timer | undefined;
   private publishing: Promise<void> | undefined;
   private again = false;
 
@@ -65,6 +69,17 @@ export class StatusPublisher {
   stop(): void {
     this.stopPolling?.();
     this.stopPolling = undefined;
+    if (this.soonTimer) this.clock.clearTimeout(this.soonTimer);
+    this.soonTimer = undefined;
+  }
+
+  /** A count changed (a job was sent): write within `sentRefreshMs`, so `status` shows "sent today" current, not up to a poll period late. */
+  soon(): void {
+    if (this.soonTimer || !this.stopPolling) return;
+    this.soonTimer = this.clock.setTimeout(() => {
+      this.soonTimer = undefined;
+      void this.publish();
+    }, this.o.sentRefreshMs ?? 2000);
   }
 
   snapshot(): ServerStatus {

@@ -8,4 +8,5 @@ export { PinnedFallback, type PinnedFallbackMode, type PinnedFallbackOptions } f
 export * from './worker.js';
 export * from './notifications.js';
 export * from './mass.js';
-export { accountPin, type PinForAccount } from './account-pin.js';
+export { accountPin, type PinForAccount, type ReplyModem } from './account-pin.js';
+export { ReplyAffinity, type ReplyAffinityOptions } from './reply-affinity.js';

@@ -39,7 +39,7 @@ export interface NotificationLimits {
   /** Characters per text (default 1600 ≈ 10 GSM-7 parts / 24 UCS-2 parts). */
   maxTextLength?: number;
   clock?: Clock;
-  /** The modem of the account's dedicated number: its jobs are pinned to it (see account-pin.ts). */
+  /** The modem of the account's dedicated number, or of the subscriber's SMS it answers: its jobs are pinned to it (see account-pin.ts). */
   pinFor?: PinForAccount;
 }
 
@@ -99,12 +99,13 @@ export async function enqueueNotification(
     }
     accepted.push(phone);
   }
-  const pin = accepted.length === 0 ? {} : await pinFields(req.account, limits.pinFor);
+  // Per recipient: an account's text to a subscriber who texted it leaves through that modem.
+  const pins = await Promise.all(accepted.map((to) => pinFields(req.account, limits.pinFor, to)));
   const jobs =
     accepted.length === 0
       ? []
       : await store.enqueue(
-          accepted.map((to) => ({
+          accepted.map((to, i) => ({
             to,
             text: req.text,
             priority: 'notification' as const,
@@ -112,7 +113,7 @@ export async function enqueueNotification(
             attempts: 0,
             nextAttemptAt: now,
             ...(req.account ? { account: req.account } : {}),
-            ...pin,
+            ...pins[i],
             ...req.extra,
             ...(req.report !== undefined ? { report: req.report } : {}),
           })),

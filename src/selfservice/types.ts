@@ -11,6 +11,12 @@ export interface SelfServiceSettings {
   /** Fractions allowed (tests use seconds-long locks). */
   lockHours: number;
   codesPerDay: number;
+  /** The page's login form (`/self-service` on the public listener): "pow" proof-of-work captcha, or "off" (local testing; warned at start). */
+  captcha: 'pow' | 'off';
+  /** Work per captcha on the login form: the highest counter a browser may have to reach. */
+  captchaDifficulty: number;
+  /** Login attempts on the page per client IP per hour. */
+  loginsPerIpPerHour: number;
 }
 
 export const SELF_SERVICE_DEFAULTS: SelfServiceSettings = {
@@ -20,6 +26,9 @@ export const SELF_SERVICE_DEFAULTS: SelfServiceSettings = {
   maxFailures: 3,
   lockHours: 24,
   codesPerDay: 5,
+  captcha: 'pow',
+  captchaDifficulty: 50_000,
+  loginsPerIpPerHour: 20,
 };
 
 /** The store's part (Store implements it). */

@@ -43,6 +43,12 @@ export interface ChatConversation {
   name: string;
   startedAt: string;
   messages: ChatMessage[];
+  /**
+   * With several modems: the modem of the conversation's SIM — the one its first SMS left through,
+   * or the mobile's latest reply came in on. Its next SMS are pinned to it, so the mobile sees one
+   * number and its replies reach this conversation's SIM.
+   */
+  modem?: string;
 }
 
 export type ChatEventType = 'message' | 'status' | 'ended';

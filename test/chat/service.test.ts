@@ -186,6 +186,45 @@ describe('events are published only once written', () => {
 });
 
 describe('chat template', () => {
+  it('several modems: a conversation keeps to one SIM — the one its first SMS left through, then the one the mobile answered', async () => {
+    const { store, make } = setup({ pinToModem: true });
+    const a = make();
+    await a.start();
+    const { session, token } = await a.createSession(IP);
+    const draft = (text: string) => a.validate({ name: 'Ana', to: '+79001234567', text });
+    await a.send(session, draft('hola'), IP);
+    const [first] = await store.listJobs();
+    expect(first!.modem).toBeUndefined(); // the first SMS: any modem
+    await store.updateJob(first!.id, { state: 'sent', via: 'm3', sentAt: new Date().toISOString() });
+    await a.jobUpdate(first!.id, 'sent', 'm3');
+    await a.send(session, draft('¿estás?'), IP);
+    // The mobile answers the number that texted it, m3; then texts m2 (say, a number it saved): m2 from then on.
+    await a.receive({ id: 'in-1', from: '+79001234567', text: 'sí', modem: 'm3' });
+    await a.receive({ id: 'in-2', from: '+79001234567', text: 'otro', modem: 'm2' });
+    await a.stop();
+    // Kept with the session: a restart goes on with m2.
+    const b = make();
+    await b.start();
+    await b.send(await b.authenticate(token), b.validate({ name: 'Ana', to: '+79001234567', text: 'vale' }), IP);
+    const jobs = (await store.listJobs()).sort((x, y) => x.createdAt.localeCompare(y.createdAt) || x.id.localeCompare(y.id));
+    expect(jobs.map((j) => j.modem)).toEqual([undefined, 'm3', 'm2']);
+    await b.stop();
+  });
+
+  it('one modem: nothing is pinned (the job is the same as before the pool)', async () => {
+    const { store, make } = setup();
+    const a = make();
+    await a.start();
+    const { session } = await a.createSession(IP);
+    await a.send(session, a.validate({ name: 'Ana', to: '+79001234567', text: 'hola' }), IP);
+    const [first] = await store.listJobs();
+    await a.jobUpdate(first!.id, 'sent', 'default');
+    await a.receive({ id: 'in-1', from: '+79001234567', text: 'sí', modem: 'default' });
+    await a.send(session, a.validate({ name: 'Ana', to: '+79001234567', text: 'bien' }), IP);
+    expect((await store.listJobs()).map((j) => j.modem)).toEqual([undefined, undefined]);
+    await a.stop();
+  });
+
   it('fills {name} and {text} once; refuses unknown placeholders and a template without {text}', () => {
     expect(renderChatSms('{name} (web): {text}', 'Ana {text}', 'hola {name}')).toBe('Ana {text} (web): hola {name}');
     expect(() => validateChatTemplate('{nombre}: {text}')).toThrow(ChatTemplateError);

@@ -40,7 +40,9 @@ interface Setup {
   pass(ms: number): Promise<void>;
 }
 
-function setup(o: { fallback?: 'wait' | 'any'; waitMs?: number; sim?: Partial<Record<Id, ConstructorParameters<typeof SimulatedModem>[0]>> } = {}): Setup {
+function setup(
+  o: { fallback?: 'wait' | 'any'; waitMs?: number; massPerMinute?: Partial<Record<Id, number>>; sim?: Partial<Record<Id, ConstructorParameters<typeof SimulatedModem>[0]>> } = {},
+): Setup {
   clock = new FakeClock();
   const store = new MemoryStore({ clock });
   const modems = {} as Record<Id, SimulatedModem>;
@@ -49,7 +51,7 @@ function setup(o: { fallback?: 'wait' | 'any'; waitMs?: number; sim?: Partial<Re
     modems[id] = new SimulatedModem({ clock, noise: 0, echo: false, sendDelayMs: 2000, ...o.sim?.[id] });
     links[id] = new SimLink(modems[id], clock);
   }
-  const specs: ModemSpec[] = IDS.map((id) => ({ id, device: `/dev/fake-${id}`, profile: 'generic', massPerMinute: 10_000, baudRate: 115200 }));
+  const specs: ModemSpec[] = IDS.map((id) => ({ id, device: `/dev/fake-${id}`, profile: 'generic', massPerMinute: o.massPerMinute?.[id] ?? 10_000, baudRate: 115200 }));
   pool = new ModemPool({
     specs,
     store,
@@ -135,6 +137,31 @@ describe('ModemPool on the fake clock', () => {
     await s.until(async () => (await s.store.getJob(reply!.id))!.state === 'sent', 'sent through m2');
     expect(await s.store.getJob(reply!.id)).toMatchObject({ via: 'm2', modem: 'm2' });
     expect(s.modems.m2.sent.map((x) => x.to)).toEqual([to(0)]);
+  });
+
+  it("each modem keeps its own massPerMinute: a slow SIM sends its share of a campaign at its rate, and a reply to it at once", async () => {
+    const s = setup({ massPerMinute: { m1: 2 } });
+    await s.pool.start();
+    await s.until(() => s.pool.members.every((m) => m.supervisor.state === 'ready'), 'all ready');
+    await s.store.enqueue(Array.from({ length: 60 }, (_, i) => notification(i, { priority: 'mass' })));
+    s.pool.kick();
+    await s.until(() => s.modems.m1.sent.length >= 1, 'm1 sent its first mass text');
+    // Its next mass slot is 30 s away: a reply pinned to it does not wait for the slot.
+    const [reply] = await s.store.enqueue([{ ...notification(100), priority: 'reply', modem: 'm1', text: 'your answer' }]);
+    const queuedAt = clock.now();
+    s.pool.kick();
+    await s.until(async () => (await s.store.getJob(reply!.id))!.state === 'sent', 'reply through m1');
+    expect(clock.now() - queuedAt).toBeLessThan(10_000);
+    await s.until(async () => (await jobsOf(s.store)).every((j) => j.state === 'sent'), 'campaign sent');
+
+    const m1Mass = s.modems.m1.sent.filter((x) => x.to !== to(100));
+    const span = Date.parse(s.modems.m2.sent.at(-1)!.at) - Date.parse(s.modems.m2.sent[0]!.at);
+    // ≈ 60 s of campaign (2 s per submit, 60 texts over two fast modems): m1 at 2 a minute sends 2 or 3.
+    expect(span).toBeGreaterThan(50_000);
+    expect(m1Mass.length).toBeGreaterThanOrEqual(2);
+    expect(m1Mass.length).toBeLessThanOrEqual(Math.floor(span / 30_000) + 2);
+    for (let i = 1; i < m1Mass.length; i++) expect(Date.parse(m1Mass[i]!.at) - Date.parse(m1Mass[i - 1]!.at)).toBeGreaterThanOrEqual(30_000);
+    expect(s.modems.m2.sent.length + s.modems.m3.sent.length + m1Mass.length).toBe(60);
   });
 
   it('a SIM that wants a PIN (none configured) stalls nothing: the other two send everything', async () => {

@@ -6,12 +6,11 @@
  * must appear on the page without a reload.
  */
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { browserMissing, launchChromium } from '../helpers/browser.js';
+import { browserMissing, freePort, launchChromium } from '../helpers/browser.js';
 import { startHarness, waitFor, type Harness, type HarnessConfig } from '../helpers/harness.js';
 
 const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '../../docs/img/chat.png');
@@ -36,14 +35,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 async function start(config: HarnessConfig = {}): Promise<{ url: string }> {
   const port = await freePort();

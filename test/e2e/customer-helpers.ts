@@ -51,6 +51,15 @@ export function sentCount(h: Harness, n: number, what = `${n} sent SMS`, timeout
   return waitFor(() => (h.sim.modem.sent.length >= n ? h.sim.modem.sent.slice() : undefined), what, timeoutMs);
 }
 
+/** Inject `text` from `from` and wait for exactly one reply, to `from`; answers its text. */
+export async function replyTo(h: Harness, from: string, text: string, timeoutMs = 45_000): Promise<string> {
+  const before = h.sim.modem.sent.length;
+  h.sim.modem.injectSms(from, text);
+  const sent = await sentCount(h, before + 1, `reply to ${JSON.stringify(text)}`, timeoutMs);
+  if (sent[before]!.to !== from) throw new Error(`the reply to ${JSON.stringify(text)} went to ${sent[before]!.to}, not ${from}`);
+  return sent[before]!.text;
+}
+
 /** The inbox as the server holds it, newest first. */
 export function inbox(h: Harness): Promise<InboxEntry[]> {
   return h.server!.store.listInbound();

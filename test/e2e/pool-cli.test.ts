@@ -1,7 +1,7 @@
 /**
  * The README's "Several modems" flow, run as an operator runs it: `serve --simulate --modems 3`
  * as a child process, then `clients add`, `simulate sms --modem m2`, `simulate sent --modem m2`,
- * `simulate unplug --modem m1` and `status`, each a separate CLI process. Bad flags and a pool
+ * `simulate unplug --modem m1`, `status`, then Ctrl-C with a hung modem, each a separate CLI process. Bad flags and a pool
  * config that cannot work exit non-zero with a message naming the problem.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -41,7 +41,7 @@ interface StatusJson {
 }
 
 describe('serve --simulate --modems 3 (README "Several modems")', () => {
-  it('answers through the modem that was texted, shows every modem in status, survives an unplug, exits 0 on SIGTERM', async () => {
+  it('answers through the modem that was texted, shows every modem in status, survives an unplug, stops on Ctrl-C with a modem hung', async () => {
     server = spawn(process.execPath, [built.main, 'serve', '--simulate', '--modems', '3', '--data', join(dir, 'pool-data')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     server.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -64,6 +64,8 @@ describe('serve --simulate --modems 3 (README "Several modems")', () => {
     expect(m2.messages[1]!.text).toContain('login: ivanov');
     expect((await json<Sent>(['simulate', 'sent', '--modem', 'm1'])).messages).toEqual([]);
     expect((await json<Sent>(['simulate', 'sent', '--modem', 'm3'])).messages).toEqual([]);
+    // "sent today" follows the sends within seconds, not at the next 30 s radio poll (no state changed).
+    await waitFor(async () => (await json<StatusJson>(['status', '--json'])).modems[1]!.sentToday === 2, 'm2 sent today = 2 in status', 10_000, 300);
 
     expect(await json(['simulate', 'unplug', '--modem', 'm1'])).toMatchObject({ ok: true });
     const st = await waitFor(async () => {
@@ -81,8 +83,16 @@ describe('serve --simulate --modems 3 (README "Several modems")', () => {
     expect(text.stdout).toMatch(/^m2\s+\+79900000002\s+ready\s/m);
     expect(text.stdout).toMatch(/^last fault m1: \S+ (port|open): /m);
 
-    server.kill('SIGTERM');
-    expect(await exited, out.slice(-1500)).toEqual({ code: 0, signal: null });
+    // Ctrl-C while m2 hangs (it swallows every command, a send of it may be stuck in AT+CMGS):
+    // every modem stops and the process exits 0 — before the 20 s stop watchdog would exit 1.
+    expect(await json(['simulate', 'fault', 'hang', '--modem', 'm2', '--ms', '120000'])).toMatchObject({ ok: true });
+    expect((await cli(['send', '--to', '+79001230001,+79001230002,+79001230003', '--text', 'Closing at 18:00 today.'])).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    server.kill('SIGINT');
+    const end = await exited;
+    expect(end, `stopped after ${Date.now() - t0} ms: ${out.slice(-1500)}`).toEqual({ code: 0, signal: null });
+    expect(out).toMatch(/"modem":"m2","state":"stopped"/);
   }, 150_000);
 
   it('refuses --modems without --simulate, a bad --modem id, and a pool config that cannot work', async () => {
@@ -97,5 +107,9 @@ describe('serve --simulate --modems 3 (README "Several modems")', () => {
     const dup = await built.run(['serve', '--config', cfg, '--data', join(dir, 'y')]);
     expect(dup.code).toBe(2);
     expect(dup.stderr).toMatch(/"modems\[1\]\.id" "m1" is already used by modems\[0\]/);
+    writeFileSync(cfg, JSON.stringify({ modems: [{ id: 'm1', device: '/dev/null' }, { id: 'm2', device: '/dev/zero', profile: 'nokia' }] }));
+    const profile = await built.run(['serve', '--config', cfg, '--data', join(dir, 'y')]);
+    expect(profile.code).toBe(2);
+    expect(profile.stderr).toMatch(/"modems\[1\]\.profile": unknown modem profile "nokia" \(known: generic, /);
   }, 60_000);
 });

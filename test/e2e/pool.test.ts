@@ -12,6 +12,7 @@ import type { Job } from '../../src/store/index.js';
 import { startPoolHarness, waitFor, type PoolHarness, type PoolHarnessModem } from '../helpers/harness.js';
 import { addAccount } from './accounts-helpers.js';
 import { addClients, allJobs, mass, numbers, spoolOp } from './outbound-helpers.js';
+import { ChatClient } from '../web/chat-helpers.js';
 
 const CLI = join(process.cwd(), 'dist/cli/main.js');
 const CLIENT = '+79001234567';
@@ -113,6 +114,63 @@ describe('modem pool: accounts with a dedicated number', { timeout: 120_000 }, (
     const office = (await allJobs(h)).filter((x) => x.account === 'office');
     expect(office.every((j) => j.modem === undefined)).toBe(true);
     expect(new Set(office.map((j) => j.via)).size).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('modem pool: an account answering a subscriber', { timeout: 120_000 }, () => {
+  it('an account without a dedicated number answers through the modem the subscriber texted, also after a restart', async () => {
+    h = await startPoolHarness({ modems: three({}, 100), config: CONFIG });
+    await addAccount(h, { login: 'office' });
+    const OTHER = '+79001112233';
+    h.sim('m2').modem.injectSms(CLIENT, 'office: please call me back');
+    const routedTo = async () => (await h!.server!.store.listInbound({ from: CLIENT })).filter((e) => e.routedBy === 'prefix');
+    const [entry] = await waitFor(async () => ((await routedTo()).length === 1 ? routedTo() : undefined), 'routed to office', 20_000);
+    expect(entry).toMatchObject({ modem: 'm2', account: 'office' });
+    const answer = (text: string) => spoolOp<{ ids: string[] }>(h!, 'send', { to: [CLIENT, OTHER], text, account: 'office' });
+    const sentJobs = async (ids: string[]) => {
+      await waitFor(async () => (await allJobs(h!)).filter((j) => ids.includes(j.id)).every((j) => j.state === 'sent'), 'answer sent', 30_000);
+      return (await allJobs(h!)).filter((j) => ids.includes(j.id));
+    };
+    const first = await sentJobs((await answer('We will call you at 15:00.')).ids);
+    expect(first.find((j) => j.to === CLIENT)).toMatchObject({ modem: 'm2', via: 'm2' });
+    // The other recipient never texted: not pinned.
+    expect(first.find((j) => j.to === OTHER)!.modem).toBeUndefined();
+
+    // After a restart the affinity is read back from the inbox.
+    await h.stopServer();
+    await h.startServer();
+    const second = await sentJobs((await answer('Calling you at 15:30 instead.')).ids);
+    expect(second.find((j) => j.to === CLIENT)).toMatchObject({ modem: 'm2', via: 'm2' });
+    expect(sentBy(h, 'm1')).not.toContain(CLIENT);
+    expect(sentBy(h, 'm3')).not.toContain(CLIENT);
+  });
+});
+
+describe('modem pool: web chat', { timeout: 120_000 }, () => {
+  it('a chat conversation keeps to one SIM: the one its first SMS left through, then the one the mobile answered', async () => {
+    h = await startPoolHarness({ modems: three({}, 100), config: { ...CONFIG, web: { enabled: true, port: 0 }, chat: { captcha: 'off' } } });
+    const c = new ChatClient(`http://127.0.0.1:${h.server!.web!.port!}`);
+    expect((await c.session()).status).toBe(201);
+    const MOBILE = '+79005550101';
+    const say = async (text: string): Promise<Job> => {
+      expect((await c.send({ name: 'Ana', to: MOBILE, text }, null)).status).toBe(201);
+      // Sent as the chat saw it (its conversation learns the modem from that outcome), then the job.
+      type Convs = { conversations: { messages: { text: string; state: string }[] }[] };
+      await waitFor(async () => (await c.request<Convs>('GET', '/chat/api/conversations')).body.conversations[0]?.messages.some((m) => m.text === text && m.state === 'sent'), `"${text}" sent in the chat`, 30_000);
+      return (await allJobs(h!)).find((j) => j.text === `Ana (web): ${text}`)!;
+    };
+    const first = await say('hola');
+    expect(first.modem).toBeUndefined();
+    const x = first.via as Id;
+    // Before any answer: the next SMS from the same number, while the other two modems are idle.
+    expect(await say('¿me lees?')).toMatchObject({ modem: x, via: x });
+    // The mobile texts another of the operator's numbers: the conversation moves to that SIM.
+    const y = (['m1', 'm2', 'm3'] as Id[]).find((id) => id !== x)!;
+    h.sim(y).modem.injectSms(MOBILE, 'sí, te leo');
+    await waitFor(async () => (await h!.server!.store.listInbound({ from: MOBILE })).find((e) => e.routedBy === 'chat'), 'answer in the chat', 20_000);
+    expect(await say('perfecto')).toMatchObject({ modem: y, via: y });
+    expect(sentBy(h, x).filter((to) => to === MOBILE)).toHaveLength(2);
+    expect(sentBy(h, y).filter((to) => to === MOBILE)).toHaveLength(1);
   });
 });
 

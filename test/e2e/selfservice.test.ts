@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/util/log.js';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
-import { barrier, IVANOV, sentCount, startWithClients } from './customer-helpers.js';
+import { barrier, IVANOV, replyTo, startWithClients } from './customer-helpers.js';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '../../dist/cli/main.js');
@@ -29,13 +29,7 @@ afterEach(async () => {
 });
 
 /** Inject `text` from SUB and wait for exactly one reply; returns its text. */
-async function ask(text: string): Promise<string> {
-  const before = h!.sim.modem.sent.length;
-  h!.sim.modem.injectSms(SUB, text);
-  const sent = await sentCount(h!, before + 1, `reply to ${JSON.stringify(text)}`, 45_000);
-  expect(sent[before]!.to).toBe(SUB);
-  return sent[before]!.text;
-}
+const ask = (text: string) => replyTo(h!, SUB, text);
 
 async function verify(code: string, phone = SUB): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`http://127.0.0.1:${h!.server!.http!.port}/self-service/verify`, {

@@ -4,6 +4,7 @@
  * out to Google services on a closed network (without them it floods it with refused connections).
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -25,4 +26,13 @@ export function browserMissing(): string | undefined {
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** A port free right now on 127.0.0.1 (the web listener is configured with it before it starts). */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
 }

@@ -4,7 +4,7 @@
  * `node <out>/cli/main.js …` as a real child process — the way cron or an operator runs it.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -29,6 +29,8 @@ export function buildCli(): BuiltCli {
   const out = join(base, 'dist');
   mkdirSync(out);
   execFileSync('npx', ['tsc', '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out], { cwd: ROOT, stdio: 'pipe' });
+  // The public pages' templates and assets, as `npm run build` copies them (a web listener needs them).
+  cpSync(join(ROOT, 'src', 'web', 'public'), join(out, 'web', 'public'), { recursive: true });
   // ESM by package type, packages from the project, profiles found at <main>/../../modem-profiles.
   copyFileSync(join(ROOT, 'package.json'), join(base, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(base, 'node_modules'));

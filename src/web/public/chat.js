@@ -1,7 +1,6 @@
 // The chat page: one session, one event stream, every conversation of the session rendered from
 // the stream's events. Text from visitors and mobiles is only ever set with textContent.
-import { solveChallenge, solveChallengeWorkers } from '/assets/vendor/altcha/pow.js';
-import { deriveKey } from '/assets/vendor/altcha/algorithms/web/sha.js';
+import { solveCaptcha } from '/assets/pow-solve.js';
 
 const cfg = JSON.parse(document.getElementById('chat-config').textContent);
 const S = cfg.strings;
@@ -74,22 +73,7 @@ function setCaptcha(state) {
 /** Fetches and solves a new challenge in the background (proof of work with Web Crypto). */
 function newCaptcha() {
   setCaptcha('working');
-  captcha = (async () => {
-    const ch = await api('GET', '/captcha');
-    if (ch.mode === 'off') return undefined;
-    const { mode: _mode, ...challenge } = ch;
-    // In workers (several cores, the page stays responsive); on the main thread without them.
-    const solution =
-      typeof Worker === 'function'
-        ? await solveChallengeWorkers({
-            challenge,
-            concurrency: Math.min(4, navigator.hardwareConcurrency || 1),
-            createWorker: () => new Worker('/assets/pow-worker.js', { type: 'module' }),
-          })
-        : await solveChallenge({ challenge, deriveKey });
-    if (!solution) throw new Error('no solution');
-    return btoa(JSON.stringify({ challenge, solution }));
-  })();
+  captcha = api('GET', '/captcha').then(solveCaptcha);
   captcha.then(
     (v) => setCaptcha(v === undefined ? 'off' : 'done'),
     () => setCaptcha('failed'),
