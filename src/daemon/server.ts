@@ -16,7 +16,7 @@ import { deliveryEvent, EmailSender, ForwardDispatcher, WebhookSender, type Chan
 import { InboundPipeline, LastSenderRoute, NumberRoute, PrefixRoute, Receiver } from '../inbound/index.js';
 import { accountPin, ReplyAffinity, type QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
-import { LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock, type InboxEntry } from '../store/index.js';
+import { LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock, type InboxEntry, type Job } from '../store/index.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
@@ -180,7 +180,11 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   let http: { port: number; close(): Promise<void> } | undefined;
   const status = new StatusPublisher({ store, modems: pool.members, http: () => http && { host: cfg.http.host, port: http.port }, logger });
   status.start();
-  pool.on('job', () => status.soon());
+  pool.on('job', (job: Job, outcome: string) => {
+    status.soon();
+    // A job failed before any part left gets its SMPP receipt here (no status report will come).
+    if (outcome === 'failed') smpp?.unsent(job).catch((e: Error) => log.error({ job: job.id, err: e.message }, 'SMPP receipt not queued'));
+  });
   undo.push(async () => status.stop());
 
   // Requests from CLI processes: applied here, by the only writer.

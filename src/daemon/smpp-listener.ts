@@ -7,8 +7,8 @@
 import type { Config } from '../config/config.js';
 import type { DeliveryFinal } from '../delivery/index.js';
 import type { PinForAccount } from '../queue/account-pin.js';
-import { ForwardDeliverQueue, receiptFor, SmppServer, StoredSmppAccounts, StoreSubmitter } from '../smpp/index.js';
-import type { Forward, Store } from '../store/types.js';
+import { ForwardDeliverQueue, receiptFor, receiptForUnsent, SmppServer, StoredSmppAccounts, StoreSubmitter, type ReceiptForSmpp } from '../smpp/index.js';
+import type { Forward, Job, Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 
@@ -19,6 +19,11 @@ export interface SmppListener {
   pulled(forwards: readonly Forward[]): void;
   /** A job's delivery turned final (before the state is written: at least once): queue its receipt. */
   receipt(e: DeliveryFinal): Promise<void>;
+  /**
+   * The worker failed a job before any part left (no status report will come): queue its UNDELIV
+   * receipt. After the job's write, so a crash in between loses this one receipt (the job stays failed).
+   */
+  unsent(job: Job): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,18 +48,20 @@ export async function startSmppListener(o: SmppListenerOptions): Promise<SmppLis
     logger: o.logger,
   });
   const address = await server.start();
+  // A receipt exists only for a job with an account (receiptFor* check it).
+  const queueReceipt = async (job: Job, r: ReceiptForSmpp | undefined): Promise<void> => {
+    if (!r) return;
+    await queue.enqueue(job.account!, r);
+    server.notify(job.account!);
+  };
   return {
     address,
     server,
     pulled: (forwards) => {
       for (const login of new Set(forwards.filter((f) => f.channel === 'smpp').map((f) => f.account))) server.notify(login);
     },
-    receipt: async (e) => {
-      const r = receiptFor(e.job, e.delivery, new Date(o.clock.now()).toISOString());
-      if (!r) return;
-      await queue.enqueue(e.job.account!, r);
-      server.notify(e.job.account!);
-    },
+    receipt: (e) => queueReceipt(e.job, receiptFor(e.job, e.delivery, new Date(o.clock.now()).toISOString())),
+    unsent: (job) => queueReceipt(job, receiptForUnsent(job, new Date(o.clock.now()).toISOString())),
     stop: () => server.stop(),
   };
 }

@@ -21,4 +21,4 @@ export { receiptText } from './receipt.js';
 export { StoreSubmitter, type StoreSubmitterOptions } from './adapters/store-submitter.js';
 export { StoredSmppAccounts, type AccountWithSmppPassword } from './adapters/stored-accounts.js';
 export { ForwardDeliverQueue, type ForwardQueueStore } from './adapters/forward-queue.js';
-export { receiptFor } from './adapters/receipts.js';
+export { receiptFor, receiptForUnsent } from './adapters/receipts.js';

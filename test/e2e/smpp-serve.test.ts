@@ -97,6 +97,19 @@ describe('SMPP listener started by serve', () => {
     await waitFor(async () => (await h.server!.store.listForwards({ ref: jobId })).find((f) => f.channel === 'smpp' && f.status === 'delivered'), 'receipt forward delivered');
   }, 120_000);
 
+  it('a submit the SMSC refuses (CMS 21) never reaches the network and gets an UNDELIV receipt', async () => {
+    open.splice(0).forEach((x) => x.close());
+    await waitFor(() => h.server!.smpp!.server.sessions('acme').length === 0, 'earlier sessions gone');
+    const c = await bound();
+    h.sim.modem.faults.cmsOnNextSend(21);
+    const r = await c.call('submit_sm', { source_addr: 'ACME', destination_addr: '79001234599', dest_addr_ton: 1, data_coding: 0, registered_delivery: 1, short_message: Buffer.from('Refused by the SMSC') });
+    const jobId = String(r.message_id);
+    const receipt = await until(() => c.delivered.find((p) => p.esm_class === 0x04 && p.receipted_message_id === jobId), 'the UNDELIV receipt', 45_000);
+    expect(text(receipt)).toMatch(new RegExp(`^id:${jobId} sub:001 dlvrd:000 .* stat:UNDELIV err:000 text:Refused by the SMSC$`));
+    expect(receipt.message_state).toBe(5);
+    expect((await h.server!.store.getJob(jobId))!.state).toBe('failed');
+  }, 90_000);
+
   it('an inbound SMS routed to the account by its prefix arrives as deliver_sm, prefix removed', async () => {
     // One bound session, so this one gets it (the listener spreads deliveries over the account's sessions).
     open.splice(0).forEach((x) => x.close());

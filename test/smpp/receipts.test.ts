@@ -1,6 +1,6 @@
 /** Which final delivery states give a receipt, and what it says (src/smpp/adapters/receipts.ts). */
 import { describe, expect, it } from 'vitest';
-import { receiptFor } from '../../src/smpp/index.js';
+import { receiptFor, receiptForUnsent } from '../../src/smpp/index.js';
 import type { Job, JobDelivery } from '../../src/store/types.js';
 
 const job = (over: Partial<Job> = {}): Job => ({
@@ -31,5 +31,12 @@ describe('receiptFor', () => {
     expect(receiptFor(job({ smppReceipt: { when: 'failure', originator: 'ACME' } }), expired, NOW)).toMatchObject({ state: 'expired' });
     expect(receiptFor(job({ smppReceipt: undefined }), delivered, NOW)).toBeUndefined();
     expect(receiptFor(job({ sealed: true }), delivered, NOW)!.text).toBe('');
+  });
+
+  it('a job failed before any part left: UNDELIV, nothing delivered; none once a part went out', () => {
+    const unsent = job({ state: 'failed', parts: undefined });
+    expect(receiptForUnsent(unsent, NOW)).toMatchObject({ state: 'undeliverable', parts: 1, delivered: 0, doneAt: NOW, originator: 'ACME' });
+    expect(receiptForUnsent(job({ state: 'failed' }), NOW)).toBeUndefined(); // parts have TP-MRs: their reports decide
+    expect(receiptForUnsent(job({ state: 'sent', parts: undefined }), NOW)).toBeUndefined();
   });
 });

@@ -32,3 +32,26 @@ export function receiptFor(job: Job, delivery: JobDelivery, nowIso: string): Rec
     text: job.sealed ? '' : job.text,
   };
 }
+
+/**
+ * The receipt for a job the worker gave up on before any part reached the network (no TP-MR, so no
+ * status report will ever come): UNDELIV, nothing delivered. Undefined when none was asked for or a
+ * part did go out (its status report decides).
+ */
+export function receiptForUnsent(job: Job, nowIso: string): ReceiptForSmpp | undefined {
+  const want = job.smppReceipt;
+  if (!want || !job.account || job.state !== 'failed' || (job.parts ?? []).some((p) => p.mr !== undefined)) return undefined;
+  return {
+    kind: 'receipt',
+    jobId: job.id,
+    recipient: job.to,
+    originator: want.originator,
+    state: 'undeliverable',
+    submittedAt: job.createdAt,
+    doneAt: nowIso,
+    parts: Math.max(1, job.parts?.length ?? 1),
+    delivered: 0,
+    error: 0,
+    text: job.sealed ? '' : job.text,
+  };
+}
