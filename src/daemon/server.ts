@@ -8,12 +8,14 @@
  * separate from the loopback API; the SMPP listener (when `smpp.enabled`, smpp-listener.ts) takes
  * submissions as account jobs and delivers the accounts' `smpp` forwards and receipts.
  */
+import { randomUUID } from 'node:crypto';
 import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
 import { modemSpecs, type Config } from '../config/config.js';
 import { DeliveryTracker } from '../delivery/index.js';
 import { deliveryEvent, EmailSender, ForwardDispatcher, WebhookSender, type ChannelSender } from '../forward/index.js';
 import { InboundPipeline, LastSenderRoute, NumberRoute, PrefixRoute, Receiver } from '../inbound/index.js';
+import { healthOf, metricsApiRoutes, ServerMetrics } from '../metrics/index.js';
 import { accountPin, ReplyAffinity, type QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
 import { LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock, type InboxEntry, type Job } from '../store/index.js';
@@ -52,6 +54,8 @@ export interface RunningServer {
    */
   delivery: DeliveryTracker;
   http?: { port: number; close(): Promise<void> };
+  /** Prometheus metrics (`GET /metrics` on the API). */
+  metrics: ServerMetrics;
   /** The public web listener and the chat, when `web.enabled`. */
   web?: PublicWeb;
   /** The SMPP listener for accounts, when `smpp.enabled`. */
@@ -114,6 +118,8 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   let smpp: SmppListener | undefined;
   // `smpp` forwards are pulled by the account's bound sessions: the dispatcher only wakes them.
   const forwards = new ForwardDispatcher({ store, senders, concurrency: cfg.forward.concurrency, clock, logger, pulled: (f) => smpp?.pulled(f) });
+  // Counters from the events the server emits; gauges read the status snapshot at scrape time.
+  const metrics = new ServerMetrics({ store, status: () => status.snapshot(), logger });
   // In a pool, an account's text to a subscriber who texted it leaves through the modem that received that SMS.
   const affinity =
     specs.length > 1
@@ -123,6 +129,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   const routed = (e: InboxEntry) => {
     affinity?.note(e);
     kick();
+    metrics.routed(e);
   };
   const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: routed, onForwards: (f) => forwards.track(f), logger });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
@@ -165,14 +172,19 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     statusReports,
     logger,
   });
+  metrics.attach(pool);
   // An account with a dedicated number sends through that SIM's modem (pinned when queued).
   const modemForNumber = (n: string) => pool.modemForNumber(n);
   const replyModem = affinity && ((account: string, to: string) => affinity.modemFor(account, to));
+  // The CLI's operations, run here for the spool and for the console's actions (one code path).
+  const ops = makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards, modemForNumber, replyModem });
+  // The console needs the operator token (the API's; at least 16 characters): without one there is no /admin.
+  const admin = cfg.http.token && cfg.http.token.length >= 16 ? { token: cfg.http.token, act: (op: string, args: unknown) => ops(store, op, args, randomUUID()) } : undefined;
   // The chat route comes after the commands and the `login: ` prefix and before last-sender (a web
   // visitor's live conversation wins over an account that texted the same mobile); its sessions are
   // loaded before the first entry is routed. Imported only when enabled: the web layer (fastify and
   // its plugins) is ~20 MB of RSS.
-  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, jobs: pool, severalModems: specs.length > 1, key, kick, selfService, templates, serviceNumber: specs.find((m) => m.number)?.number, clock, logger }) : undefined;
+  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, jobs: pool, severalModems: specs.length > 1, key, kick, selfService, templates, serviceNumber: specs.find((m) => m.number)?.number, clock, admin, logger }) : undefined;
   if (web) {
     pipeline.add(web.route, { before: 'last-sender' });
     undo.push(() => web.close());
@@ -189,14 +201,14 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
 
   // Requests from CLI processes: applied here, by the only writer.
   const spool = new SpoolServer(cfg.dataDir, { logger });
-  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards, modemForNumber, replyModem })));
+  await spool.start(spoolHandlerFor(store, ops));
   undo.push(() => spool.stop());
   if (cfg.http.enabled) {
     const { port, host, token, maxBodyBytes } = cfg.http;
-    const routes = selfService ? selfServiceApiRoutes(selfService, phoneRule) : [];
+    const routes = [...(selfService ? selfServiceApiRoutes(selfService, phoneRule) : []), ...metricsApiRoutes(metrics)];
     // It logs "HTTP API listening" itself.
     const pinFor = accountPin(store, modemForNumber, replyModem);
-    http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, pinFor, logger });
+    http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, pinFor, health: () => healthOf(status.snapshot()), logger });
     undo.push(() => http!.close());
   }
   await web?.listen();
@@ -242,7 +254,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
       log.info('stopped');
     })());
   const first = pool.members[0]!;
-  return { store, pool, supervisor: first.supervisor, worker: first.worker, pipeline, forwards, delivery, http, web, smpp, stop };
+  return { store, pool, supervisor: first.supervisor, worker: first.worker, pipeline, forwards, delivery, http, metrics, web, smpp, stop };
 }
 
 /** The account's signing secrets: the current one, and a rotated one during its grace period. */
