@@ -11,6 +11,8 @@ import { realClock, type Clock } from '../../util/clock.js';
 import { moduleLogger, type Logger } from '../../util/log.js';
 import { applyJobPatch, claimPatch, validateClaim } from '../claims.js';
 import { deliveryKeys, deliveryRefs, UNMATCHED_KEEP } from '../delivery-refs.js';
+import { claimLane, nextDue } from '../memory-accounts.js';
+import type { ForwardClaimQuery } from '../account-types.js';
 import { LeaseLostError, NotFoundError, StoreClosedError, StoreError } from '../errors.js';
 import { seqOf } from '../ids.js';
 import { emptyQueueCounts, emptyStateCounts, isoMs, isPending, limitOf, priorityRank, selectChatSessions } from '../filters.js';
@@ -728,6 +730,26 @@ export class PostgresStore implements SharedStore {
       `SELECT id, doc FROM forwards WHERE status = 'pending' ORDER BY due, seq`,
     );
     return rows.map((r) => withId<Forward>(r));
+  }
+
+  /** The lane (account, channel) is locked for the claim: two sessions never lease one forward. */
+  async claimForwards(q: ForwardClaimQuery): Promise<{ forwards: Forward[]; nextDueAt?: string }> {
+    return this.tx('claimForwards', async (c) => {
+      const { rows } = await c.query<{ id: string; doc: unknown }>(
+        `SELECT id, doc FROM forwards WHERE status = 'pending' AND account = $1 AND doc->>'channel' = $2 ORDER BY seq FOR UPDATE`,
+        [q.account, q.channel],
+      );
+      const lane = rows.map((r) => withId<Forward>(r));
+      const { claim, leased } = claimLane(lane, q, this.nowIso());
+      const out: Forward[] = [];
+      for (const f of claim) {
+        const next = JSON.parse(JSON.stringify({ ...f, ...leased(f) })) as Forward;
+        await c.query('UPDATE forwards SET account = $2, status = $3, ref = $4, due = $5, doc = $6 WHERE id = $1', [f.id, ...forwardColumns(next), JSON.stringify(docOf(next))]);
+        Object.assign(f, next);
+        out.push(next);
+      }
+      return { forwards: out, ...nextDue(lane) };
+    });
   }
 
   // Web chat sessions and single-use keys ---------------------------------------------------
