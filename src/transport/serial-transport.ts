@@ -3,6 +3,7 @@
  * the *path given* is resolved again by the OS: a `/dev/serial/by-id/…` link that now points at
  * `ttyUSB1` after a USB reset is followed on reopen.
  */
+import { readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 // serialport's own packages, not the `serialport` wrapper: the wrapper also loads ten parsers and a
 // mock binding the server never uses (17 modules).
@@ -37,6 +38,35 @@ function isDeviceGone(err: Error): boolean {
 }
 
 /** "Inappropriate ioctl for device": DTR/RTS on a pseudo-terminal (tests, socat, simulator). */
+/** What readFirstSync needs of a bindings-cpp port (LinuxPortBinding, DarwinPortBinding). */
+interface UnixPort {
+  fd: number | null;
+  isOpen: boolean;
+  read(buffer: Buffer, offset: number, length: number): Promise<{ bytesRead: number; buffer: Buffer }>;
+}
+
+/**
+ * Every read of bindings-cpp goes through libuv's thread pool (`fs.read`), a round trip per chunk
+ * the modem sends — the largest item of the main thread's profile on a burst (docs/benchmarks.md).
+ * The binding opens the device O_NONBLOCK, so a synchronous read first returns at once: with bytes
+ * they are the result; otherwise (none yet, a hang-up's 0 bytes, an error) the binding's own read
+ * runs as before and keeps its waiting and disconnect handling.
+ */
+function readFirstSync(port: UnixPort): void {
+  const own = port.read.bind(port);
+  port.read = async (buffer, offset, length) => {
+    if (port.isOpen && typeof port.fd === 'number') {
+      try {
+        const bytesRead = readSync(port.fd, buffer, offset, length, null);
+        if (bytesRead > 0) return { bytesRead, buffer };
+      } catch {
+        // EAGAIN (nothing to read yet) and every error: the binding's read decides.
+      }
+    }
+    return own(buffer, offset, length);
+  };
+}
+
 function isIoctlError(err: Error): boolean {
   return /inappropriate ioctl|ENOTTY/i.test(err.message);
 }
@@ -77,6 +107,7 @@ export class SerialTransport extends FramedTransport {
       port.open((err) => (err ? reject(new PortOpenError(this.opts.path, err)) : resolve()));
     });
     const device = await stat(this.opts.path).then((st) => st.rdev, () => undefined);
+    if (process.platform !== 'win32' && port.port) readFirstSync(port.port as unknown as UnixPort);
     this.port = port;
     this.startFraming();
     // Reading keeps serialport's disconnect detection alive: it only notices a vanished device
