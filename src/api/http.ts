@@ -7,7 +7,9 @@
  * - `GET /messages/:id` → `{id, to, state, attempts, lastError, createdAt, sentAt, parts, account, delivery}`
  *   (`delivery`: `{state, at, parts: [{seq, mr, state, status, at}]}`, null when no report was asked for)
  * - `GET /inbox?since=ISO&limit=N[&account=L]` → `{messages: [inbox entry JSON…]}`, oldest first
- * - `GET /health` → `{ok: true, queue: {byState, byPriority}, delivery: {unmatchedReports}}`
+ * - `GET /health` → `{ok, status: ready|degraded|down, modems: [{id, state, downSince?}], queue: {byState, byPriority}, delivery: {unmatchedReports}}`
+ *   (503 when `down`: no modem is ready)
+ * - `GET /metrics` (src/metrics/) → the Prometheus text format
  *
  * Every route needs `Authorization: Bearer <token>`: the operator's token (`http.token`: everything,
  * may act for an account with `account`) or an account's API token (`accounts add`: its own jobs
@@ -34,6 +36,14 @@ import { resolvePhoneRule, type PhoneOptions, type PhoneRule } from '../util/pho
  * A route added by a feature module (e.g. `POST /self-service/verify`): the operator's token, same
  * body limit and error handling as the built-in routes. `body()` reads and parses the JSON body.
  */
+/** A route's answer that is not JSON (`GET /metrics`: Prometheus text). */
+export class RawBody {
+  constructor(
+    readonly contentType: string,
+    readonly body: string,
+  ) {}
+}
+
 export interface ApiRoute {
   method: 'GET' | 'POST';
   path: string;
@@ -59,6 +69,11 @@ export interface HttpApiOptions {
   phoneRule?: PhoneOptions | PhoneRule;
   /** An account's jobs go through the modem of its dedicated number (queue/account-pin.ts). */
   pinFor?: PinForAccount;
+  /**
+   * The modems' health for `GET /health` (`status`: ready / degraded / down, `modems`); with it,
+   * `down` answers 503 (a load balancer takes the host out). Without it: always 200.
+   */
+  health?: () => { status: string; modems: unknown[] };
 }
 
 export interface HttpApi {
@@ -268,7 +283,9 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
     }
     if (path === '/health') {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} not allowed on /health; use GET`, { Allow: 'GET' });
-      return [200, { ok: true, queue: await o.store.queueCounts(), delivery: { unmatchedReports: (await o.store.listUnmatchedReports(0)).total } }];
+      const health = o.health?.();
+      const body = { ok: health?.status !== 'down', ...health, queue: await o.store.queueCounts(), delivery: { unmatchedReports: (await o.store.listUnmatchedReports(0)).total } };
+      return [health?.status === 'down' ? 503 : 200, body];
     }
     const extra = o.routes?.filter((r) => r.path === path) ?? [];
     if (extra.length) {
@@ -283,8 +300,10 @@ export async function startHttpApi(o: HttpApiOptions): Promise<HttpApi> {
   };
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    const payload = JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload), ...headers });
+    const raw = body instanceof RawBody;
+    const payload = raw ? body.body : JSON.stringify(body);
+    const type = raw ? body.contentType : 'application/json; charset=utf-8';
+    res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(payload), ...headers });
     res.end(payload);
   };
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { normalizeLogin } from '../accounts/index.js';
 import { deliveryJson, deliveryLabel } from '../delivery/state.js';
-import { campaignStatus, type CampaignResult } from '../queue/index.js';
+import { campaignStatus, type CampaignResult, type CancelResult } from '../queue/index.js';
 import type { Job, JobState } from '../store/index.js';
 import { parseRecipientsFile } from '../util/csv.js';
 import { action, applyOp, cliConfig, dataDirOf, intOption, noteMore, openReadOnly, printJson, UsageError } from './common.js';
@@ -160,6 +160,20 @@ export function registerOutbound(program: Command): void {
         } finally {
           await store.close();
         }
+      }),
+    );
+
+  mass
+    .command('cancel <id>')
+    .description('cancel what is left of a campaign: its queued SMS are not sent (those on the air finish)')
+    .option('--json', 'print JSON')
+    .option('--data <dir>', 'data folder')
+    .option('--config <file>', 'config file')
+    .action(
+      action(async (id: string, o: { json?: boolean; data?: string; config?: string }) => {
+        const { via, result } = await applyOp<CancelResult>(cliConfig(o), 'mass.cancel', { id });
+        if (o.json) return printJson({ ...result, via });
+        process.stdout.write(`campaign ${terminalSafe(result.campaignId)}: ${result.cancelled} cancelled, ${result.sending} being sent finish\n`);
       }),
     );
 

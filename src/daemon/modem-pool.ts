@@ -72,8 +72,17 @@ export interface ModemPoolOptions {
   logger?: Logger;
 }
 
-/** Events: `job` (job, outcome) from every modem's worker, as QueueWorker emits it. */
-export class ModemPool extends EventEmitter<{ job: [Job, JobOutcome] }> {
+/** One PDU the modem accepted: `AT+CMGS` written → `+CMGS:` answered, in ms. */
+export interface PartSent {
+  modem: string;
+  ms: number;
+}
+
+/**
+ * Events: `job` (job, outcome) from every modem's worker, as QueueWorker emits it; `attempt-failed`
+ * (modem, job, category) for each failed attempt; `part-sent` for each PDU a modem accepted.
+ */
+export class ModemPool extends EventEmitter<{ job: [Job, JobOutcome]; 'attempt-failed': [string, Job, string]; 'part-sent': [PartSent] }> {
   readonly members: readonly PoolMember[];
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -131,7 +140,11 @@ export class ModemPool extends EventEmitter<{ job: [Job, JobOutcome] }> {
         // modem can take it (worker.ts decides how soon).
         sendPart: (part, opts) => {
           if (!supervisor.isReady) return Promise.reject(new ModemUnavailableError(spec.id, supervisor.state));
-          return supervisor.driver!.send(part, opts);
+          const started = this.clock.now();
+          return supervisor.driver!.send(part, opts).then((r) => {
+            this.emit('part-sent', { modem: spec.id, ms: this.clock.now() - started });
+            return r;
+          });
         },
         isReady: () => supervisor.isReady,
         whenReady: (signal) => supervisor.whenReady(signal),
@@ -158,6 +171,7 @@ export class ModemPool extends EventEmitter<{ job: [Job, JobOutcome] }> {
       }
     });
     worker.on('job', (job: Job, outcome: JobOutcome) => this.emit('job', job, outcome));
+    worker.on('attempt-failed', (job: Job, category: string) => this.emit('attempt-failed', spec.id, job, category));
     return { spec, supervisor, intake, worker, quota, downSince: () => downSince };
   }
 

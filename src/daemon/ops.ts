@@ -18,7 +18,7 @@ import {
 import { addClient, importClients, removeClient } from '../commands/index.js';
 import { rearmForward } from '../forward/retry.js';
 import type { Forward } from '../store/types.js';
-import { accountPin, createCampaign, enqueueNotification, type ReplyModem } from '../queue/index.js';
+import { accountPin, cancelCampaign, createCampaign, enqueueNotification, type ReplyModem } from '../queue/index.js';
 import { SelfService, type SelfServiceSettings } from '../selfservice/index.js';
 import type { Store, StoreOp } from '../store/index.js';
 import { normalizePhone } from '../util/phone.js';
@@ -124,6 +124,12 @@ export function makeOps(ctx: OpsContext): StoreOp {
         log.info({ campaign: r.campaignId, enqueued: r.enqueued, skippedOptOut: r.skippedOptOut, invalid: r.invalid.length }, 'mass text queued');
         return r;
       }
+      case 'mass.cancel': {
+        const { id, by } = args as { id: string; by?: string };
+        const r = await cancelCampaign(store, id);
+        log.info({ campaign: id, cancelled: r.cancelled, sending: r.sending, by: by ?? 'cli' }, 'campaign cancelled');
+        return r;
+      }
       case 'accounts.add': {
         const a = args as AccountInput & StoredCredentialArgs;
         const creds = checkStoredCredentials(a, ctx.key);
@@ -149,9 +155,9 @@ export function makeOps(ctx: OpsContext): StoreOp {
         return { removed };
       }
       case 'forwards.retry': {
-        const { id } = args as { id: string };
+        const { id, by } = args as { id: string; by?: string };
         const f = ctx.forwards ? await ctx.forwards.retry(id) : await rearmForward(store, id, new Date().toISOString());
-        log.info({ forward: f.id }, 'forward re-armed');
+        log.info({ forward: f.id, by: by ?? 'cli' }, 'forward re-armed');
         return { id: f.id, status: f.status, nextAttemptAt: f.nextAttemptAt };
       }
       case 'selfservice.verify':

@@ -13,6 +13,9 @@ import { notificationSwitch, type SelfService } from '../selfservice/index.js';
 import type { Job, Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
+import { AdminData } from '../web/admin/data.js';
+import { registerAdminRoutes, type AdminAct } from '../web/admin/routes.js';
+import { AdminSessions } from '../web/admin/sessions.js';
 import { PowCaptcha } from '../web/captcha.js';
 import { registerChatRoutes } from '../web/chat/routes.js';
 import { registerSelfServiceRoutes } from '../web/selfservice/routes.js';
@@ -47,6 +50,8 @@ export async function createPublicWeb(o: {
   /** The server's secret key: the captcha signing key is derived from it (challenges survive a restart). */
   key: Buffer;
   kick: () => void;
+  /** The operator console at /admin (issue 18): the operator token and the server's ops. Without it: no console. */
+  admin?: { token: string; act: AdminAct };
   /** The self-service page is served when given (the same service as the API's verify). */
   selfService?: SelfService;
   /** Reply texts: the page's notification switch confirms by the `CLIENT sms stop/start` SMS. */
@@ -107,6 +112,10 @@ export async function createPublicWeb(o: {
       const { host, port, trustProxy } = cfg.web;
       web = await createWebServer({ host, port, trustProxy, logger });
       await registerChatRoutes(web.app, { chat, captcha, sse: web.sse, language: cfg.language, logger });
+      if (o.admin) {
+        const sessions = new AdminSessions({ token: o.admin.token });
+        await registerAdminRoutes(web.app, { sessions, data: new AdminData(store), act: o.admin.act, sse: web.sse, logger });
+      }
       if (self && selfCaptcha) {
         await registerSelfServiceRoutes(web.app, {
           selfService: self,

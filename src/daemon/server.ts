@@ -7,12 +7,14 @@
  * live web chats (when `web.enabled`); last sender; dedicated number; nothing claiming → `ignored`. The public web listener (chat page) is
  * separate from the loopback API.
  */
+import { randomUUID } from 'node:crypto';
 import { startHttpApi } from '../api/index.js';
 import { CommandService, resolveTemplates } from '../commands/index.js';
 import { modemSpecs, type Config } from '../config/config.js';
 import { DeliveryTracker } from '../delivery/index.js';
 import { deliveryEvent, EmailSender, ForwardDispatcher, WebhookSender, type ChannelSender } from '../forward/index.js';
 import { InboundPipeline, LastSenderRoute, NumberRoute, PrefixRoute, Receiver } from '../inbound/index.js';
+import { healthOf, metricsApiRoutes, ServerMetrics } from '../metrics/index.js';
 import { accountPin, ReplyAffinity, type QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
 import { LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock, type InboxEntry } from '../store/index.js';
@@ -50,6 +52,8 @@ export interface RunningServer {
    */
   delivery: DeliveryTracker;
   http?: { port: number; close(): Promise<void> };
+  /** Prometheus metrics (`GET /metrics` on the API). */
+  metrics: ServerMetrics;
   /** The public web listener and the chat, when `web.enabled`. */
   web?: PublicWeb;
   stop(): Promise<void>;
@@ -108,6 +112,8 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     ...(cfg.smtp ? { email: new EmailSender(cfg.smtp) } : {}),
   };
   const forwards = new ForwardDispatcher({ store, senders, concurrency: cfg.forward.concurrency, clock, logger });
+  // Counters from the events the server emits; gauges read the status snapshot at scrape time.
+  const metrics = new ServerMetrics({ store, status: () => status.snapshot(), logger });
   // In a pool, an account's text to a subscriber who texted it leaves through the modem that received that SMS.
   const affinity =
     specs.length > 1
@@ -117,6 +123,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   const routed = (e: InboxEntry) => {
     affinity?.note(e);
     kick();
+    metrics.routed(e);
   };
   const pipeline = new InboundPipeline({ store, routes: [commands], onRouted: routed, onForwards: (f) => forwards.track(f), logger });
   const receiver = new Receiver(store, { multipartTimeoutMs: cfg.inbound.multipartTimeoutHours * 3_600_000, logger });
@@ -158,14 +165,19 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     statusReports,
     logger,
   });
+  metrics.attach(pool);
   // An account with a dedicated number sends through that SIM's modem (pinned when queued).
   const modemForNumber = (n: string) => pool.modemForNumber(n);
   const replyModem = affinity && ((account: string, to: string) => affinity.modemFor(account, to));
+  // The CLI's operations, run here for the spool and for the console's actions (one code path).
+  const ops = makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards, modemForNumber, replyModem });
+  // The console needs the operator token (the API's; at least 16 characters): without one there is no /admin.
+  const admin = cfg.http.token && cfg.http.token.length >= 16 ? { token: cfg.http.token, act: (op: string, args: unknown) => ops(store, op, args, randomUUID()) } : undefined;
   // The chat route comes after the commands and the `login: ` prefix and before last-sender (a web
   // visitor's live conversation wins over an account that texted the same mobile); its sessions are
   // loaded before the first entry is routed. Imported only when enabled: the web layer (fastify and
   // its plugins) is ~20 MB of RSS.
-  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, jobs: pool, severalModems: specs.length > 1, key, kick, selfService, templates, serviceNumber: specs.find((m) => m.number)?.number, clock, logger }) : undefined;
+  const web = cfg.web.enabled ? await (await import('./public-web.js')).createPublicWeb({ cfg, store, jobs: pool, severalModems: specs.length > 1, key, kick, selfService, templates, serviceNumber: specs.find((m) => m.number)?.number, clock, admin, logger }) : undefined;
   if (web) {
     pipeline.add(web.route, { before: 'last-sender' });
     undo.push(() => web.close());
@@ -178,14 +190,14 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
 
   // Requests from CLI processes: applied here, by the only writer.
   const spool = new SpoolServer(cfg.dataDir, { logger });
-  await spool.start(spoolHandlerFor(store, makeOps({ dataDir: cfg.dataDir, phoneRule, key, logger, onEnqueued: kick, selfService, forwards, modemForNumber, replyModem })));
+  await spool.start(spoolHandlerFor(store, ops));
   undo.push(() => spool.stop());
   if (cfg.http.enabled) {
     const { port, host, token, maxBodyBytes } = cfg.http;
-    const routes = selfService ? selfServiceApiRoutes(selfService, phoneRule) : [];
+    const routes = [...(selfService ? selfServiceApiRoutes(selfService, phoneRule) : []), ...metricsApiRoutes(metrics)];
     // It logs "HTTP API listening" itself.
     const pinFor = accountPin(store, modemForNumber, replyModem);
-    http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, pinFor, logger });
+    http = await startHttpApi({ port, host, token: token!, store, phoneRule, maxBodyBytes, onEnqueued: kick, routes, pinFor, health: () => healthOf(status.snapshot()), logger });
     undo.push(() => http!.close());
   }
   await web?.listen();
@@ -222,7 +234,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
       log.info('stopped');
     })());
   const first = pool.members[0]!;
-  return { store, pool, supervisor: first.supervisor, worker: first.worker, pipeline, forwards, delivery, http, web, stop };
+  return { store, pool, supervisor: first.supervisor, worker: first.worker, pipeline, forwards, delivery, http, metrics, web, stop };
 }
 
 /** The account's signing secrets: the current one, and a rotated one during its grace period. */

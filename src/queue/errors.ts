@@ -47,3 +47,12 @@ export class ModemUnavailableError extends Error {
     this.name = 'ModemUnavailableError';
   }
 }
+
+/** No campaign with this id (`mass cancel`, the console). */
+export class CampaignNotFoundError extends Error {
+  readonly code = 'CAMPAIGN_NOT_FOUND';
+  constructor(id: string) {
+    super(`no campaign "${id}" (see \`sms-server mass status\`)`);
+    this.name = 'CampaignNotFoundError';
+  }
+}

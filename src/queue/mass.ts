@@ -8,7 +8,7 @@ import { realClock, type Clock } from '../util/clock.js';
 import { parseRecipientsFile, type CsvLineError } from '../util/csv.js';
 import type { PhoneOptions, PhoneRule } from '../util/phone.js';
 import { pinFields, type PinForAccount } from './account-pin.js';
-import { CampaignFileError, InvalidRequestError } from './errors.js';
+import { CampaignFileError, CampaignNotFoundError, InvalidRequestError } from './errors.js';
 import { optedOutNumbers } from '../store/optout.js';
 
 export interface CampaignRequest {
@@ -142,7 +142,17 @@ export interface CampaignStatus {
 export async function campaignStatus(
   store: Store,
   id: string,
-  o: { massPerMinute?: number; clock?: Clock; sample?: number } = {},
+  o: {
+    massPerMinute?: number;
+    clock?: Clock;
+    sample?: number;
+    /**
+     * Look for the rate sample only among jobs created since the campaign (its jobs are): the read
+     * stops at the first older segment instead of walking the whole history while the campaign has
+     * sent fewer than `sample` (the console refreshes every few seconds).
+     */
+    sinceCreated?: boolean;
+  } = {},
 ): Promise<CampaignStatus | undefined> {
   const campaign = await store.getCampaign(id);
   if (!campaign) return undefined;
@@ -152,7 +162,7 @@ export async function campaignStatus(
   const pending = counts.queued + counts.sending;
 
   // Recent sends only (bounded read): the rate that matters for the ETA is the current one.
-  const recent = await store.listJobs({ campaignId: id, state: 'sent', limit: o.sample ?? 100 });
+  const recent = await store.listJobs({ campaignId: id, state: 'sent', limit: o.sample ?? 100, ...(o.sinceCreated ? { since: campaign.createdAt } : {}) });
   const times = recent.map((j) => Date.parse(j.sentAt ?? '')).filter((t) => !Number.isNaN(t));
   let ratePerMinute: number | undefined;
   if (times.length >= 2) {
@@ -163,4 +173,36 @@ export async function campaignStatus(
   const nowMs = (o.clock ?? realClock).now();
   const eta = ratePerMinute && pending > 0 ? new Date(nowMs + (pending / ratePerMinute) * 60_000).toISOString() : pending === 0 ? new Date(nowMs).toISOString() : undefined;
   return { campaign, counts, total, done, pending, ratePerMinute, eta };
+}
+
+/** Why a cancelled campaign's jobs failed (`job.reason`). */
+export const CANCELLED_REASON = 'cancelled';
+
+export interface CancelResult {
+  campaignId: string;
+  /** Jobs that were still queued: now `failed` with reason `cancelled`. */
+  cancelled: number;
+  /** Jobs a modem was sending at that moment: they finish (a PDU on the air cannot be recalled). */
+  sending: number;
+}
+
+/**
+ * Cancels what is left of a campaign: every job still `queued` becomes `failed` (reason
+ * `cancelled`), so no worker claims it. Each job is re-read just before its write: one a worker
+ * claimed meanwhile is left to finish. Run by the one writer (`mass.cancel` op: the server, or the
+ * CLI when no server runs). Cancelling twice cancels nothing more.
+ */
+export async function cancelCampaign(store: Store, id: string, o: { clock?: Clock } = {}): Promise<CancelResult> {
+  if (!(await store.getCampaign(id))) throw new CampaignNotFoundError(id);
+  const queued = await store.listJobs({ campaignId: id, state: 'queued', limit: 1_000_000 });
+  const at = new Date((o.clock ?? realClock).now()).toISOString();
+  let cancelled = 0;
+  for (const j of queued) {
+    const now = await store.getJob(j.id);
+    if (now?.state !== 'queued') continue;
+    await store.updateJob(j.id, { state: 'failed', reason: CANCELLED_REASON, lastError: `campaign cancelled at ${at}` });
+    cancelled++;
+  }
+  const sending = (await store.listJobs({ campaignId: id, state: 'sending', limit: 1_000_000 })).length;
+  return { campaignId: id, cancelled, sending };
 }

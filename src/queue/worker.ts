@@ -165,7 +165,8 @@ function partsList(sent: Map<number, JobPart>): JobPart[] {
 }
 
 /**
- * Events: `job` (job: Job, outcome: JobOutcome) after every job handled; `recovered` (RecoveryReport).
+ * Events: `job` (job: Job, outcome: JobOutcome) after every job handled; `recovered` (RecoveryReport);
+ * `attempt-failed` (job, category, action) for every failed attempt, with the retry policy's category.
  */
 export class QueueWorker extends EventEmitter {
   private readonly store: Store;
@@ -517,6 +518,7 @@ export class QueueWorker extends EventEmitter {
         break;
     }
     this.log.warn({ job: job.id, attempts: job.attempts, category: d.category, action: d.action, err: lastError }, 'send failed');
+    this.emit('attempt-failed', job, d.category, d.action);
     return outcome;
   }
 

@@ -81,6 +81,27 @@ describe('mass texts from a recipients file through the CLI', () => {
   });
 });
 
+describe('mass cancel', () => {
+  it('cancels what is left of a running campaign through the server (the console runs the same op); twice cancels nothing more', async () => {
+    h = await startHarness({ config: { queue: { massPerMinute: 1 } } });
+    const file = join(h.dataDir, 'four.txt');
+    writeFileSync(file, ['+79003330001', '+79003330002', '+79003330003', '+79003330004'].join('\n'));
+    const created = JSON.parse((await cli.run(['mass', '--file', file, '--text', 'Cancel me.', '--json', '--data', h.dataDir])).stdout) as { campaignId: string };
+    await waitFor(() => h!.sim.modem.sent.length === 1, 'first mass text');
+    const r = await cli.run(['mass', 'cancel', created.campaignId, '--json', '--data', h.dataDir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ campaignId: created.campaignId, cancelled: 3, sending: 0, via: 'server' });
+    const jobs = await allJobs(h);
+    expect(jobs.filter((j) => j.reason === 'cancelled' && j.state === 'failed')).toHaveLength(3);
+    expect(jobs.filter((j) => j.state === 'sent')).toHaveLength(1);
+    const again = await cli.run(['mass', 'cancel', created.campaignId, '--data', h.dataDir]);
+    expect(again.stdout).toBe(`campaign ${created.campaignId}: 0 cancelled, 0 being sent finish\n`);
+    const unknown = await cli.run(['mass', 'cancel', 'cmp-nope', '--data', h.dataDir]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no campaign "cmp-nope"');
+  });
+});
+
 describe('status', () => {
   it('`status --json` shows the modem (model, signal, operator, registration) and the queue depth by priority', async () => {
     h = await startHarness({ config: { queue: { massPerMinute: 1 } } });
