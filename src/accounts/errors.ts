@@ -8,7 +8,8 @@ export type AccountErrorCode =
   | 'ACCOUNT_NUMBER'
   | 'ACCOUNT_NUMBER_TAKEN'
   | 'ACCOUNT_NAME'
-  | 'ACCOUNT_SECRET';
+  | 'ACCOUNT_SECRET'
+  | 'ACCOUNT_SMPP_PASSWORD';
 
 export class AccountError extends Error {
   constructor(

@@ -24,7 +24,12 @@ export interface AccountChanges {
   webhook?: string | null;
   email?: string | null;
   number?: string | null;
+  /** `hashPassword()` of the SMPP password, made by the CLI (the plain password never reaches the writer); null: SMPP off. */
+  smppPasswordHash?: string | null;
 }
+
+/** The form `hashPassword()` (src/util/password-hash.ts) writes: nothing else is stored as an SMPP password. */
+const SCRYPT_HASH = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/;
 
 export interface StoredCredentials {
   tokenHash: string;
@@ -41,6 +46,8 @@ export interface AccountView {
   webhookDisabled: { at: string; reason: string } | null;
   email: string | null;
   number: string | null;
+  /** An SMPP password is set: the account may bind (the password itself is only kept as a hash). */
+  smpp: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -54,6 +61,7 @@ export function accountView(a: Account): AccountView {
     webhookDisabled: a.webhookDisabled ?? null,
     email: a.email ?? null,
     number: a.number ?? null,
+    smpp: a.smppPasswordHash !== undefined,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
   };
@@ -128,6 +136,11 @@ export async function changeAccount(
       next.number = checkNumber(changes.number, rule);
       await checkNumberFree(store, next.number, next.login);
     }
+  }
+  if (changes.smppPasswordHash !== undefined) {
+    if (changes.smppPasswordHash === null) delete next.smppPasswordHash;
+    else if (!SCRYPT_HASH.test(changes.smppPasswordHash)) throw new AccountError('ACCOUNT_SMPP_PASSWORD', 'the SMPP password must arrive hashed (scrypt$…): set it with `accounts set --smpp-password`');
+    else next.smppPasswordHash = changes.smppPasswordHash;
   }
   await store.putAccount(next);
   return next;

@@ -6,8 +6,10 @@
  */
 import type { Command } from 'commander';
 import { accountView, checkEmail, checkNumber, checkWebhookUrl, makeCredentials, normalizeLogin, type AccountView } from '../accounts/index.js';
+import { checkSmppPassword, hashPassword } from '../util/password-hash.js';
 import { loadOrCreateKey } from '../util/secret.js';
 import { action, applyOp, cliConfig, openReadOnly, printJson, UsageError, type DataOpts } from './common.js';
+import { passwordFromPrompt, passwordFromStdin } from './password-input.js';
 import { renderTable } from './table.js';
 
 /** A flag parser that turns the validation error into a usage error (exit 2) naming the flag. */
@@ -36,6 +38,7 @@ function printAccount(v: AccountView): void {
     ['webhook', v.webhook ? `${v.webhook}${v.webhookStatus === 'disabled' ? `  (DISABLED: ${v.webhookDisabled!.reason})` : ''}` : null],
     ['email', v.email],
     ['number', v.number],
+    ['smpp', v.smpp ? `password set (bind with system_id "${v.login}")` : null],
   ];
   process.stdout.write(`account ${v.login}\n`);
   for (const [k, val] of rows) if (val) process.stdout.write(`  ${k.padEnd(8)} ${val}\n`);
@@ -50,6 +53,19 @@ function printSecrets(token: string, webhookSecret: string): void {
 }
 
 type Opts = DataOpts & { json?: boolean };
+
+/**
+ * `--smpp-password`: checked and hashed here, so only the hash reaches the writer (directly or
+ * through the spool). `none` → null (SMPP off); no value → hidden prompt, or stdin when piped.
+ */
+async function smppPasswordArg(v: string | true | undefined): Promise<string | null | undefined> {
+  if (v === undefined) return undefined;
+  if (v !== true && v.toLowerCase() === 'none') return null;
+  const password = v !== true ? v : process.stdin.isTTY ? await passwordFromPrompt('SMPP password', 'pipe it in (printf %s "$PW" | sms-server accounts set --login L --smpp-password)') : await passwordFromStdin('--smpp-password');
+  const bad = checkSmppPassword(password);
+  if (bad) throw new UsageError(`--smpp-password: ${bad}`);
+  return hashPassword(password);
+}
 
 export function registerAccounts(program: Command): void {
   const accounts = program.command('accounts').description('accounts: who owns inbound SMS/calls (login prefix, last sender, dedicated number) and where they are forwarded');
@@ -105,6 +121,7 @@ export function registerAccounts(program: Command): void {
               { header: 'NUMBER', get: (r) => r.number ?? '' },
               { header: 'WEBHOOK', get: (r) => (r.webhook ? `${r.webhookStatus === 'disabled' ? '⚠ DISABLED ' : ''}${r.webhook}` : ''), max: 50 },
               { header: 'EMAIL', get: (r) => r.email ?? '', max: 30 },
+              { header: 'SMPP', get: (r) => (r.smpp ? 'yes' : '') },
             ]) + '\n',
           );
           for (const r of rows) if (r.webhookDisabled) process.stdout.write(`${r.login}: webhook disabled at ${r.webhookDisabled.at}: ${r.webhookDisabled.reason} (enable again with accounts set --login ${r.login} --webhook URL)\n`);
@@ -122,20 +139,26 @@ export function registerAccounts(program: Command): void {
     .option('--webhook <url|none>', 'webhook URL, or none')
     .option('--email <address|none>', 'e-mail address, or none')
     .option('--number <e164|none>', 'dedicated SIM number, or none')
+    .option(
+      '--smpp-password [password|none]',
+      'the SMPP bind password (system_id = login): 1-8 printable ASCII characters, the SMPP 3.4 limit; stored as a scrypt hash. ' +
+        'Without a value it is asked at a hidden prompt, or read from stdin when piped (a value on the command line shows in `ps`); none: SMPP off',
+    )
     .option('--json', 'print JSON')
     .option('--data <dir>', 'data folder')
     .option('--config <file>', 'config file')
     .action(
-      action(async (o: Opts & { login: string; name?: string; webhook?: string; email?: string; number?: string }) => {
+      action(async (o: Opts & { login: string; name?: string; webhook?: string; email?: string; number?: string; smppPassword?: string | true }) => {
         const cfg = cliConfig(o);
         const webhook = orNone('--webhook', o.webhook, checkWebhookUrl);
         const email = orNone('--email', o.email, checkEmail);
         const number = orNone('--number', o.number, (v) => checkNumber(v, { country: cfg.country }));
         const name = orNone('--name', o.name, () => undefined);
-        if (name === undefined && webhook === undefined && email === undefined && number === undefined) {
-          throw new UsageError('accounts set needs at least one of --name, --webhook, --email, --number');
+        const smppPasswordHash = await smppPasswordArg(o.smppPassword);
+        if (name === undefined && webhook === undefined && email === undefined && number === undefined && smppPasswordHash === undefined) {
+          throw new UsageError('accounts set needs at least one of --name, --webhook, --email, --number, --smpp-password');
         }
-        const { via, result } = await applyOp<AccountView>(cfg, 'accounts.set', { login: o.login, name, webhook, email, number });
+        const { via, result } = await applyOp<AccountView>(cfg, 'accounts.set', { login: o.login, name, webhook, email, number, smppPasswordHash });
         if (o.json) return printJson({ ...result, via });
         printAccount(result);
       }),

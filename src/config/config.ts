@@ -132,6 +132,8 @@ export interface Config {
     enquireLinkSeconds: number;
     /** How long we wait for the response to our own request (enquire_link, deliver_sm, unbind). */
     responseTimeoutSeconds: number;
+    /** Whole messages one account may submit per minute (all its sessions); more → ESME_RTHROTTLED. */
+    submitPerMinute: number;
     /** Inbound texts longer than one SMS: UDH-concatenated deliver_sm parts, or one message_payload. */
     longMessages: 'udh' | 'payload';
   };
@@ -173,7 +175,7 @@ export const DEFAULTS: Config = {
     captchaDifficulty: 50_000,
     limits: { ...DEFAULT_CHAT_LIMITS },
   },
-  smpp: { enabled: false, host: '127.0.0.1', port: 2775, maxSessionsPerAccount: 4, windowSize: 10, enquireLinkSeconds: 30, responseTimeoutSeconds: 10, longMessages: 'udh' },
+  smpp: { enabled: false, host: '127.0.0.1', port: 2775, maxSessionsPerAccount: 4, windowSize: 10, enquireLinkSeconds: 30, responseTimeoutSeconds: 10, submitPerMinute: 60, longMessages: 'udh' },
   selfService: { ...SELF_SERVICE_DEFAULTS },
 };
 
@@ -239,6 +241,7 @@ const SCHEMA: Record<string, Rule> = {
       windowSize: { t: 'int', min: 1, max: 1000 },
       enquireLinkSeconds: { t: 'int', min: 1, max: 3600 },
       responseTimeoutSeconds: { t: 'int', min: 1, max: 600 },
+      submitPerMinute: { t: 'int', min: 1, max: 100_000 },
       longMessages: { t: 'string', oneOf: ['udh', 'payload'] },
     },
   },

@@ -139,8 +139,9 @@ export function makeOps(ctx: OpsContext): StoreOp {
       }
       case 'accounts.set': {
         const a = args as { login: string } & AccountChanges;
-        const account = await changeAccount(store, a.login, { name: a.name, webhook: a.webhook, email: a.email, number: a.number }, ctx.phoneRule, new Date());
-        log.info({ account: account.login }, 'account changed');
+        const account = await changeAccount(store, a.login, { name: a.name, webhook: a.webhook, email: a.email, number: a.number, smppPasswordHash: a.smppPasswordHash }, ctx.phoneRule, new Date());
+        // Which fields changed, never their values (the SMPP password hash included).
+        log.info({ account: account.login, changed: Object.keys(a).filter((k) => k !== 'login' && a[k as keyof AccountChanges] !== undefined) }, 'account changed');
         return accountView(account);
       }
       case 'accounts.rotate': {

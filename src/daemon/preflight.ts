@@ -29,6 +29,7 @@ export function preflight(cfg: Config, o: { simulate?: boolean } = {}): void {
     () => resolveTemplates(cfg.language, cfg.templates),
     () => cfg.secretKey && parseKey(cfg.secretKey, 'the config key "secretKey"'),
     () => !cfg.secretKey && process.env.SMS_SERVER_KEY && parseKey(process.env.SMS_SERVER_KEY, 'SMS_SERVER_KEY'),
+    () => checkSmpp(cfg),
   ];
   for (const check of checks) {
     try {
@@ -37,4 +38,17 @@ export function preflight(cfg: Config, o: { simulate?: boolean } = {}): void {
       throw new ConfigError((e as Error).message);
     }
   }
+}
+
+/** The SMPP listener's address: not empty, and not a port another listener of ours takes. */
+function checkSmpp(cfg: Config): void {
+  const s = cfg.smpp;
+  if (!s.enabled) return;
+  if (s.host.trim() === '') throw new Error('"smpp.host" is empty: give the address to listen on, e.g. "127.0.0.1" or "0.0.0.0"');
+  if (s.port === 0) return; // any free port (tests)
+  const others: [string, boolean, number][] = [
+    ['http.port', cfg.http.enabled, cfg.http.port],
+    ['web.port', cfg.web.enabled, cfg.web.port],
+  ];
+  for (const [key, on, port] of others) if (on && port === s.port) throw new Error(`"smpp.port" ${s.port} is also "${key}": give the SMPP listener its own port (2775 is SMPP's usual one)`);
 }

@@ -5,7 +5,8 @@
  * delivery states, `sms.delivered`/`sms.failed` forwards), StatusPublisher, spool and HTTP API.
  * Inbound routes, in order: keyword commands (with self-service when enabled); `login: ` prefix;
  * live web chats (when `web.enabled`); last sender; dedicated number; nothing claiming → `ignored`. The public web listener (chat page) is
- * separate from the loopback API.
+ * separate from the loopback API; the SMPP listener (when `smpp.enabled`, smpp-listener.ts) takes
+ * submissions as account jobs and delivers the accounts' `smpp` forwards and receipts.
  */
 import { randomUUID } from 'node:crypto';
 import { startHttpApi } from '../api/index.js';
@@ -17,7 +18,7 @@ import { InboundPipeline, LastSenderRoute, NumberRoute, PrefixRoute, Receiver } 
 import { healthOf, metricsApiRoutes, ServerMetrics } from '../metrics/index.js';
 import { accountPin, ReplyAffinity, type QueueWorker } from '../queue/index.js';
 import { SelfService, selfServiceApiRoutes, selfServiceHandlers } from '../selfservice/index.js';
-import { LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock, type InboxEntry } from '../store/index.js';
+import { LowdbStore, SpoolServer, spoolHandlerFor, type Account, type DataLock, type InboxEntry, type Job } from '../store/index.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { RateLimiter } from '../util/rate-limit.js';
 import { decryptSecret, encryptSecret, loadOrCreateKey } from '../util/secret.js';
@@ -27,6 +28,7 @@ import { ModemPool } from './modem-pool.js';
 import { makeOps } from './ops.js';
 import type { PublicWeb } from './public-web.js';
 import { preflight } from './preflight.js';
+import type { SmppListener } from './smpp-listener.js';
 import { StatusPublisher } from './status-publisher.js';
 import type { ModemSupervisor } from './supervisor.js';
 
@@ -56,6 +58,8 @@ export interface RunningServer {
   metrics: ServerMetrics;
   /** The public web listener and the chat, when `web.enabled`. */
   web?: PublicWeb;
+  /** The SMPP listener for accounts, when `smpp.enabled`. */
+  smpp?: SmppListener;
   stop(): Promise<void>;
 }
 
@@ -111,7 +115,9 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     webhook: new WebhookSender({ secretsOf: (a) => webhookSecrets(a, key, clock.now()), timeoutMs: cfg.forward.timeoutSeconds * 1000, clock }),
     ...(cfg.smtp ? { email: new EmailSender(cfg.smtp) } : {}),
   };
-  const forwards = new ForwardDispatcher({ store, senders, concurrency: cfg.forward.concurrency, clock, logger });
+  let smpp: SmppListener | undefined;
+  // `smpp` forwards are pulled by the account's bound sessions: the dispatcher only wakes them.
+  const forwards = new ForwardDispatcher({ store, senders, concurrency: cfg.forward.concurrency, clock, logger, pulled: (f) => smpp?.pulled(f) });
   // Counters from the events the server emits; gauges read the status snapshot at scrape time.
   const metrics = new ServerMetrics({ store, status: () => status.snapshot(), logger });
   // In a pool, an account's text to a subscriber who texted it leaves through the modem that received that SMS.
@@ -135,6 +141,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
     windowHours: cfg.queue.deliveryReportHours,
     onFinal: async (e) => {
       if (e.job.account) await forwards.emit(e.job.account, deliveryEvent(e));
+      await smpp?.receipt(e);
     },
     logger,
   });
@@ -185,7 +192,11 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   let http: { port: number; close(): Promise<void> } | undefined;
   const status = new StatusPublisher({ store, modems: pool.members, http: () => http && { host: cfg.http.host, port: http.port }, logger });
   status.start();
-  pool.on('job', () => status.soon());
+  pool.on('job', (job: Job, outcome: string) => {
+    status.soon();
+    // A job failed before any part left gets its SMPP receipt here (no status report will come).
+    if (outcome === 'failed') smpp?.unsent(job).catch((e: Error) => log.error({ job: job.id, err: e.message }, 'SMPP receipt not queued'));
+  });
   undo.push(async () => status.stop());
 
   // Requests from CLI processes: applied here, by the only writer.
@@ -208,6 +219,13 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
   // Pending forwards (a crash, a restart, a receiver that was down) are delivered again, same webhook-id.
   await forwards.start();
   undo.push(() => forwards.stop());
+  if (cfg.smpp.enabled) {
+    // Imported only when enabled, like the web layer. Listening before the modems start: a status
+    // report read at start-up may already queue a receipt.
+    const { startSmppListener } = await import('./smpp-listener.js');
+    smpp = await startSmppListener({ cfg, store, kick, pinFor: accountPin(store, modemForNumber, replyModem), clock, logger });
+    undo.push(() => smpp!.stop());
+  }
   await pool.start();
   undo.push(() => pool.stop());
   await status.publish();
@@ -219,6 +237,8 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
       log.info('stopping');
       status.stop();
       await http?.close();
+      // Sessions unbound (each may answer within responseTimeoutSeconds) before the workers stop.
+      await smpp?.stop();
       await spool.stop();
       await pool.stopWorkers();
       await delivery.idle();
@@ -234,7 +254,7 @@ async function assemble(cfg: Config, logger: Logger, o: StartOptions, undo: (() 
       log.info('stopped');
     })());
   const first = pool.members[0]!;
-  return { store, pool, supervisor: first.supervisor, worker: first.worker, pipeline, forwards, delivery, http, metrics, web, stop };
+  return { store, pool, supervisor: first.supervisor, worker: first.worker, pipeline, forwards, delivery, http, metrics, web, smpp, stop };
 }
 
 /** The account's signing secrets: the current one, and a rotated one during its grace period. */

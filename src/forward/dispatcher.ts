@@ -12,7 +12,7 @@
 import type { Account, AccountStore, Forward, ForwardAttempt, ForwardStore } from '../store/account-types.js';
 import { realClock, type Clock, type Timer } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
-import { channelsOf, planForwards, type ForwardEvent } from './events.js';
+import { planForwards, type ForwardEvent } from './events.js';
 import { rearmForward } from './retry.js';
 import { retryDelay, RETRY_SCHEDULE_MS } from './schedule.js';
 import { DeliveryAbortedError, type ChannelSender, type DeliveryOutcome } from './sender.js';
@@ -33,6 +33,17 @@ export interface ForwardDispatcherOptions {
   random?: () => number;
   clock?: Clock;
   logger?: Logger;
+  /**
+   * Forwards of a pulled channel (`smpp`: the account's bound sessions take them with
+   * `claimForwards`) that were just stored or re-armed: the SMPP listener wakes their sessions.
+   */
+  pulled?: (forwards: readonly Forward[]) => void;
+}
+
+/** The channels this dispatcher pushes; the others are pulled by their own consumer (see `pulled`). */
+type PushedForward = Forward & { channel: 'webhook' | 'email' };
+function isPushed(f: Forward): f is PushedForward {
+  return f.channel === 'webhook' || f.channel === 'email';
 }
 
 /** The origin only: a webhook URL may carry a token in its path or query. */
@@ -58,7 +69,7 @@ export class ForwardDispatcher {
   private readonly schedule: readonly number[];
   private readonly random: () => number;
   /** Pending forwards not in flight, by id. */
-  private readonly waiting = new Map<string, Forward>();
+  private readonly waiting = new Map<string, PushedForward>();
   private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private readonly laneLoad = new Map<string, number>();
   private timer: Timer | undefined;
@@ -76,7 +87,7 @@ export class ForwardDispatcher {
 
   /** Loads every pending forward from the store and starts delivering. */
   async start(): Promise<void> {
-    const pending = await this.store.pendingForwards();
+    const pending = (await this.store.pendingForwards()).filter(isPushed);
     for (const f of pending) this.waiting.set(f.id, f);
     this.running = true;
     if (pending.length) this.log.info({ pending: pending.length }, 'pending forwards loaded');
@@ -85,7 +96,9 @@ export class ForwardDispatcher {
 
   /** Forwards just written to the store by someone else (the inbound pipeline's claim): deliver them. */
   track(forwards: readonly Forward[]): void {
-    for (const f of forwards) if (f.status === 'pending' && !this.inFlight.has(f.id)) this.waiting.set(f.id, f);
+    for (const f of forwards) if (isPushed(f) && f.status === 'pending' && !this.inFlight.has(f.id)) this.waiting.set(f.id, f);
+    const pulled = forwards.filter((f) => !isPushed(f) && f.status === 'pending');
+    if (pulled.length) this.opts.pulled?.(pulled);
     this.pump();
   }
 
@@ -95,8 +108,9 @@ export class ForwardDispatcher {
    */
   async emit(account: Account | string, event: ForwardEvent): Promise<Forward[]> {
     const a = typeof account === 'string' ? await this.store.getAccount(account) : account;
-    if (!a || channelsOf(a).length === 0) return [];
-    const stored = await this.store.addForwards(planForwards(a, event, new Date(this.clock.now()).toISOString()));
+    const planned = a ? planForwards(a, event, new Date(this.clock.now()).toISOString()) : [];
+    if (planned.length === 0) return [];
+    const stored = await this.store.addForwards(planned);
     this.track(stored);
     return stored;
   }
@@ -143,7 +157,7 @@ export class ForwardDispatcher {
   private pump(): void {
     if (!this.running) return;
     const now = this.clock.now();
-    const due: Forward[] = [];
+    const due: PushedForward[] = [];
     let next = Infinity;
     for (const f of this.waiting.values()) {
       const at = this.dueAt(f);
@@ -169,7 +183,7 @@ export class ForwardDispatcher {
     }
   }
 
-  private launch(f: Forward, lane: string): void {
+  private launch(f: PushedForward, lane: string): void {
     const controller = new AbortController();
     const done = this.attempt(f, controller.signal)
       .catch((e) => {
@@ -189,7 +203,7 @@ export class ForwardDispatcher {
 
   // --- one attempt ----------------------------------------------------------------------------
 
-  private async attempt(f: Forward, signal: AbortSignal): Promise<void> {
+  private async attempt(f: PushedForward, signal: AbortSignal): Promise<void> {
     const account = await this.store.getAccount(f.account);
     const started = this.clock.now();
     let outcome: DeliveryOutcome;
@@ -256,7 +270,7 @@ export class ForwardDispatcher {
     // The webhook is disabled before the forward shows failed: whoever sees the 410 sees why.
     if (o.result === 'gone') await this.disableWebhook(f.account, `receiver answered 410 Gone to ${f.id}`, nowIso);
     const updated = await this.store.updateForward(f.id, patch);
-    if (updated.status === 'pending' && !this.stopping) this.waiting.set(updated.id, updated);
+    if (updated.status === 'pending' && !this.stopping && isPushed(updated)) this.waiting.set(updated.id, updated);
   }
 
   /**

@@ -66,27 +66,48 @@ export function newMessageId(): string {
   return 'msg_' + randomBytes(16).toString('base64url');
 }
 
-/** The channels an account receives on now: a webhook unless disabled after 410, an e-mail address. */
+/**
+ * The channels an account receives on now: a webhook unless disabled after 410, an e-mail address,
+ * and its SMPP sessions when it has an SMPP password (target: the login).
+ */
 export function channelsOf(account: Account): { channel: ForwardChannel; target: string }[] {
   const out: { channel: ForwardChannel; target: string }[] = [];
   if (account.webhook && !account.webhookDisabled) out.push({ channel: 'webhook', target: account.webhook });
   if (account.email) out.push({ channel: 'email', target: account.email });
+  if (account.smppPasswordHash) out.push({ channel: 'smpp', target: account.login });
   return out;
+}
+
+/**
+ * What an `smpp` forward carries: the deliver_sm to send (`src/smpp/ports.ts` DeliverMessage). An
+ * inbound SMS goes over SMPP; a call has no deliver_sm, and a delivery receipt is made by the SMPP
+ * layer only for jobs submitted over SMPP with registered_delivery (so not from these events).
+ */
+export function smppPayload(event: ForwardEvent): Record<string, unknown> | undefined {
+  if (event.type !== 'sms.received') return undefined;
+  const p = event.payload;
+  return { kind: 'sms', from: p.from, ...(typeof p.to === 'string' ? { to: p.to } : {}), text: p.text, receivedAt: p.receivedAt };
 }
 
 /** The forwards to store for one event of one account: due at once, nothing tried yet. */
 export function planForwards(account: Account, event: ForwardEvent, nowIso: string): NewForward[] {
-  return channelsOf(account).map(({ channel, target }) => ({
-    messageId: newMessageId(),
-    account: account.login,
-    channel,
-    target,
-    type: event.type,
-    ref: event.ref,
-    payload: event.payload,
-    status: 'pending',
-    tries: 0,
-    attempts: [],
-    nextAttemptAt: nowIso,
-  }));
+  const smpp = smppPayload(event);
+  const out: NewForward[] = [];
+  for (const { channel, target } of channelsOf(account)) {
+    if (channel === 'smpp' && !smpp) continue;
+    out.push({
+      messageId: newMessageId(),
+      account: account.login,
+      channel,
+      target,
+      type: event.type,
+      ref: event.ref,
+      payload: channel === 'smpp' ? smpp! : event.payload,
+      status: 'pending',
+      tries: 0,
+      attempts: [],
+      nextAttemptAt: nowIso,
+    });
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 /** SMPP 3.4 server for accounts: the listener, its ports, and the codec pieces other layers need. */
-export { SmppServer, type SmppConfig, type SmppServerOptions, type SessionInfo } from './server.js';
+export { SmppServer, SmppListenError, type SmppConfig, type SmppServerOptions, type SessionInfo } from './server.js';
 export {
   SubmitThrottledError,
   InvalidDestinationError,
@@ -20,3 +20,5 @@ export { MAX_PASSWORD as SMPP_MAX_PASSWORD, Status as SmppStatus } from './const
 export { receiptText } from './receipt.js';
 export { StoreSubmitter, type StoreSubmitterOptions } from './adapters/store-submitter.js';
 export { StoredSmppAccounts, type AccountWithSmppPassword } from './adapters/stored-accounts.js';
+export { ForwardDeliverQueue, type ForwardQueueStore } from './adapters/forward-queue.js';
+export { receiptFor, receiptForUnsent } from './adapters/receipts.js';

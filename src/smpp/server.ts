@@ -16,6 +16,16 @@ import type { Config } from '../config/config.js';
 /** The `smpp` config section (defaults in `src/config/config.ts`). */
 export type SmppConfig = Config['smpp'];
 
+/** The listener could not bind its address (a port in use, an address not on this host). */
+export class SmppListenError extends Error {
+  readonly code = 'SMPP_LISTEN';
+  constructor(host: string, port: number, cause: NodeJS.ErrnoException) {
+    const why = cause.code === 'EADDRINUSE' ? 'the port is in use' : cause.code === 'EADDRNOTAVAIL' ? 'no such address on this host' : cause.code === 'EACCES' ? 'permission denied (a port below 1024)' : cause.message;
+    super(`the SMPP listener cannot listen on ${host}:${port}: ${why} (config "smpp.host" / "smpp.port")`);
+    this.name = 'SmppListenError';
+  }
+}
+
 export interface SmppServerOptions {
   config: SmppConfig;
   accounts: SmppAccounts;
@@ -93,11 +103,12 @@ export class SmppServer {
   async start(): Promise<{ host: string; port: number }> {
     const net = createLibServer((lib) => this.accept(lib));
     net.maxConnections = this.tuning.maxConnections;
-    net.on('error', (e: Error) => this.log.error({ err: e.message }, 'listener error'));
+    const { host, port } = this.o.config;
     await new Promise<void>((resolve, reject) => {
-      net.once('error', reject);
-      net.listen(this.o.config.port, this.o.config.host, () => {
-        net.off('error', reject);
+      net.once('error', (e: NodeJS.ErrnoException) => reject(new SmppListenError(host, port, e)));
+      net.listen(port, host, () => {
+        net.removeAllListeners('error');
+        net.on('error', (e: Error) => this.log.error({ err: e.message }, 'listener error'));
         resolve();
       });
     });

@@ -311,7 +311,9 @@ export class SmppSession extends EventEmitter {
     const m = item.message;
     if (m.kind === 'receipt') return [receiptFields(m)];
     const src = smppAddress(m.from);
-    const dst = smppAddress(m.to);
+    // The SIM's own number is often unknown (most SIMs do not store it), and Kannel refuses a
+    // deliver_sm without a destination (ESME_RINVDSTADR): the account's login stands in, alphanumeric.
+    const dst = smppAddress(m.to ?? item.account);
     const addr = { source_addr_ton: src.ton, source_addr_npi: src.npi, source_addr: src.addr, dest_addr_ton: dst.ton, dest_addr_npi: dst.npi, destination_addr: dst.addr };
     this.concatRef = (this.concatRef + 1) & 0xff;
     return encodeDeliverText(m.text, this.host.limits.longMessages, this.concatRef).map((b) => {

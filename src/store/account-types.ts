@@ -16,6 +16,11 @@ export interface Account {
   email?: string;
   /** E.164 number of the SIM dedicated to this account (route `number`). */
   number?: string;
+  /**
+   * scrypt hash of the SMPP password (`src/util/password-hash.ts`); unset: the account cannot bind
+   * over SMPP and gets no `smpp` forwards. Set with `accounts set --smpp-password`.
+   */
+  smppPasswordHash?: string;
   /** SHA-256 (hex) of the API token: the token itself is shown once and never stored. */
   tokenHash: string;
   /** The `whsec_…` signing secret, AES-256-GCM encrypted (it must be readable to sign). */
@@ -27,7 +32,11 @@ export interface Account {
   updatedAt: string;
 }
 
-export type ForwardChannel = 'webhook' | 'email';
+/**
+ * `webhook` and `email` are pushed by the ForwardDispatcher; `smpp` is pulled by the account's bound
+ * SMPP sessions (`claimForwards`), its payload being the deliver_sm to send (src/smpp/ports.ts).
+ */
+export type ForwardChannel = 'webhook' | 'email' | 'smpp';
 export type ForwardStatus = 'pending' | 'delivered' | 'failed';
 export const FORWARD_STATUSES: readonly ForwardStatus[] = ['pending', 'delivered', 'failed'];
 export type ForwardEventType = 'sms.received' | 'call.received' | 'sms.delivered' | 'sms.failed';
@@ -104,4 +113,22 @@ export interface ForwardStore {
   listForwards(filter?: ForwardFilter): Promise<Forward[]>;
   /** Every pending forward, oldest first (the dispatcher's work list at start-up). */
   pendingForwards(): Promise<Forward[]>;
+  /**
+   * The pull side of a channel whose deliveries a session takes (SMPP): up to `limit` pending
+   * forwards of `account` on `channel` whose `nextAttemptAt <= now`, oldest due first (then by id),
+   * each leased in the same durable write — `nextAttemptAt = now + leaseMs`, `tries + 1` — so no
+   * other claim sees it until the lease runs out (a crash, a missing response). Done with
+   * `updateForward` (status `delivered`, or a new `nextAttemptAt` to retry). `nextDueAt`: the
+   * earliest `nextAttemptAt` of that account's pending forwards on that channel after the claim
+   * (undefined when none is pending); `limit: 0` only asks that.
+   */
+  claimForwards(q: ForwardClaimQuery): Promise<{ forwards: Forward[]; nextDueAt?: string }>;
+}
+
+export interface ForwardClaimQuery {
+  account: string;
+  channel: ForwardChannel;
+  now: Date;
+  limit: number;
+  leaseMs: number;
 }

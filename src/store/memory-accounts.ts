@@ -4,7 +4,7 @@
  * accounts/forwards contract in test/store/accounts-contract.ts).
  */
 import { realClock, type Clock } from '../util/clock.js';
-import type { Account, AccountStore, Forward, ForwardFilter, ForwardStore, NewForward } from './account-types.js';
+import type { Account, AccountStore, Forward, ForwardClaimQuery, ForwardFilter, ForwardStore, NewForward } from './account-types.js';
 import { NotFoundError } from './errors.js';
 import { limitOf } from './filters.js';
 import { forwardId } from './ids.js';
@@ -113,4 +113,32 @@ export class MemoryAccountsAndForwards implements AccountStore, ForwardStore {
   async pendingForwards(): Promise<Forward[]> {
     return [...this.pending].map((id) => clone(this.find(id)!)).sort(compareDue);
   }
+
+  async claimForwards(q: ForwardClaimQuery): Promise<{ forwards: Forward[]; nextDueAt?: string }> {
+    const lane = [...this.pending].map((id) => this.find(id)!).filter((f) => f.account === q.account && f.channel === q.channel);
+    const { claim, leased } = claimLane(lane, q, this.nowIso());
+    for (const f of claim) Object.assign(f, leased(f));
+    return { forwards: claim.map(clone), ...nextDue(lane) };
+  }
+}
+
+/**
+ * The shared rule of `claimForwards` for both backends: of one lane's pending forwards, those due
+ * at `q.now` (oldest due first, `limit` of them), and the lease patch each gets.
+ */
+export function claimLane(lane: readonly Forward[], q: ForwardClaimQuery, nowIso: string): { claim: Forward[]; leased: (f: Forward) => Partial<Forward> } {
+  const now = q.now.getTime();
+  const claim = lane.filter((f) => Date.parse(f.nextAttemptAt ?? f.createdAt) <= now).sort(compareDue).slice(0, Math.max(0, q.limit));
+  const until = new Date(now + q.leaseMs).toISOString();
+  return { claim, leased: (f) => ({ nextAttemptAt: until, tries: f.tries + 1, updatedAt: nowIso }) };
+}
+
+/** The earliest due time of a lane (after a claim changed it). */
+export function nextDue(lane: readonly Forward[]): { nextDueAt?: string } {
+  let best: string | undefined;
+  for (const f of lane) {
+    const at = f.nextAttemptAt ?? f.createdAt;
+    if (best === undefined || Date.parse(at) < Date.parse(best)) best = at;
+  }
+  return best === undefined ? {} : { nextDueAt: best };
 }

@@ -24,6 +24,7 @@ import {
   PRIORITY_ORDER,
   type Account,
   type Forward,
+  type ForwardClaimQuery,
   type ForwardFilter,
   type NewForward,
   type Campaign,
@@ -414,6 +415,9 @@ export class MemoryStore implements Store {
   }
   pendingForwards(): Promise<Forward[]> {
     return this.acc.pendingForwards();
+  }
+  claimForwards(q: ForwardClaimQuery): Promise<{ forwards: Forward[]; nextDueAt?: string }> {
+    return this.acc.claimForwards(q);
   }
 
   // Delivery reports ----------------------------------------------------------------------

@@ -239,4 +239,28 @@ describe('ForwardDispatcher', () => {
     }, 'failed for a removed account');
     expect(gone.reason).toBe('account "desk" no longer exists');
   });
+
+  it('leaves smpp forwards to the SMPP listener: stored with the deliver_sm payload, handed to `pulled`, never pushed; a call makes none', async () => {
+    const rx = await receiver(200);
+    const clock = new OffsetClock();
+    const store = new MemoryAccountsAndForwards(clock);
+    const pulled: string[][] = [];
+    const d = new ForwardDispatcher({ store, senders: { webhook: new WebhookSender({ secretsOf: () => ['whsec_' + randomBytes(24).toString('base64')], clock }) }, clock, pulled: (f) => pulled.push(f.map((x) => x.id)) });
+    cleanups.push(() => d.stop(0));
+    await d.start();
+    const c = makeCredentials(key);
+    await store.putAccount({ login: 'acme', webhook: `${rx.url}`, smppPasswordHash: 'scrypt$1$1$1$AA==$AA==', tokenHash: c.tokenHash, webhookSecretEnc: c.webhookSecretEnc, createdAt: '', updatedAt: '' });
+    const at = new Date(clock.now()).toISOString();
+    const stored = await d.emit('acme', receivedEvent({ id: 'in-1', from: '+79001234567', to: null, text: 'hi', receivedAt: at, parts: 1, status: 'processed' }, 'acme', 'prefix'));
+    expect(stored.map((f) => f.channel)).toEqual(['webhook', 'smpp']);
+    const smpp = stored.find((f) => f.channel === 'smpp')!;
+    expect(smpp.payload).toEqual({ kind: 'sms', from: '+79001234567', text: 'hi', receivedAt: at });
+    expect(pulled).toEqual([[smpp.id]]);
+    await waitFor(() => rx.requests.length === 1, 'the webhook');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rx.requests).toHaveLength(1);
+    expect((await store.getForward(smpp.id))!.status).toBe('pending'); // not the dispatcher's to deliver
+    const call = await d.emit('acme', receivedEvent({ id: 'in-2', from: '+79001234567', to: null, text: '[CALL]', receivedAt: at, parts: 1, status: 'call' }, 'acme', 'prefix'));
+    expect(call.map((f) => f.channel)).toEqual(['webhook']);
+  });
 });

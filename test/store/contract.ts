@@ -3,7 +3,7 @@
  * same assertions, so services tested on MemoryStore behave the same on disk.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Campaign, ChatSession, ClaimOptions, Client, InboxEntry, Job, PartialSet, ServerStatus, Store } from '../../src/store/types.js';
+import type { Campaign, ChatSession, ClaimOptions, Client, InboxEntry, Job, NewForward, PartialSet, ServerStatus, Store } from '../../src/store/types.js';
 
 export interface StoreFixture {
   store: Store;
@@ -629,6 +629,68 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>): 
         const past = new Date(Date.now() - 1000).toISOString();
         expect(await s.useOnce('captcha:old', past)).toBe(true);
         expect(await s.useOnce('captcha:old', future)).toBe(true); // expired keys are forgotten
+      });
+    });
+
+    describe('forwards pulled by a session (claimForwards, the SMPP deliver queue)', () => {
+      const T = Date.parse('2026-03-01T10:00:00.000Z');
+      const at = (ms: number) => new Date(T + ms).toISOString();
+      const pulled = (account: string, text: string, due = 0, over: Partial<NewForward> = {}): NewForward => ({
+        messageId: `msg_${account}_${text}`,
+        account,
+        channel: 'smpp',
+        target: account,
+        type: 'sms.received',
+        ref: 'in-1',
+        payload: { kind: 'sms', from: '+79001234567', text, receivedAt: at(0) },
+        status: 'pending',
+        tries: 0,
+        attempts: [],
+        nextAttemptAt: at(due),
+        ...over,
+      });
+      const texts = (fs: { payload: Record<string, unknown> }[]) => fs.map((f) => f.payload.text);
+      const claim = (account: string, now: number, limit = 10, leaseMs = 1000) => s.claimForwards({ account, channel: 'smpp', now: new Date(T + now), limit, leaseMs });
+
+      it('takes one account\'s due forwards on one channel, oldest due first, up to the limit, and leases them in the same write', async () => {
+        await s.addForwards([
+          pulled('acme', 'later', 50),
+          pulled('acme', 'first', 0),
+          pulled('beta', 'other account', 0),
+          pulled('acme', 'webhook', 0, { channel: 'webhook', target: 'https://a.example/h' }),
+          pulled('acme', 'not yet', 5_000),
+          pulled('acme', 'second', 10),
+        ]);
+        const r = await claim('acme', 100, 2, 1000);
+        expect(texts(r.forwards)).toEqual(['first', 'second']);
+        expect(r.forwards.map((f) => [f.tries, f.nextAttemptAt, f.status])).toEqual([
+          [1, at(1100), 'pending'],
+          [1, at(1100), 'pending'],
+        ]);
+        expect(r.nextDueAt).toBe(at(50)); // 'later' is due and was left by the limit
+        expect((await s.getForward(r.forwards[0]!.id))!.nextAttemptAt).toBe(at(1100));
+        expect(texts((await claim('acme', 100)).forwards)).toEqual(['later']);
+        expect((await claim('acme', 1099)).forwards).toEqual([]); // leased until 1100
+        const again = await claim('acme', 1100);
+        // All three leases ran out at 1100: equal due times go by id.
+        expect(texts(again.forwards)).toEqual(['later', 'first', 'second']);
+        expect(again.forwards.map((f) => f.tries)).toEqual([2, 2, 2]);
+        expect(texts((await claim('beta', 0)).forwards)).toEqual(['other account']);
+      });
+
+      it('a done forward is never claimed again; a re-timed one is due when it says; limit 0 only answers nextDueAt', async () => {
+        const [a, b] = await s.addForwards([pulled('acme', 'a'), pulled('acme', 'b')]);
+        await claim('acme', 0, 10, 60_000);
+        await s.updateForward(a!.id, { status: 'delivered', deliveredAt: at(5), nextAttemptAt: undefined });
+        await s.updateForward(b!.id, { nextAttemptAt: at(7_000), attempts: [{ at: at(5), ms: 0, error: 'refused' }] });
+        const peek = await claim('acme', 0, 0);
+        expect(peek).toEqual({ forwards: [], nextDueAt: at(7_000) });
+        expect((await claim('acme', 6_999)).forwards).toEqual([]);
+        const [got] = (await claim('acme', 7_000)).forwards;
+        expect(got).toMatchObject({ id: b!.id, tries: 2, attempts: [{ error: 'refused' }] });
+        await s.updateForward(b!.id, { status: 'delivered', nextAttemptAt: undefined });
+        expect(await claim('acme', 1e9)).toEqual({ forwards: [] });
+        expect((await s.pendingForwards()).length).toBe(0);
       });
     });
   });

@@ -40,7 +40,7 @@ export class StoreSubmitter implements SmppSubmitter {
       const receipt = m.registeredDelivery === 0 ? undefined : { when: m.registeredDelivery === 1 ? ('final' as const) : ('failure' as const), originator: m.from };
       r = await enqueueNotification(
         this.o.store,
-        { to: m.to, text: m.text, account: account.login, ...(receipt ? { extra: { smppReceipt: receipt } } : {}) },
+        { to: m.to, text: m.text, account: account.login, ...(receipt ? { extra: { smppReceipt: receipt }, report: true } : {}) },
         this.o.phoneRule,
         { clock: this.o.clock, pinFor: this.o.pinFor },
       );

@@ -13,11 +13,11 @@
  */
 import path from 'node:path';
 import type { Low } from 'lowdb';
-import type { Account, Forward, ForwardFilter, NewForward } from '../account-types.js';
+import type { Account, Forward, ForwardClaimQuery, ForwardFilter, NewForward } from '../account-types.js';
 import { NotFoundError } from '../errors.js';
 import { limitOf } from '../filters.js';
 import { forwardId, seqOf } from '../ids.js';
-import { compareDue, forwardPredicate } from '../memory-accounts.js';
+import { claimLane, compareDue, forwardPredicate, nextDue } from '../memory-accounts.js';
 import { RangeSet, type Range } from './ranges.js';
 import { SegmentLog, type SegmentLogOptions } from './segment-log.js';
 
@@ -44,6 +44,8 @@ export class LowdbAccountsForwards {
   readonly forwards: SegmentLog<Forward>;
   /** Pending forwards: seq → due time (ms). */
   private readonly pending = new Map<number, number>();
+  /** Pending forwards by lane (`account\0channel`): what `claimForwards` reads without a scan. */
+  private readonly lanes = new Map<string, Set<number>>();
   /** Pending count per open segment. */
   private readonly openSegs = new Map<number, number>();
 
@@ -68,11 +70,16 @@ export class LowdbAccountsForwards {
       recs.forEach((f, i) => {
         if (!isPending(f)) return;
         count++;
-        this.pending.set(n * size + i, dueMs(f));
+        this.setPending(n * size + i, f);
       });
       this.openSegs.set(n, count);
     }
     if (!this.readOnly) for (const n of [...this.openSegs.keys()]) await this.closeIfDone(n);
+  }
+
+  /** Checkpoints forwards/ (a cleanly closed folder has no forwards journal). */
+  async close(): Promise<void> {
+    await this.forwards.close();
   }
 
   // Accounts ------------------------------------------------------------------------------
@@ -130,7 +137,7 @@ export class LowdbAccountsForwards {
       touched.add(n);
       if (!this.openSegs.has(n)) this.openSegs.set(n, 0);
       if (isPending(f)) {
-        this.pending.set(seq, dueMs(f));
+        this.setPending(seq, f);
         this.openSegs.set(n, this.openSegs.get(n)! + 1);
       }
       return f;
@@ -166,8 +173,8 @@ export class LowdbAccountsForwards {
       Object.assign(r, rest, { updatedAt: rest.updatedAt ?? nowIso });
       for (const k of Object.keys(rest) as (keyof typeof rest)[]) if (rest[k] === undefined) delete r[k];
     }))!;
-    if (isPending(updated)) this.pending.set(seq, dueMs(updated));
-    else this.pending.delete(seq);
+    if (isPending(updated)) this.setPending(seq, updated);
+    else this.unsetPending(seq, current);
     this.openSegs.set(n, (this.openSegs.get(n) ?? 0) + (isPending(updated) ? 1 : 0) - (was ? 1 : 0));
     await this.closeIfDone(n);
     return clone(updated);
@@ -203,6 +210,39 @@ export class LowdbAccountsForwards {
     return out.sort(compareDue);
   }
 
+  async claim(q: ForwardClaimQuery, nowIso: string): Promise<{ forwards: Forward[]; nextDueAt?: string }> {
+    const lane: Forward[] = [];
+    for (const seq of this.lanes.get(laneKey(q)) ?? []) {
+      const f = await this.forwards.get(seq);
+      if (f) lane.push(f);
+    }
+    const { claim, leased } = claimLane(lane, q, nowIso);
+    const out: Forward[] = [];
+    for (const f of claim) {
+      const seq = seqOf(f.id, 'fwd')!;
+      const patch = leased(f);
+      const updated = (await this.forwards.update(seq, (r) => Object.assign(r, patch)))!;
+      this.pending.set(seq, dueMs(updated));
+      out.push(clone(updated));
+    }
+    return { forwards: out, ...nextDue(lane) };
+  }
+
+  private setPending(seq: number, f: Forward): void {
+    this.pending.set(seq, dueMs(f));
+    const key = laneKey(f);
+    let set = this.lanes.get(key);
+    if (!set) this.lanes.set(key, (set = new Set()));
+    set.add(seq);
+  }
+
+  private unsetPending(seq: number, f: Forward): void {
+    this.pending.delete(seq);
+    const set = this.lanes.get(laneKey(f));
+    set?.delete(seq);
+    if (set?.size === 0) this.lanes.delete(laneKey(f));
+  }
+
   private async closeIfDone(n: number): Promise<void> {
     if (this.readOnly || this.openSegs.get(n) !== 0 || !this.forwards.isSealed(n)) return;
     this.openSegs.delete(n);
@@ -214,6 +254,10 @@ export class LowdbAccountsForwards {
     this.closedDoc.data.closed = this.closed.toJSON();
     await this.closedDoc.write();
   }
+}
+
+function laneKey(f: { account: string; channel: string }): string {
+  return `${f.account}\u0000${f.channel}`;
 }
 
 function dueMs(f: Forward): number {

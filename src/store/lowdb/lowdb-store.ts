@@ -65,6 +65,7 @@ import {
   PRIORITY_ORDER,
   type Account,
   type Forward,
+  type ForwardClaimQuery,
   type ForwardFilter,
   type NewForward,
   type Campaign,
@@ -323,6 +324,7 @@ export class LowdbStore implements Store {
     this.isOpen = false;
     await this.inbox.close();
     await this.jobs.close();
+    await this.acc.close();
     await this.lockHandle?.release();
     this.lockHandle = undefined;
   }
@@ -338,11 +340,13 @@ export class LowdbStore implements Store {
   private run<T>(op: string, write: boolean, fn: () => Promise<T>): Promise<T> {
     if (!this.isOpen) return Promise.reject(new StoreClosedError(op));
     if (write && this.readOnly) return Promise.reject(new ReadOnlyStoreError(op));
-    const p = this.chain.then(fn, fn).then((v) => ({ v, inbox: this.inbox.mark(), jobs: this.jobs.mark() }));
+    const p = this.chain.then(fn, fn).then((v) => ({ v, inbox: this.inbox.mark(), jobs: this.jobs.mark(), forwards: this.acc.forwards.mark() }));
     this.chain = p.catch(() => {});
     return p.then(async (r) => {
       await this.inbox.whenDurable(r.inbox);
       await this.jobs.whenDurable(r.jobs);
+      // forwards/ journals too: a forward added, claimed or done is acknowledged only once on disk.
+      await this.acc.forwards.whenDurable(r.forwards);
       return r.v;
     });
   }
@@ -1128,6 +1132,10 @@ export class LowdbStore implements Store {
 
   pendingForwards(): Promise<Forward[]> {
     return this.run('pendingForwards', false, () => this.acc.pendingList());
+  }
+
+  claimForwards(q: ForwardClaimQuery): Promise<{ forwards: Forward[]; nextDueAt?: string }> {
+    return this.run('claimForwards', true, () => this.acc.claim(q, this.nowIso()));
   }
 
   getStatus(): Promise<ServerStatus | undefined> {
