@@ -8,7 +8,9 @@
  *   node scripts/bench/http-cost.mjs --mass 10000 [--no-drain]      # `mass --file` to the running server
  *
  * Figures (sms-server):
- *   - RSS after start: VmRSS once the server answers /health and its first storage sweep is over (+1 s);
+ *   - RSS after start: VmRSS once the server answers /health and its first storage sweep is over (+1 s),
+ *     split into RssAnon (heap, code, stacks: ours) and RssFile (pages of the node binary and libraries,
+ *     shared and reclaimable; a bare `node -e 1` already has ~34 MB of them);
  *   - enqueue: first POST sent → all N answered 201;
  *   - msg/s: N / (first POST → the N-th message's last `+CMGS` reply on the wire);
  *   - CPU ms per message: utime+stime of the server process (from /proc/PID/stat) over that same
@@ -133,7 +135,7 @@ async function startOurs(dir, sim, { logLevel = 'info' } = {}) {
   }
   const startupS = (performance.now() - t0) / 1000;
   await sleep(1000);
-  return { proc, agent, port, token, startupS, rssStartKb: vmKb(proc.pid, 'VmRSS') };
+  return { proc, agent, port, token, startupS, rssStartKb: vmKb(proc.pid, 'VmRSS'), anonStartKb: vmKb(proc.pid, 'RssAnon'), fileStartKb: vmKb(proc.pid, 'RssFile') };
 }
 
 /** Resolves with the CPU sample taken when the simulator has accepted `parts` PDUs. */
@@ -208,6 +210,8 @@ export async function measureHttpCost(n, { logLevel } = {}) {
       wrong: check.wrong,
       startupS: ours.startupS,
       rssStartMB: ours.rssStartKb / 1024,
+      anonStartMB: ours.anonStartKb / 1024,
+      fileStartMB: ours.fileStartKb / 1024,
       enqueueMs,
       windowS,
       msgPerS: n / windowS,
@@ -309,7 +313,9 @@ const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 export function line(r) {
   return (
     `${r.system.padEnd(16)} n=${r.n} (${r.parts} PDUs): ${f(r.msgPerS)} msg/s, ${f(r.cpuMsPerMsg, 2)} CPU ms/msg, ` +
-    `enqueue ${f(r.enqueueMs, 0)} ms, RSS after start ${f(r.rssStartMB)} MB, peak ${f(r.peakRssMB)} MB, ` +
+    `enqueue ${f(r.enqueueMs, 0)} ms, RSS after start ${f(r.rssStartMB)} MB` +
+    (r.anonStartMB !== undefined ? ` (anon ${f(r.anonStartMB)} + file ${f(r.fileStartMB)})` : '') +
+    `, peak ${f(r.peakRssMB)} MB, ` +
     `start-up ${f(r.startupS, 2)} s, ${r.complete}/${r.n} intact${r.wrong.length ? ` — e.g. ${r.wrong[0]}` : ''}`
   );
 }

@@ -3,10 +3,14 @@
  * the *path given* is resolved again by the OS: a `/dev/serial/by-id/…` link that now points at
  * `ttyUSB1` after a USB reset is followed on reopen.
  */
+import { read as fsRead, readSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { stat } from 'node:fs/promises';
 // serialport's own packages, not the `serialport` wrapper: the wrapper also loads ten parsers and a
 // mock binding the server never uses (17 modules).
-import { autoDetect, type AutoDetectTypes } from '@serialport/bindings-cpp';
+import { autoDetect, type AutoDetectTypes, type DarwinPortBinding, type LinuxPortBinding } from '@serialport/bindings-cpp';
+// Not in the package's index (13.x has no `exports` map, so the file is reachable); test/transport covers it.
+import { unixRead } from '@serialport/bindings-cpp/dist/unix-read.js';
 import { SerialPortStream } from '@serialport/stream';
 import type { Logger } from 'pino';
 import { moduleLogger } from '../util/log.js';
@@ -37,6 +41,29 @@ function isDeviceGone(err: Error): boolean {
 }
 
 /** "Inappropriate ioctl for device": DTR/RTS on a pseudo-terminal (tests, socat, simulator). */
+/**
+ * Every read of bindings-cpp goes through libuv's thread pool (`fs.read`), a round trip per chunk
+ * the modem sends and one more for the EAGAIN before each wait — the largest item of the main
+ * thread's profile on a burst (docs/benchmarks.md). The binding opens the device O_NONBLOCK, so its
+ * own read loop (`unixRead`, which takes the read function as a parameter) is given a synchronous
+ * read: bytes come back at once, EAGAIN still sends it to wait for the poller. A 0-byte read (a
+ * hang-up, see watchPresence) goes through the pool as before: the loop retries it, and a
+ * synchronous retry loop would never yield to the timers that notice the hang-up.
+ */
+const readViaPool = promisify(fsRead);
+const readNow = (async (fd: number, buffer: Buffer, offset: number, length: number, position: number | null) => {
+  const bytesRead = readSync(fd, buffer, offset, length, position);
+  if (bytesRead > 0) return { bytesRead, buffer };
+  return readViaPool(fd, buffer, offset, length, position);
+}) as unknown as typeof readViaPool;
+
+function readSynchronously(port: LinuxPortBinding | DarwinPortBinding): void {
+  port.read = async (buffer, offset, length) => {
+    if (!port.isOpen) throw new Error('Port is not open');
+    return unixRead({ binding: port, buffer, offset, length, fsReadAsync: readNow });
+  };
+}
+
 function isIoctlError(err: Error): boolean {
   return /inappropriate ioctl|ENOTTY/i.test(err.message);
 }
@@ -77,6 +104,7 @@ export class SerialTransport extends FramedTransport {
       port.open((err) => (err ? reject(new PortOpenError(this.opts.path, err)) : resolve()));
     });
     const device = await stat(this.opts.path).then((st) => st.rdev, () => undefined);
+    if (port.port && (process.platform === 'linux' || process.platform === 'darwin')) readSynchronously(port.port as LinuxPortBinding | DarwinPortBinding);
     this.port = port;
     this.startFraming();
     // Reading keeps serialport's disconnect detection alive: it only notices a vanished device

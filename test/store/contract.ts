@@ -202,6 +202,30 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>): 
         expect(await s.enqueue([])).toEqual([]);
       });
 
+      it('jobs in and out are copies down to every nested object (enqueue, updateJob, getJob)', async () => {
+        const input = jobIn({ to: '+1', parts: [{ seq: 1 }], lease: { owner: 'w', until: NOW.toISOString() }, repin: { from: 'm1', to: 'm2', reason: 'modem-down', at: NOW.toISOString() }, smppReceipt: { when: 'final', originator: '+2' } });
+        const [j] = await s.enqueue([input]);
+        const stored = structuredClone(j!);
+        input.parts![0]!.mr = 1;
+        input.repin!.to = 'x';
+        input.smppReceipt!.originator = 'x';
+        input.lease!.owner = 'x';
+        const out = (await s.getJob(j!.id))!;
+        expect(out).toEqual(stored);
+        const patch = { repin: { from: 'm2', to: 'm3', reason: 'started' as const, at: NOW.toISOString() }, smppReceipt: { when: 'failure' as const, originator: '+3' }, delivery: { state: 'pending' as const, parts: [{ seq: 1, mr: 7, state: 'pending' as const }] }, writing: { seq: 1, at: NOW.toISOString() } };
+        const updated = await s.updateJob(j!.id, patch);
+        const expected = structuredClone(updated);
+        patch.repin.to = 'y';
+        patch.smppReceipt.originator = 'y';
+        patch.delivery.parts[0]!.state = 'failed' as never;
+        patch.writing.seq = 9;
+        updated.repin!.to = 'z';
+        updated.smppReceipt!.originator = 'z';
+        updated.delivery!.parts[0]!.state = 'delivered';
+        updated.writing!.seq = 8;
+        expect(await s.getJob(j!.id)).toEqual(expected);
+      });
+
       it('claimNext: reply > notification > mass, FIFO within a priority', async () => {
         await s.enqueue([jobIn({ priority: 'mass', to: 'm1' }), jobIn({ priority: 'mass', to: 'm2' })]);
         await s.enqueue([jobIn({ priority: 'notification', to: 'n1' })]);
@@ -500,6 +524,8 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>): 
         expect(await s.listOptOuts()).toEqual(['+79001111111', '+79002222222']);
         expect(await s.setOptOut('+79001111111', false)).toBe(true);
         expect(await s.setOptOut('+79001111111', false)).toBe(false);
+        expect(await s.hasOptOut('+79001111111')).toBe(false);
+        expect(await s.hasOptOut('+79002222222')).toBe(true);
         expect(await s.listOptOuts()).toEqual(['+79002222222']);
       });
 
