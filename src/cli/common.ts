@@ -3,9 +3,11 @@
  * Every error a user can cause ends with one clear line on stderr and a non-zero exit; stack
  * traces are for bugs only (LOG_LEVEL=debug shows them).
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, locateDataDir, MODEM_ID_PATTERN, modemSpecs, type Config } from '../config/config.js';
+import { DEFAULTS, loadConfig, locateDataDir, MODEM_ID_PATTERN, modemSpecs, systemConfigPath, type Config } from '../config/config.js';
+import { ConfigError } from '../config/errors.js';
 import { makeOps } from '../daemon/ops.js';
 import { isSharedStore, LowdbStore, newRequestId, withStoreWriter, type HostStatus, type Store, type StoreOp } from '../store/index.js';
 import { loadOrCreateKey } from '../util/secret.js';
@@ -77,6 +79,31 @@ export async function applyOp<R>(cfg: Config, op: string, args: unknown): Promis
   return withStoreWriter<R>(cfg.dataDir, op, args, cliOps(cfg) as StoreOp<R>, { timeoutMs: 60_000 });
 }
 
+/**
+ * The config a read-only command finds the data with. A config the server refuses (a short token, a
+ * bad template) must not hide the status or inbox an operator needs to diagnose it: warn and read
+ * the folder — unless a config file names a PostgreSQL store, whose data is not in the folder.
+ */
+function readOnlyConfig(dataDir: string): Config {
+  try {
+    return loadConfig({ dataDir });
+  } catch (e) {
+    if (!(e instanceof ConfigError) || [join(locateDataDir({ dataDir }).dir, 'config.json'), systemConfigPath()].some(namesSharedStore)) throw e;
+    process.stderr.write(`warning: ${e.message} (the server will not start with it); reading the data folder's own files\n`);
+    return { ...DEFAULTS, dataDir: locateDataDir({ dataDir }).dir };
+  }
+}
+
+/** The raw file (unvalidated) has a `store` other than lowdb; unreadable or absent → false. */
+function namesSharedStore(file: string): boolean {
+  try {
+    const store = (JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, '')) as { store?: { kind?: unknown; url?: unknown } }).store;
+    return store !== undefined && (store.kind !== undefined ? store.kind !== 'lowdb' : store.url !== undefined);
+  } catch {
+    return false;
+  }
+}
+
 /** The shared database of a `store.kind: postgres` config (pg loaded only then). */
 async function openShared(cfg: Config): Promise<Store> {
   const { PostgresStore } = await import('../store/postgres/index.js');
@@ -91,7 +118,7 @@ async function openShared(cfg: Config): Promise<Store> {
  * its own config.json decides.
  */
 export async function openReadOnly(from: string | Config): Promise<Store> {
-  const cfg = typeof from === 'string' ? loadConfig({ dataDir: from }) : from;
+  const cfg = typeof from === 'string' ? readOnlyConfig(from) : from;
   if (cfg.store.kind === 'postgres') return openShared(cfg);
   const store = new LowdbStore(cfg.dataDir, { readOnly: true });
   await store.open();
