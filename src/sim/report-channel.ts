@@ -42,6 +42,8 @@ export class ReportChannel {
   /** A `+CDS` sent under AT+CSMS=1 that waits for AT+CNMA; later ones queue behind it. */
   private ackWait: { timer: Timer; pdu: string } | undefined;
   private ackQueue: string[] = [];
+  /** Between AT+CNMA and the next queued +CDS: a fresh report still queues, so the order holds. */
+  private draining = false;
 
   constructor(
     private readonly host: ReportChannelHost,
@@ -55,7 +57,7 @@ export class ReportChannel {
     const ds = s.cnmi[3] ?? 0;
     if (ds === 1) {
       // 27.005 §3.4.1: under AT+CSMS=1 no further +CDS until the previous one is acknowledged.
-      if (this.ackWait) {
+      if (this.ackWait || this.draining) {
         this.ackQueue.push(pdu);
         return;
       }
@@ -82,9 +84,14 @@ export class ReportChannel {
     if (!this.ackWait) return false;
     this.host.cancel(this.ackWait.timer);
     this.ackWait = undefined;
-    const next = this.ackQueue.shift();
+    if (this.ackQueue.length === 0) return true;
     // After the OK of AT+CNMA, as a modem would: the next +CDS is a URC of its own.
-    if (next) this.host.after(0, () => this.deliver(next, false));
+    this.draining = true;
+    this.host.after(0, () => {
+      this.draining = false;
+      const next = this.ackQueue.shift();
+      if (next) this.deliver(next, false);
+    });
     return true;
   }
 
@@ -101,8 +108,10 @@ export class ReportChannel {
 
   /** Power loss: reports waiting for an ack are lost to the modem; the SMSC sends them again later. */
   powerLoss(): void {
-    if (this.ackWait) for (const p of [this.ackWait.pdu, ...this.ackQueue.splice(0)]) this.hold(p);
+    const waiting = this.ackWait ? [this.ackWait.pdu] : [];
+    for (const p of [...waiting, ...this.ackQueue.splice(0)]) this.hold(p);
     this.ackWait = undefined;
+    this.draining = false;
   }
 
   private hold(pdu: string): void {

@@ -142,6 +142,22 @@ describe('simulated status reports, ds=1 (+CDS with the PDU)', () => {
     expect(cds(out(h))).toHaveLength(1);
   });
 
+  it('under AT+CSMS=1 a report arriving right after AT+CNMA still queues behind the ones waiting: +CDS order is kept', () => {
+    const h = routed({ csmsService: 1, cnmaTimeoutMs: 10_000 });
+    h.modem.injectStatusReport({ mr: 1, to: TO });
+    h.modem.injectStatusReport({ mr: 2, to: TO });
+    h.clock.advance(0);
+    const seen = cds(out(h)).map((r) => r.mr); // 1 routed, 2 waits for the ack
+    h.modem.injectStatusReport({ mr: 3, to: TO }); // due before the ack's hand-over of 2
+    h.send('AT+CNMA\r');
+    h.clock.advance(0);
+    seen.push(...cds(out(h)).map((r) => r.mr));
+    h.send('AT+CNMA\r');
+    h.clock.advance(0);
+    seen.push(...cds(out(h)).map((r) => r.mr));
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
   it('AT+CSMS=0: no ack expected, AT+CNMA is refused with 340', () => {
     const h = routed({ reports: { delayMs: 0 } });
     submit(h);
