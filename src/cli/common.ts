@@ -88,9 +88,10 @@ function readOnlyConfig(dataDir: string): Config {
   try {
     return loadConfig({ dataDir });
   } catch (e) {
-    if (!(e instanceof ConfigError) || [join(locateDataDir({ dataDir }).dir, 'config.json'), systemConfigPath()].some(namesSharedStore)) throw e;
+    const { dir } = locateDataDir({ dataDir });
+    if (!(e instanceof ConfigError) || [join(dir, 'config.json'), systemConfigPath()].some(namesSharedStore)) throw e;
     process.stderr.write(`warning: ${e.message} (the server will not start with it); reading the data folder's own files\n`);
-    return { ...DEFAULTS, dataDir: locateDataDir({ dataDir }).dir };
+    return { ...DEFAULTS, dataDir: dir };
   }
 }
 

@@ -8,27 +8,19 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { browserMissing, freePort, launchChromium } from '../helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, sharedBrowser } from '../helpers/browser.js';
 import { startHarness, waitFor, type Harness, type HarnessConfig } from '../helpers/harness.js';
 
 const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '../../docs/img/chat.png');
-const missing = browserMissing();
-if (missing && process.env.CI) throw new Error(`browser tests must run in CI: ${missing}`);
+const { missing, browser } = sharedBrowser();
 
-let browser: Browser | undefined;
 let h: Harness | undefined;
 let page: Page | undefined;
 /** Console errors of the page (a CSP violation is reported there). */
 let consoleErrors: string[] = [];
 
-beforeAll(async () => {
-  if (!missing) browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
 afterEach(async () => {
   await page?.context().close();
   page = undefined;
@@ -41,7 +33,7 @@ async function start(config: HarnessConfig = {}): Promise<{ url: string }> {
   h = await startHarness({
     config: { language: 'es', ...config, web: { enabled: true, port, ...config.web }, chat: { captchaDifficulty: 5000, ...config.chat } },
   });
-  const context = await browser!.newContext({ viewport: { width: 480, height: 900 }, locale: 'es-ES', timezoneId: 'UTC' });
+  const context = await browser().newContext({ viewport: { width: 480, height: 900 }, locale: 'es-ES', timezoneId: 'UTC' });
   page = await context.newPage();
   consoleErrors = [];
   page.on('console', (m) => {

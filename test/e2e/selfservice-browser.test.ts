@@ -9,11 +9,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createCampaign } from '../../src/queue/mass.js';
 import { isOptedOut } from '../../src/store/optout.js';
-import { browserMissing, freePort, launchChromium } from '../helpers/browser.js';
+import { freePort, sharedBrowser } from '../helpers/browser.js';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
 import { replyTo, SMS_STOP, sentCount } from './customer-helpers.js';
 
@@ -21,20 +21,12 @@ const SCREENSHOT = join(import.meta.dirname, '../../docs/img/self-service.png');
 const SUB = '+79005554433';
 const OTHER = '+79005550011';
 const CODE_RE = /^Your self-service access code: (\d{6})\. Do not share it with anyone\.$/;
-const missing = browserMissing();
-if (missing && process.env.CI) throw new Error(`browser tests must run in CI: ${missing}`);
+const { missing, browser } = sharedBrowser();
 
-let browser: Browser | undefined;
 let h: Harness | undefined;
 let context: BrowserContext | undefined;
 let consoleErrors: string[] = [];
 
-beforeAll(async () => {
-  if (!missing) browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
 afterEach(async () => {
   await context?.close();
   context = undefined;
@@ -69,7 +61,7 @@ describe.skipIf(!!missing)(`self-service page in headless Chromium${missing ? ` 
     expect(code).toBeDefined();
     const wrongCode = code === '000000' ? '111111' : '000000';
 
-    context = await browser!.newContext({ viewport: { width: 480, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
+    context = await browser().newContext({ viewport: { width: 480, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
     const p = await context.newPage();
     consoleErrors = [];
     p.on('console', (m) => {

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -35,4 +36,21 @@ export async function freePort(): Promise<number> {
   const port = (srv.address() as { port: number }).port;
   await new Promise((r) => srv.close(r));
   return port;
+}
+
+/**
+ * One Chromium for the calling test file, launched before its tests and closed after. `missing`
+ * says why the file's tests must skip; in CI a missing browser fails the file instead.
+ */
+export function sharedBrowser(): { missing: string | undefined; browser: () => Browser } {
+  const missing = browserMissing();
+  if (missing && process.env.CI) throw new Error(`browser tests must run in CI: ${missing}`);
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    if (!missing) browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return { missing, browser: () => browser! };
 }
