@@ -1,15 +1,18 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=50
+#!/usr/bin/env -S node --max-opt=1 --max-semi-space-size=1 --heap-growing-percent=50
 /**
  * sms-server: the command-line entry point.
  *
  * Only the module of the command being run is loaded (`serve` does not carry the CLI's code, and
  * `inbox` does not load the server's): each module registers its commands on first use. With no
  * command, `--help`, or an unknown name, all are loaded, so help and "did you mean" see them all.
- * The V8 flags in the first line bound the heap of a long-running server (measured in
- * docs/benchmarks.md, "Memory"): a 2 MB young generation instead of up to 16 MB per semi-space
- * (peak of a 200-message burst 87 → 70 MB), and the old generation allowed to grow by half its live
- * size between full GCs instead of up to 4× (a 100k-recipient mass text: 175 → 115 MB peak). A
- * plain `node dist/cli/main.js` runs without them.
+ * The V8 flags in the first line bound the memory of a long-running server (measured in
+ * docs/benchmarks.md, "Memory" and "Third cost round"): no optimising tier above the baseline
+ * compiler (`--max-opt=1`: TurboFan's code and its compile threads cost 8 MB after start and 12 MB
+ * at the peak of a 200-message burst, and its compilations more CPU in a burst than they save; a
+ * sustained drain pays ~0.8 ms per message instead); a 1 MB young generation instead of up to 16 MB
+ * per semi-space; and the old generation allowed to grow by half its live size between full GCs
+ * instead of up to 4× (a 100k-recipient mass text: 175 → 104 MB peak with all three). `npm start`
+ * runs this file as a program too; a plain `node dist/cli/main.js` runs without them.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';

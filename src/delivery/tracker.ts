@@ -15,7 +15,7 @@ import { realClock, type Clock } from '../util/clock.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import type { PhoneOptions, PhoneRule } from '../util/phone.js';
 import { TaskChain } from '../util/task-chain.js';
-import { matchReport, type UnmatchedReason } from './match.js';
+import { matchReport, recipientKey, type UnmatchedReason } from './match.js';
 import { aggregate, applyStatus, jobDelivery } from './state.js';
 
 /** What the tracker needs from the store. */
@@ -104,7 +104,15 @@ export class DeliveryTracker extends EventEmitter<{ report: [ReportOutcome, stri
     const reportedAt = new Date(now).toISOString();
     const windowMs = this.o.windowHours * 3_600_000;
     const key = { modem, mr: report.mr, recipient: report.recipient };
-    const lookup = () => this.o.store.deliveryParts({ modem, mr: report.mr, since: new Date(now - windowMs).toISOString() });
+    const since = new Date(now - windowMs).toISOString();
+    // Jobs keep `to` in E.164, as recipientKey writes the report's recipient: the store need not read
+    // the other recipients' jobs that share this TP-MR. Should a job's `to` be written otherwise, the
+    // unnarrowed lookup still finds it (the matcher normalises both sides).
+    const to = recipientKey(report.recipient, this.o.phone);
+    const lookup = async () => {
+      const mine = await this.o.store.deliveryParts({ modem, mr: report.mr, since, to });
+      return mine.length > 0 ? mine : this.o.store.deliveryParts({ modem, mr: report.mr, since });
+    };
     let parts: DeliveryPartRef[] = await lookup();
     if (parts.some((p) => p.reports.includes(hash))) {
       this.log.info({ modem, mr: report.mr }, 'status report already applied (read again after a crash or a failed delete): not counted twice');

@@ -45,6 +45,7 @@ import {
   type QueueCounts,
   type Store,
   type DeliveryPartRef,
+  type DeliveryPartsQuery,
   type UnmatchedReport,
 } from './types.js';
 import { deliveryRefs, keepUnmatched } from './delivery-refs.js';
@@ -422,9 +423,9 @@ export class MemoryStore implements Store {
 
   // Delivery reports ----------------------------------------------------------------------
 
-  async deliveryParts(q: { modem: string; mr: number; since: string }): Promise<DeliveryPartRef[]> {
+  async deliveryParts(q: DeliveryPartsQuery): Promise<DeliveryPartRef[]> {
     const sinceMs = isoMs(q.since, 'since');
-    return this.jobs.flatMap((j) => deliveryRefs(j, q, sinceMs));
+    return this.jobs.flatMap((j) => (q.to === undefined || j.to === q.to ? deliveryRefs(j, q, sinceMs) : []));
   }
 
   async addUnmatchedReport(r: UnmatchedReport): Promise<boolean> {

@@ -269,13 +269,23 @@ export interface DeliveryPartRef {
   reports: string[];
 }
 
+export interface DeliveryPartsQuery {
+  modem: string;
+  mr: number;
+  since: string;
+  to?: string;
+}
+
 /** Status-report bookkeeping a Store keeps (delivery reports, src/delivery/). */
 export interface DeliveryReportStore {
   /**
    * Parts sent with TP-SRR on `modem` with TP-MR `mr`, sent at or after `since` (ISO), in any
    * delivery state. Answered from an index, not a scan: a report arrives for nearly every send.
+   * `to`: only parts of jobs whose `to` is exactly this. TP-MR wraps every 256 sends, so without it
+   * a busy modem's lookup names one job in 256 of the window (a 10k mass text: ~40 jobs, read from
+   * as many segments); with it, nearly always one.
    */
-  deliveryParts(q: { modem: string; mr: number; since: string }): Promise<DeliveryPartRef[]>;
+  deliveryParts(q: DeliveryPartsQuery): Promise<DeliveryPartRef[]>;
   /** Keeps a report no part matched; false when the same report (by `hash`) is already kept. */
   addUnmatchedReport(r: UnmatchedReport): Promise<boolean>;
   /** The newest `limit` (default 100) kept, newest first; `total` counts every one ever kept. */

@@ -64,7 +64,10 @@ describe('CLI command registration', () => {
 
   it('the program file starts with the V8 flags the benchmarks measured, and runs through that line', () => {
     const first = readFileSync(cli.main, 'utf8').split('\n', 1)[0];
-    expect(first).toMatch(/^#!\/usr\/bin\/env -S node --max-semi-space-size=2 --heap-growing-percent=50$/);
+    expect(first).toMatch(/^#!\/usr\/bin\/env -S node --max-opt=1 --max-semi-space-size=1 --heap-growing-percent=50$/);
+    // `npm start` (the README's first command) runs the file as a program, so it gets them too.
+    const scripts = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start).toMatch(/^\.\/dist\/cli\/main\.js serve\b/);
     // Executed as a program (as the installed `sms-server` is): a misspelt flag would stop node here.
     chmodSync(cli.main, 0o755);
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -57,6 +57,18 @@ describe('DeliveryTracker', () => {
     expect(tracker.stats).toMatchObject({ applied: 1, duplicates: 1, unmatched: 0 });
   });
 
+  it('TP-MR shared with other recipients: the report goes to its own recipient\'s job; a `to` in another form is still found', async () => {
+    const { store, tracker, sent, report } = await setup();
+    const other = await sent('+79001111111', [40]);
+    const mine = await sent('+79001234567', [40]);
+    // The narrowed lookup (recipient in E.164) finds it; the other job with MR 40 is not touched.
+    expect(await tracker.process('default', report(40, '89001234567', 0, { recipientType: 'national' }))).toMatchObject({ kind: 'applied', jobId: mine.id });
+    expect((await store.getJob(other.id))!.delivery).toBeUndefined();
+    // A job stored with a national `to` (not what recipientKey writes): the unnarrowed lookup matches it.
+    const national = await sent('89005554433', [41]);
+    expect(await tracker.process('default', report(41, '+79005554433', 0))).toMatchObject({ kind: 'applied', jobId: national.id });
+  });
+
   it('temporary keeps pending (status recorded), the final report decides', async () => {
     const { store, tracker, finals, sent, report } = await setup();
     const job = await sent('+79001234567', [5]);

@@ -580,6 +580,15 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>): 
         expect((await s.deliveryParts({ modem: 'default', mr: 8, since: at(-1000) }))[0]).toMatchObject({ jobId: a!.id, seq: 2, state: 'pending', reports: [] });
       });
 
+      it('narrows to one recipient when asked (TP-MR is shared by one send in 256)', async () => {
+        const [a, b] = await s.enqueue([sentJob('+79001111111', [5]), sentJob('+79002222222', [5], 1000, { sentAt: at(1000) })]);
+        expect((await s.deliveryParts({ modem: 'default', mr: 5, since: at(-1000) })).map((r) => r.jobId).sort()).toEqual([a!.id, b!.id].sort());
+        expect(await s.deliveryParts({ modem: 'default', mr: 5, since: at(-1000), to: '+79002222222' })).toMatchObject([{ jobId: b!.id, to: '+79002222222' }]);
+        expect(await s.deliveryParts({ modem: 'default', mr: 5, since: at(-1000), to: '+79003333333' })).toEqual([]);
+        // A job whose last part left before the window has nothing in it, narrowed or not.
+        expect(await s.deliveryParts({ modem: 'default', mr: 5, since: at(2000), to: '+79002222222' })).toEqual([]);
+      });
+
       it('sees parts sent after the first lookup (kept current on every job write)', async () => {
         expect(await s.deliveryParts({ modem: 'default', mr: 3, since: at(-1000) })).toEqual([]);
         const [j] = await s.enqueue([jobIn({ to: '+79004444444' })]);

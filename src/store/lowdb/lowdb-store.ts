@@ -87,6 +87,7 @@ import {
   type ServerStatus,
   type Store,
   type DeliveryPartRef,
+  type DeliveryPartsQuery,
   type UnmatchedReport,
 } from '../types.js';
 import { deliveryKeys, deliveryRefs, keepUnmatched } from '../delivery-refs.js';
@@ -171,7 +172,8 @@ interface UnmatchedDoc {
 interface DeliveryIndex {
   /** Built for parts sent at or after this (ms); an earlier `since` rebuilds it. */
   sinceMs: number;
-  byKey: Map<string, Set<number>>;
+  /** `modem|mr` → the jobs (seq → their `to`) with a part sent under it. */
+  byKey: Map<string, Map<number, string>>;
 }
 
 type NewJob = Omit<Job, 'id' | 'createdAt' | 'updatedAt'>;
@@ -916,7 +918,7 @@ export class LowdbStore implements Store {
     if (!m || sentAtMs >= m.sentAtMs) index.set(j.to, { seq, account: j.account, sentAtMs });
   }
 
-  deliveryParts(q: { modem: string; mr: number; since: string }): Promise<DeliveryPartRef[]> {
+  deliveryParts(q: DeliveryPartsQuery): Promise<DeliveryPartRef[]> {
     return this.run('deliveryParts', false, async () => {
       const sinceMs = isoMs(q.since, 'since');
       const index = this.delivery && this.delivery.sinceMs <= sinceMs ? this.delivery : await this.buildDelivery(sinceMs);
@@ -924,7 +926,9 @@ export class LowdbStore implements Store {
       const seqs = index.byKey.get(key);
       if (!seqs) return [];
       const out: DeliveryPartRef[] = [];
-      for (const seq of [...seqs]) {
+      for (const [seq, to] of [...seqs]) {
+        // Another recipient's job is not read (its segment may be long out of the cache).
+        if (q.to !== undefined && to !== q.to) continue;
         const j = await this.jobs.get(seq);
         const refs = j ? deliveryRefs(j, q, sinceMs) : [];
         // Parts older than the window never match again: forget them (memory stays bounded).
@@ -961,9 +965,9 @@ export class LowdbStore implements Store {
 
   private indexDelivery(index: DeliveryIndex, j: Job, seq: number): void {
     for (const key of deliveryKeys(j)) {
-      let set = index.byKey.get(key);
-      if (!set) index.byKey.set(key, (set = new Set()));
-      set.add(seq);
+      let jobs = index.byKey.get(key);
+      if (!jobs) index.byKey.set(key, (jobs = new Map()));
+      jobs.set(seq, j.to);
     }
   }
 
