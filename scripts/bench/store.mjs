@@ -12,7 +12,9 @@
  *   - listInbound({limit: 20}) ms; open() ms.
  * Then, in a fresh child process: enqueue of 100k jobs in one call (ms, peak RSS), and a
  * claimNext + updateJob(sent) cycle with 100k pending (wall ms, and CPU ms per cycle with close's
- * checkpoint included), reopen, and lastSentTo (index build, lookup).
+ * checkpoint included), reopen, and lastSentTo (index build, lookup). Last, the daily cap's seed at
+ * start over a history of 100k jobs sent yesterday (closed segments): `listJobs` sent since local
+ * midnight, which skips segments closed before it, against a scan of every sent job (what it read before).
  * Existing history is written straight into the documented segment layout (src/store/lowdb/LAYOUT.md), since
  * filling 1M entries through addInbound one fsync at a time would take hours.
  */
@@ -138,9 +140,39 @@ async function enqueuePhase() {
     for (let k = 0; k < 1000; k++) await s2.lastSentTo(jobs[(k * 97) % jobs.length].to, new Date(0).toISOString());
     const lastSentLookupMs = (performance.now() - t) / 1000;
     await s2.close();
+    const seed = await seedOverHistory(jobs);
     console.log(
-      JSON.stringify({ enqueueMs, rssBeforeMB: rssBefore / 1048576, peakRssMB: process.resourceUsage().maxRSS / 1024, cycle: stats(cycles), cycleCpuMs, reopenMs, lastSentBuildMs, lastSentLookupMs }),
+      JSON.stringify({ enqueueMs, rssBeforeMB: rssBefore / 1048576, peakRssMB: process.resourceUsage().maxRSS / 1024, cycle: stats(cycles), cycleCpuMs, reopenMs, lastSentBuildMs, lastSentLookupMs, ...seed }),
     );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** 100k jobs sent yesterday, a store opened today: the daily cap's seed query, and a full scan. */
+async function seedOverHistory(jobs) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sms-bench-seed-'));
+  try {
+    const yesterday = Date.parse('2026-01-01T12:00:00.000Z');
+    let now = yesterday;
+    const clock = { now: () => now, setTimeout, clearTimeout };
+    const a = new LowdbStore(dir, { clock });
+    await a.open();
+    await a.enqueue(jobs.map((j) => ({ ...j, state: 'sent', sentAt: new Date(yesterday).toISOString() })));
+    await a.close();
+    now = yesterday + 86_400_000;
+    const time = async (filter) => {
+      const s = new LowdbStore(dir, { clock });
+      await s.open();
+      const t = performance.now();
+      const n = (await s.listJobs(filter)).length;
+      const ms = performance.now() - t;
+      await s.close();
+      return { ms, n };
+    };
+    const today = await time({ state: 'sent', since: '2026-01-02T00:00:00.000Z', timeField: 'sentAt' });
+    const all = await time({ state: 'sent' });
+    return { seedMs: today.ms, seedJobs: today.n, scanAllMs: all.ms, scanAllJobs: all.n };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -171,5 +203,9 @@ if (process.argv.includes('--enqueue-phase')) {
     `enqueue 100k jobs: ${f(q.enqueueMs)} ms, peak RSS ${f(q.peakRssMB)} MB (RSS before ${f(q.rssBeforeMB)} MB, incl. the 100k input array); ` +
       `claimNext+updateJob(sent) with 100k pending: median ${f(q.cycle.median)} ms, p99 ${f(q.cycle.p99)} ms, CPU ${f(q.cycleCpuMs)} ms per cycle; reopen with 100k pending ${f(q.reopenMs)} ms; ` +
       `lastSentTo over 100k jobs: first call (builds the index) ${f(q.lastSentBuildMs)} ms, then ${q.lastSentLookupMs.toFixed(4)} ms per lookup`,
+  );
+  console.log(
+    `daily-cap seed at start over 100k jobs sent yesterday: ${f(q.seedMs)} ms (${q.seedJobs} sent today; segments closed before midnight skipped) ` +
+      `vs ${f(q.scanAllMs)} ms to scan every sent job (${q.scanAllJobs}), what the seed read before — ${f(q.scanAllMs / Math.max(q.seedMs, 0.01))}x`,
   );
 }

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LowdbStore } from '../../src/store/lowdb/lowdb-store.js';
@@ -291,6 +291,29 @@ describe('LowdbStore on disk', () => {
     await s.updateJob(next!.id, { state: 'sent', sentAt: '2027-01-01T00:00:00.000Z' });
     expect((await s.lastSentTo('+79000012345', '2026-06-01T00:00:00.000Z'))!.account).toBe('new');
     await s.close();
+  });
+
+  it('jobs sent since a time: segments closed before it are not read (the daily cap seeds from today only)', async () => {
+    const t0 = Date.parse('2026-01-02T12:00:00.000Z');
+    let now = t0;
+    const clock = { now: () => now, setTimeout, clearTimeout } as unknown as Clock;
+    const a = new LowdbStore(dir, { jobSegmentSize: 3, clock });
+    await a.open();
+    const sentAt = (ms: number) => ({ state: 'sent' as const, sentAt: new Date(ms).toISOString() });
+    await a.enqueue(Array.from({ length: 3 }, (_, i) => jobIn({ to: `+7900000001${i}`, ...sentAt(t0) }))); // segment 0, closed at t0
+    now = t0 + 86_400_000;
+    const today = await a.enqueue(Array.from({ length: 2 }, (_, i) => jobIn({ to: `+7900000002${i}`, ...sentAt(now) })));
+    await a.close();
+    // Yesterday's closed segment is unreadable now: a scan that opened it would throw.
+    const [seg0] = (await readdir(path.join(dir, 'jobs', '2026-01'))).filter((f) => f.startsWith('seg-000000'));
+    await writeFile(path.join(dir, 'jobs', '2026-01', seg0!), '{ not json');
+    const b = new LowdbStore(dir, { jobSegmentSize: 3, clock });
+    await b.open();
+    const midnight = new Date(Date.parse('2026-01-03T00:00:00.000Z')).toISOString();
+    const got = await b.listJobs({ state: 'sent', since: midnight, timeField: 'sentAt' });
+    expect(got.map((j) => j.id).sort()).toEqual(today.map((j) => j.id).sort());
+    await expect(b.listJobs({ state: 'sent' })).rejects.toThrow(/seg-000000/);
+    await b.close();
   });
 
   it('delivery index after a reopen: parts in segments closed within the window are found; a report does not reopen a closed segment', async () => {

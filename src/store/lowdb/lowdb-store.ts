@@ -868,17 +868,26 @@ export class LowdbStore implements Store {
     });
   }
 
-  /** Newest first. A queued/sending filter reads only open segments; `since` on createdAt stops at the first older segment. */
+  /**
+   * Newest first. A queued/sending filter reads only open segments; `since` on createdAt stops at
+   * the first older segment; `since` on sentAt skips segments closed before it (every job in a
+   * closed segment was final by its `closedAt`): the daily cap's seed at start reads today's
+   * segments, not the whole history.
+   */
   listJobs(filter: JobFilter = {}): Promise<Job[]> {
     return this.run('listJobs', false, async () => {
       const limit = limitOf(filter.limit);
       const match = jobPredicate(filter);
       const onlyOpen = filter.state !== undefined && isPending(filter.state);
-      const sinceMs = filter.since !== undefined && (filter.timeField ?? 'createdAt') === 'createdAt' ? isoMs(filter.since, 'since') : undefined;
+      const timeField = filter.timeField ?? 'createdAt';
+      const sinceMs = filter.since !== undefined && timeField === 'createdAt' ? isoMs(filter.since, 'since') : undefined;
+      const sentSinceMs = filter.since !== undefined && timeField === 'sentAt' ? isoMs(filter.since, 'since') : undefined;
+      const closedAt = this.queueIndex.data.closedAt ?? {};
       const out: Job[] = [];
       for (const n of this.jobs.newestFirst()) {
         if (out.length >= limit) break;
         if (onlyOpen && this.closed.has(n)) continue;
+        if (sentSinceMs !== undefined && this.closed.has(n) && closedAt[n] !== undefined && Date.parse(closedAt[n]) < sentSinceMs) continue;
         const recs = await this.jobs.records(n);
         for (let i = recs.length - 1; i >= 0 && out.length < limit; i--) if (match(recs[i]!)) out.push(cloneJob(recs[i]!));
         // createdAt is this store's clock at enqueue, so older segments hold older jobs.
