@@ -14,9 +14,19 @@ export function partModem(job: Pick<Job, 'modem'>, part: { modem?: string }): st
 
 /** Index keys (`modem|mr`) of the parts of `job` that asked for a report. */
 export function deliveryKeys(job: Job): string[] {
-  const keys: string[] = [];
-  for (const p of job.parts ?? []) if (p.report && p.mr !== undefined) keys.push(`${partModem(job, p)}|${p.mr}`);
-  return keys;
+  return [...latestSendByKey(job).keys()];
+}
+
+/** Each index key of the job's parts with the latest `sentAt` under it (ms; a part without one counts as now-and-later). */
+export function latestSendByKey(job: Job): Map<string, number> {
+  const latest = new Map<string, number>();
+  for (const p of job.parts ?? []) {
+    if (!p.report || p.mr === undefined) continue;
+    const key = `${partModem(job, p)}|${p.mr}`;
+    const ms = p.sentAt === undefined ? Infinity : Date.parse(p.sentAt);
+    latest.set(key, Math.max(latest.get(key) ?? -Infinity, ms));
+  }
+  return latest;
 }
 
 /** The job's parts matching the query, sent at or after `sinceMs`. */

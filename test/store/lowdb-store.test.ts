@@ -293,6 +293,22 @@ describe('LowdbStore on disk', () => {
     await s.close();
   });
 
+  it('delivery index stays bounded: a narrowed lookup still forgets the other recipients\' parts that left the window', async () => {
+    const t0 = Date.parse('2026-01-02T00:00:00.000Z');
+    const s = new LowdbStore(dir, { jobSegmentSize: 3 });
+    await s.open();
+    const sent = (to: string, ms: number) => jobIn({ to, state: 'sent', parts: [{ seq: 1, mr: 9, sentAt: new Date(ms).toISOString(), report: true }] });
+    const [, fresh] = await s.enqueue([sent('+79001110001', t0), sent('+79001110002', t0 + 10 * 3_600_000)]);
+    const keyJobs = () => (s as unknown as { delivery: { byKey: Map<string, Map<number, unknown>> } }).delivery.byKey.get('default|9');
+    await s.deliveryParts({ modem: 'default', mr: 9, since: new Date(t0 - 1000).toISOString(), to: '+79001110002' });
+    expect(keyJobs()?.size).toBe(2);
+    // The window has moved past the first job's part: a lookup for the other recipient drops it.
+    const got = await s.deliveryParts({ modem: 'default', mr: 9, since: new Date(t0 + 3_600_000).toISOString(), to: '+79001110002' });
+    expect(got).toMatchObject([{ jobId: fresh!.id }]);
+    expect(keyJobs()?.size).toBe(1);
+    await s.close();
+  });
+
   it('jobs sent since a time: segments closed before it are not read (the daily cap seeds from today only)', async () => {
     const t0 = Date.parse('2026-01-02T12:00:00.000Z');
     let now = t0;

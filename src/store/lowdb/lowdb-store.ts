@@ -90,7 +90,7 @@ import {
   type DeliveryPartsQuery,
   type UnmatchedReport,
 } from '../types.js';
-import { deliveryKeys, deliveryRefs, keepUnmatched } from '../delivery-refs.js';
+import { deliveryRefs, keepUnmatched, latestSendByKey } from '../delivery-refs.js';
 import { isNotFound } from '../../util/fs-errors.js';
 
 export interface LowdbStoreOptions {
@@ -172,8 +172,8 @@ interface UnmatchedDoc {
 interface DeliveryIndex {
   /** Built for parts sent at or after this (ms); an earlier `since` rebuilds it. */
   sinceMs: number;
-  /** `modem|mr` → the jobs (seq → their `to`) with a part sent under it. */
-  byKey: Map<string, Map<number, string>>;
+  /** `modem|mr` → the jobs with a part sent under it: seq → the job's `to` and that part's (latest) send time. */
+  byKey: Map<string, Map<number, { to: string; sentMs: number }>>;
 }
 
 type NewJob = Omit<Job, 'id' | 'createdAt' | 'updatedAt'>;
@@ -935,18 +935,19 @@ export class LowdbStore implements Store {
       const seqs = index.byKey.get(key);
       if (!seqs) return [];
       const out: DeliveryPartRef[] = [];
-      for (const [seq, to] of [...seqs]) {
-        // Another recipient's job is not read (its segment may be long out of the cache).
-        if (q.to !== undefined && to !== q.to) continue;
-        const j = await this.jobs.get(seq);
-        const refs = j ? deliveryRefs(j, q, sinceMs) : [];
-        // Parts older than the window never match again: forget them (memory stays bounded).
-        if (refs.length === 0 && (!j || deliveryRefs(j, q, -Infinity).every((r) => Date.parse(r.sentAt) < sinceMs))) {
+      for (const [seq, e] of [...seqs]) {
+        if (e.sentMs < sinceMs) {
+          // Parts older than the window never match again: forget them (memory stays bounded; every
+          // lookup of this key sweeps all its jobs, whichever recipient it asks for). What was
+          // forgotten is older than sinceMs: an earlier `since` must rebuild.
           seqs.delete(seq);
-          // What was forgotten is older than sinceMs: an earlier `since` must rebuild.
           index.sinceMs = Math.max(index.sinceMs, sinceMs);
+          continue;
         }
-        out.push(...refs);
+        // Another recipient's job is not read (its segment may be long out of the cache).
+        if (q.to !== undefined && e.to !== q.to) continue;
+        const j = await this.jobs.get(seq);
+        if (j) out.push(...deliveryRefs(j, q, sinceMs));
       }
       if (seqs.size === 0) index.byKey.delete(key);
       return out;
@@ -973,10 +974,10 @@ export class LowdbStore implements Store {
   }
 
   private indexDelivery(index: DeliveryIndex, j: Job, seq: number): void {
-    for (const key of deliveryKeys(j)) {
+    for (const [key, sentMs] of latestSendByKey(j)) {
       let jobs = index.byKey.get(key);
       if (!jobs) index.byKey.set(key, (jobs = new Map()));
-      jobs.set(seq, j.to);
+      jobs.set(seq, { to: j.to, sentMs });
     }
   }
 
