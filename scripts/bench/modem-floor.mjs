@@ -28,30 +28,30 @@ const { SerialPortStream } = await import('@serialport/stream');
 const { autoDetect } = await import('@serialport/bindings-cpp');
 
 const messages = costWorkload(n);
-const pdus = messages.flatMap((m, i) => encodeSubmit(m.to, m.text, { reference: i % 256 }));
+const pdus = messages.flatMap((m, i) => encodeSubmit(m.to, m.text, { ref: i % 256 }));
 
 async function once() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-floor-'));
   const sim = await startSim(dir, { sendDelayMs: 0 });
   const port = new SerialPortStream({ binding: autoDetect(), path: sim.path, baudRate: 115200 });
   await new Promise((res, rej) => port.once('open', res).once('error', rej));
+  // One waiter at a time: the loop below never has two commands out.
   let buf = '';
-  let want;
+  let waiter;
   port.on('data', (d) => {
     buf += d.toString('latin1');
-    if (want && want.test(buf)) {
-      const w = want;
-      want = undefined;
+    if (waiter && waiter.re.test(buf)) {
+      const { resolve } = waiter;
+      waiter = undefined;
       buf = '';
-      w.resolve();
+      resolve();
     }
   });
-  const until = (re) => new Promise((resolve) => ((want = re), (re.resolve = resolve), want.test(buf) && ((want = undefined), (buf = ''), resolve())));
-  const cmd = (text, re) => {
-    const p = until(re);
-    port.write(text);
-    return p;
-  };
+  const cmd = (text, re) =>
+    new Promise((resolve) => {
+      waiter = { re, resolve };
+      port.write(text);
+    });
   await cmd('ATE0\r', /OK\r\n/);
   await cmd('AT+CMGF=0\r', /OK\r\n/);
   const t0 = performance.now();

@@ -72,6 +72,27 @@ const UNMATCHED_TOTAL_DOC = 'unmatched-total';
 /** Rows per INSERT of a batch (14 parameters each, under PostgreSQL's 65535). */
 const INSERT_CHUNK = 2000;
 
+/**
+ * The SQL of a table of JSON documents under one key column, written once: the store's methods and
+ * `importRecords` use the same statements.
+ */
+function keyedDocs(table: string, key: string) {
+  return {
+    get: `SELECT doc FROM ${table} WHERE ${key} = $1`,
+    upsert: `INSERT INTO ${table} (${key}, doc) VALUES ($1, $2) ON CONFLICT (${key}) DO UPDATE SET doc = EXCLUDED.doc`,
+    delete: `DELETE FROM ${table} WHERE ${key} = $1`,
+    list: `SELECT doc FROM ${table} ORDER BY ${key}`,
+  };
+}
+const PARTIALS = keyedDocs('partials', 'key');
+const CLIENTS = keyedDocs('clients', 'phone');
+const SELF_SERVICE = keyedDocs('self_service', 'phone');
+const DOCUMENTS = keyedDocs('documents', 'name');
+const CHAT_SESSIONS = keyedDocs('chat_sessions', 'id');
+const UPSERT_ACCOUNT =
+  'INSERT INTO accounts (login, token_hash, doc) VALUES ($1, $2, $3) ON CONFLICT (login) DO UPDATE SET token_hash = EXCLUDED.token_hash, doc = EXCLUDED.doc';
+const UPSERT_CAMPAIGN =
+  'INSERT INTO campaigns (id, created_at, doc) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET created_at = EXCLUDED.created_at, doc = EXCLUDED.doc';
 
 /** The columns of a job row, from its document. */
 function jobColumns(j: Omit<Job, 'id'>): unknown[] {
@@ -298,62 +319,53 @@ export class PostgresStore implements SharedStore {
   // Partials ------------------------------------------------------------------------------
 
   async getPartial(key: string): Promise<PartialSet | undefined> {
-    const { rows } = await this.db('getPartial').query<{ doc: PartialSet }>('SELECT doc FROM partials WHERE key = $1', [key]);
+    const { rows } = await this.db('getPartial').query<{ doc: PartialSet }>(PARTIALS.get, [key]);
     return rows[0]?.doc;
   }
 
   async putPartial(set: PartialSet): Promise<void> {
-    await this.db('putPartial').query('INSERT INTO partials (key, doc) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc', [
-      set.key,
-      JSON.stringify(set),
-    ]);
+    await this.db('putPartial').query(PARTIALS.upsert, [set.key, JSON.stringify(set)]);
   }
 
   async deletePartial(key: string): Promise<void> {
-    await this.db('deletePartial').query('DELETE FROM partials WHERE key = $1', [key]);
+    await this.db('deletePartial').query(PARTIALS.delete, [key]);
   }
 
   async listPartials(): Promise<PartialSet[]> {
-    const { rows } = await this.db('listPartials').query<{ doc: PartialSet }>('SELECT doc FROM partials ORDER BY key');
+    const { rows } = await this.db('listPartials').query<{ doc: PartialSet }>(PARTIALS.list);
     return rows.map((r) => r.doc);
   }
 
   // Clients -------------------------------------------------------------------------------
 
   async getClient(phone: string): Promise<Client | undefined> {
-    const { rows } = await this.db('getClient').query<{ doc: Client }>('SELECT doc FROM clients WHERE phone = $1', [phone]);
+    const { rows } = await this.db('getClient').query<{ doc: Client }>(CLIENTS.get, [phone]);
     return rows[0]?.doc;
   }
 
   async upsertClient(client: Client): Promise<void> {
-    await this.db('upsertClient').query('INSERT INTO clients (phone, doc) VALUES ($1, $2) ON CONFLICT (phone) DO UPDATE SET doc = EXCLUDED.doc', [
-      client.phone,
-      JSON.stringify(client),
-    ]);
+    await this.db('upsertClient').query(CLIENTS.upsert, [client.phone, JSON.stringify(client)]);
   }
 
   async removeClient(phone: string): Promise<boolean> {
-    const r = await this.db('removeClient').query('DELETE FROM clients WHERE phone = $1', [phone]);
+    const r = await this.db('removeClient').query(CLIENTS.delete, [phone]);
     return (r.rowCount ?? 0) > 0;
   }
 
   async listClients(): Promise<Client[]> {
-    const { rows } = await this.db('listClients').query<{ doc: Client }>('SELECT doc FROM clients ORDER BY phone');
+    const { rows } = await this.db('listClients').query<{ doc: Client }>(CLIENTS.list);
     return rows.map((r) => r.doc);
   }
 
   // Self-service ----------------------------------------------------------------------------
 
   async getSelfService(phone: string): Promise<SelfServiceRecord | undefined> {
-    const { rows } = await this.db('getSelfService').query<{ doc: SelfServiceRecord }>('SELECT doc FROM self_service WHERE phone = $1', [phone]);
+    const { rows } = await this.db('getSelfService').query<{ doc: SelfServiceRecord }>(SELF_SERVICE.get, [phone]);
     return rows[0]?.doc;
   }
 
   async putSelfService(record: SelfServiceRecord): Promise<void> {
-    await this.db('putSelfService').query(
-      'INSERT INTO self_service (phone, doc) VALUES ($1, $2) ON CONFLICT (phone) DO UPDATE SET doc = EXCLUDED.doc',
-      [record.phone, JSON.stringify(record)],
-    );
+    await this.db('putSelfService').query(SELF_SERVICE.upsert, [record.phone, JSON.stringify(record)]);
   }
 
   // Jobs ----------------------------------------------------------------------------------
@@ -542,10 +554,7 @@ export class PostgresStore implements SharedStore {
   // Campaigns -----------------------------------------------------------------------------
 
   async putCampaign(c: Campaign): Promise<void> {
-    await this.db('putCampaign').query(
-      'INSERT INTO campaigns (id, created_at, doc) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET created_at = EXCLUDED.created_at, doc = EXCLUDED.doc',
-      [c.id, c.createdAt, JSON.stringify(c)],
-    );
+    await this.db('putCampaign').query(UPSERT_CAMPAIGN, [c.id, c.createdAt, JSON.stringify(c)]);
   }
 
   async getCampaign(id: string): Promise<Campaign | undefined> {
@@ -589,15 +598,12 @@ export class PostgresStore implements SharedStore {
   }
 
   private async getDoc<T>(name: string): Promise<T | undefined> {
-    const { rows } = await this.db('get ' + name).query<{ doc: T }>('SELECT doc FROM documents WHERE name = $1', [name]);
+    const { rows } = await this.db('get ' + name).query<{ doc: T }>(DOCUMENTS.get, [name]);
     return rows[0]?.doc;
   }
 
   private async putDoc(name: string, doc: unknown): Promise<void> {
-    await this.db('put ' + name).query(
-      'INSERT INTO documents (name, doc) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET doc = EXCLUDED.doc',
-      [name, JSON.stringify(doc)],
-    );
+    await this.db('put ' + name).query(DOCUMENTS.upsert, [name, JSON.stringify(doc)]);
   }
 
   /** This host's snapshot (each host has its own: see `listHosts`). */
@@ -661,10 +667,7 @@ export class PostgresStore implements SharedStore {
   }
 
   async putAccount(account: Account): Promise<void> {
-    await this.db('putAccount').query(
-      'INSERT INTO accounts (login, token_hash, doc) VALUES ($1, $2, $3) ON CONFLICT (login) DO UPDATE SET token_hash = EXCLUDED.token_hash, doc = EXCLUDED.doc',
-      [account.login, account.tokenHash, JSON.stringify(account)],
-    );
+    await this.db('putAccount').query(UPSERT_ACCOUNT, [account.login, account.tokenHash, JSON.stringify(account)]);
   }
 
   async removeAccount(login: string): Promise<boolean> {
@@ -756,14 +759,11 @@ export class PostgresStore implements SharedStore {
   // Web chat sessions and single-use keys ---------------------------------------------------
 
   async putChatSession(session: ChatSession): Promise<void> {
-    await this.db('putChatSession').query('INSERT INTO chat_sessions (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc', [
-      session.id,
-      JSON.stringify(session),
-    ]);
+    await this.db('putChatSession').query(CHAT_SESSIONS.upsert, [session.id, JSON.stringify(session)]);
   }
 
   async getChatSession(id: string): Promise<ChatSession | undefined> {
-    const { rows } = await this.db('getChatSession').query<{ doc: ChatSession }>('SELECT doc FROM chat_sessions WHERE id = $1', [id]);
+    const { rows } = await this.db('getChatSession').query<{ doc: ChatSession }>(CHAT_SESSIONS.get, [id]);
     return rows[0]?.doc;
   }
 
@@ -774,7 +774,7 @@ export class PostgresStore implements SharedStore {
   }
 
   async deleteChatSession(id: string): Promise<void> {
-    await this.db('deleteChatSession').query('DELETE FROM chat_sessions WHERE id = $1', [id]);
+    await this.db('deleteChatSession').query(CHAT_SESSIONS.delete, [id]);
   }
 
   async useOnce(key: string, expiresAt: string): Promise<boolean> {
@@ -852,16 +852,16 @@ export class PostgresStore implements SharedStore {
       for (const [table, seqName] of [['inbox', 'inbox_seq'], ['jobs', 'jobs_seq'], ['forwards', 'forwards_seq']]) {
         await c.query(`SELECT setval('${seqName}', (SELECT coalesce(max(seq) + 1, 0) FROM ${table}), false)`);
       }
-      for (const x of r.clients) await c.query('INSERT INTO clients (phone, doc) VALUES ($1, $2) ON CONFLICT (phone) DO UPDATE SET doc = EXCLUDED.doc', [x.phone, JSON.stringify(x)]);
+      for (const x of r.clients) await c.query(CLIENTS.upsert, [x.phone, JSON.stringify(x)]);
       for (const x of r.campaigns) {
-        await c.query('INSERT INTO campaigns (id, created_at, doc) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET created_at = EXCLUDED.created_at, doc = EXCLUDED.doc', [x.id, x.createdAt, JSON.stringify(x)]);
+        await c.query(UPSERT_CAMPAIGN, [x.id, x.createdAt, JSON.stringify(x)]);
       }
       for (const p of r.optOuts) await c.query('INSERT INTO opt_outs (phone) VALUES ($1) ON CONFLICT DO NOTHING', [p]);
-      for (const x of r.partials) await c.query('INSERT INTO partials (key, doc) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc', [x.key, JSON.stringify(x)]);
+      for (const x of r.partials) await c.query(PARTIALS.upsert, [x.key, JSON.stringify(x)]);
       for (const a of r.accounts) {
-        await c.query('INSERT INTO accounts (login, token_hash, doc) VALUES ($1, $2, $3) ON CONFLICT (login) DO UPDATE SET token_hash = EXCLUDED.token_hash, doc = EXCLUDED.doc', [a.login, a.tokenHash, JSON.stringify(a)]);
+        await c.query(UPSERT_ACCOUNT, [a.login, a.tokenHash, JSON.stringify(a)]);
       }
-      await c.query('INSERT INTO documents (name, doc) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET doc = EXCLUDED.doc', [SEEN_PARTS_DOC, JSON.stringify(r.seenParts)]);
+      await c.query(DOCUMENTS.upsert, [SEEN_PARTS_DOC, JSON.stringify(r.seenParts)]);
     });
   }
 }
